@@ -1,0 +1,3 @@
+from cmsite.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Build: Site → pages, feeds and files → the output folder."""

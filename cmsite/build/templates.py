@@ -1,0 +1,64 @@
+"""The Jinja2 environment of one build, and rendering a page with its template."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from cmsite.build.i18n import DateFormatter, load_translations
+from cmsite.build.outputs import Page
+from cmsite.errors import ContentError, display_path
+
+if TYPE_CHECKING:
+    from cmsite.site import Site
+
+THEME_STATIC_URL = "/theme/"
+
+
+def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
+    """Templates from the site's own `templates/` first (to override one file), then the theme's."""
+    search = [p for p in (site.root / "templates", theme_dir / "templates") if p.is_dir()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(load_translations(theme_dir, site.config.lang), newstyle=True)  # type: ignore[attr-defined]
+    formatter = DateFormatter(site.config.lang, site.config.tz)
+    env.filters.update(date=formatter.date, datetime=formatter.datetime, isodate=formatter.isodate)
+    env.globals["theme_url"] = lambda path: site.urls.url(THEME_STATIC_URL + path.lstrip("/"))
+    site.pm.hook.cmsite_jinja_environment(env=env, site=site)
+    return env
+
+
+def render_page(
+    env: jinja2.Environment, page: Page, context: dict[str, Any], root: Path
+) -> bytes | ContentError:
+    """Render one page, or return the template error as `template:line: message`."""
+    try:
+        return env.get_template(page.template).render(context).encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        where = display_path(Path(exc.filename), root) if exc.filename else page.template
+        return ContentError(where, exc.lineno, f"template syntax error: {exc.message}")
+    except jinja2.TemplateNotFound as exc:
+        source = page.sources[0] if page.sources else page.template
+        return ContentError(
+            source, None, f"template {exc.name!r} not found in the theme; add it or fix the name"
+        )
+    except Exception as exc:
+        where, line = _template_frame(exc, root)
+        source = f" (while rendering {page.sources[0]})" if page.sources else ""
+        return ContentError(where or page.template, line, f"template error: {exc}{source}")
+
+
+def _template_frame(exc: BaseException, root: Path) -> tuple[str | None, int | None]:
+    """The innermost template file and line in the traceback (Jinja rewrites frames to them)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".j2", ".jinja")):
+            return display_path(Path(frame.filename), root), frame.lineno
+    return None, None

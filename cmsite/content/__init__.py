@@ -1,0 +1,1 @@
+"""Content: files on disk → Items (front matter + rendered Markdown)."""

@@ -1,0 +1,136 @@
+"""Split a file into front matter and body, and parse YAML (---) or TOML (+++) with line numbers.
+
+Dates are kept as text by the YAML parser (no implicit timestamps), so that every date
+format goes through one parser, `cmsite.content.dates`, whatever the quoting.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from cmsite.config import key_line, toml_error
+from cmsite.errors import ContentError
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TextDatesLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe YAML loader that leaves `2026-11-22` as a string instead of a date."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+_FENCES = {"---": "yaml", "+++": "toml"}
+
+
+@dataclass
+class FrontMatter:
+    """Parsed metadata, the Markdown body, and where each key and the body start."""
+
+    data: dict[str, Any]
+    body: str
+    body_line: int
+    lines: dict[str, int] = field(default_factory=dict)
+    fence_line: int = 1
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.fence_line)
+
+
+class FrontMatterError(Exception):
+    def __init__(self, error: ContentError):
+        self.error = error
+        super().__init__(str(error))
+
+
+def parse(text: str, shown: str) -> FrontMatter:
+    """Parse a whole file's text; raise FrontMatterError with path:line on bad syntax."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    lines = text.split("\n")
+    fence = lines[0].rstrip()
+    kind = _FENCES.get(fence)
+    if kind is None:
+        return FrontMatter({}, text, 1)
+    closers = {fence, "..."} if kind == "yaml" else {fence}
+    for end, line in enumerate(lines[1:], 1):
+        if line.rstrip() in closers:
+            break
+    else:
+        raise FrontMatterError(
+            ContentError(
+                shown,
+                1,
+                f"front matter opened with {fence} is never closed; add a line {fence} after it",
+            )
+        )
+    source = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1 :])
+    if kind == "yaml":
+        data, key_lines = _parse_yaml(source, shown)
+    else:
+        data, key_lines = _parse_toml(source, shown)
+    return FrontMatter(data, body, end + 2, key_lines)
+
+
+def _parse_yaml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
+    loader = _TextDatesLoader(source)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        problem = exc.problem or exc.context or "syntax error"
+        hint = _yaml_hint(problem)
+        raise FrontMatterError(
+            ContentError(shown, line, f"invalid YAML front matter: {problem}; {hint}")
+        ) from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(
+            ContentError(shown, 1, f"invalid YAML front matter: {exc}")
+        ) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterError(
+            ContentError(
+                shown, 2, "front matter must be `key: value` lines, not a single value or a list"
+            )
+        )
+    key_lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    return {str(k): v for k, v in data.items()}, key_lines
+
+
+def _yaml_hint(problem: str) -> str:
+    if "mapping values are not allowed" in problem:
+        return 'put quotes around a value that contains ": ", like title: "Moderation: a guide"'
+    if "could not find expected ':'" in problem:
+        return "each line needs `key: value`; check for a missing colon or an unclosed quote"
+    if "found character '\\t'" in problem:
+        return "indent with spaces, not tabs"
+    return "check the quotes, colons and indentation on that line"
+
+
+def _parse_toml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise FrontMatterError(toml_error(shown, exc, 1)) from None
+    key_lines = {}
+    for key in data:
+        line = key_line(source, key)
+        if line is not None:
+            key_lines[key] = line + 1
+    return data, key_lines

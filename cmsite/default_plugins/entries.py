@@ -1,0 +1,36 @@
+"""A page for every published post and page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmsite.build.outputs import Page
+from cmsite.hookspecs import hookimpl
+
+
+@hookimpl(trylast=True)
+def cmsite_pages(site: Any) -> list[Page]:
+    pages = []
+    posts = site.posts  # newest first
+    for index, post in enumerate(posts):
+        neighbours = {
+            "next": posts[index - 1] if index > 0 else None,
+            "previous": posts[index + 1] if index + 1 < len(posts) else None,
+        }
+        pages.append(_page(post, "post.html", neighbours))
+    pages += [_page(item, "page.html", {}) for item in site.pages]
+    return pages
+
+
+def _page(item: Any, template: str, context: dict[str, Any]) -> Page:
+    return Page(
+        url=item.url,
+        template=template,
+        kind=item.kind,
+        title=item.title,
+        lang=item.lang,
+        context=context,
+        item=item,
+        sources=(item.shown,),
+        lastmod=item.last_modified,
+    )

@@ -1,0 +1,57 @@
+"""Link-preview and search meta: canonical URL, description, Open Graph and Twitter cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from cmsite.build.i18n import locale_for
+from cmsite.build.outputs import Page
+from cmsite.hookspecs import hookimpl
+
+_META = Markup('<meta {}="{}" content="{}">')
+
+
+@hookimpl(trylast=True)
+def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
+    config = site.config
+    item = page.item
+    title = page.title or config.title
+    description = (item.summary_text if item else "") or config.description
+    tags = [Markup('<link rel="canonical" href="{}">').format(page.abs_url)]
+    if description:
+        tags.append(_META.format("name", "description", _shorten(description)))
+    properties = [
+        ("og:type", "article" if item and item.kind == "post" else "website"),
+        ("og:site_name", config.title),
+        ("og:title", title),
+        ("og:url", page.abs_url),
+        ("og:locale", str(locale_for(page.lang or config.lang))),
+    ]
+    if description:
+        properties.append(("og:description", _shorten(description)))
+    if item and item.image:
+        properties.append(("og:image", item.image))
+        if item.image_alt:
+            properties.append(("og:image:alt", item.image_alt))
+    if item and item.kind == "post" and item.date:
+        properties.append(("article:published_time", item.date.isoformat()))
+        if item.updated:
+            properties.append(("article:modified_time", item.updated.isoformat()))
+        properties += [("article:tag", tag.name) for tag in item.tags]
+    tags += [_META.format("property", key, value) for key, value in properties]
+    card = {
+        "twitter:card": "summary_large_image" if item and item.image else "summary",
+        "twitter:title": title,
+    }
+    tags += [_META.format("name", key, value) for key, value in card.items()]
+    return tags
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    """Search engines and link previews show about 160–200 characters; cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,103 @@
+"""Every hook cmsite calls, in the order a build calls them.
+
+Plugins implement these with `@cmsite.hookimpl`. Built-in features are plugins too
+(`cmsite/default_plugins/`), registered `trylast`, so any plugin runs before them and can
+add to or replace what they do. docs/plugins.md documents each hook with an example.
+
+Hooks that collect (`cmsite_markdown_extensions`, `cmsite_pages`, `cmsite_files`,
+`cmsite_head_tags`, `cmsite_static_dirs`) gather one list from every plugin; none is
+`firstresult`. A plugin's hook may accept fewer arguments than the spec lists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import jinja2
+    import markdown
+    from feedgen.entry import FeedEntry
+    from markupsafe import Markup
+
+    from cmsite.build.outputs import File, Page
+    from cmsite.content.item import Item
+    from cmsite.errors import ContentError
+    from cmsite.site import BuildReport, Site
+
+hookspec = pluggy.HookspecMarker("cmsite")
+hookimpl = pluggy.HookimplMarker("cmsite")
+
+
+@hookspec
+def cmsite_build_started(site: Site) -> None:
+    """A build begins, before any file is read. Reset per-build state here."""
+
+
+@hookspec
+def cmsite_markdown_extensions(site: Site) -> list[str | markdown.Extension]:
+    """Return Python-Markdown extensions (names or instances) to render every item with.
+
+    Called once per site, when its Markdown renderer is first needed.
+    """
+
+
+@hookspec
+def cmsite_item_loaded(item: Item, site: Site) -> None:
+    """An item was read and rendered; change it in place (add meta, rewrite content).
+
+    Called for every item, drafts and future posts included; raise
+    `cmsite.errors.ContentErrors` to report a problem with the file.
+    """
+
+
+@hookspec
+def cmsite_items_collected(site: Site) -> None:
+    """All items are loaded and `site.posts` / `site.pages` hold what will be published."""
+
+
+@hookspec
+def cmsite_jinja_environment(env: jinja2.Environment, site: Site) -> None:
+    """The build's Jinja environment is ready: add filters, globals or tests to it."""
+
+
+@hookspec
+def cmsite_pages(site: Site) -> list[Page]:
+    """Return the HTML pages this plugin adds to the site (posts, lists, archives…)."""
+
+
+@hookspec
+def cmsite_head_tags(page: Page, site: Site) -> list[Markup]:
+    """Return tags for the `<head>` of `page`: meta, canonical and alternate links."""
+
+
+@hookspec
+def cmsite_template_context(page: Page, site: Site) -> dict[str, Any] | None:
+    """Return extra variables for `page`'s template; later plugins' keys win."""
+
+
+@hookspec
+def cmsite_files(site: Site, pages: list[Page]) -> list[File]:
+    """Return non-HTML files to write (feeds, sitemap, robots.txt…); `pages` is every page."""
+
+
+@hookspec
+def cmsite_feed_entry(entry: FeedEntry, item: Item, site: Site) -> None:
+    """A feed entry for `item` was filled in; change it in place (feedgen's FeedEntry)."""
+
+
+@hookspec
+def cmsite_static_dirs(site: Site) -> list[tuple[Path, str]]:
+    """Return (folder, URL prefix) pairs whose files are copied as-is to the output."""
+
+
+@hookspec
+def cmsite_build_finished(site: Site, report: BuildReport) -> None:
+    """The output folder was written; `report` says what was written and removed."""
+
+
+@hookspec
+def cmsite_build_failed(site: Site, errors: list[ContentError]) -> None:
+    """The build stopped on errors and wrote nothing; `errors` lists every one."""
