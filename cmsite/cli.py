@@ -44,9 +44,7 @@ def _open_site(ctx: click.Context, *, as_json: bool = False, **options: Any) -> 
         _fail(exc.errors, as_json=as_json)
 
 
-def _fail(
-    errors: list[ContentError], *, as_json: bool = False, what: str = "nothing was written"
-) -> None:
+def _fail(errors: list[ContentError], *, as_json: bool = False, what: str = "nothing was written") -> None:
     if as_json:
         click.echo(json.dumps({"ok": False, "errors": [e.as_dict() for e in errors]}, indent=2))
     else:
@@ -92,9 +90,7 @@ def new(directory: Path, title: str) -> None:
 @main.command()
 @click.option("--drafts", is_flag=True, help="Include drafts (never for publishing).")
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
-@click.option(
-    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder."
-)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--clean", is_flag=True, help="Empty the output folder first, then write everything.")
 @click.pass_context
 def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, clean: bool) -> None:
@@ -109,16 +105,12 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
     progress.close()
     write = report.write
     out = report.output
-    shown = (
-        out.relative_to(Path.cwd()) if out.is_absolute() and out.is_relative_to(Path.cwd()) else out
-    )
+    shown = out.relative_to(Path.cwd()) if out.is_absolute() and out.is_relative_to(Path.cwd()) else out
     click.echo(
         f"Built {report.pages} pages, {report.feeds} feeds, {report.static} static files in {report.seconds:.2f} s "
         f"→ {shown}/ ({len(write.written)} written, {write.unchanged} unchanged, {len(write.removed)} removed)"
     )
-    click.echo(
-        f"Serve it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/"
-    )
+    click.echo(f"Serve it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/")
 
 
 @main.command()

@@ -85,11 +85,7 @@ def load_config(root: Path) -> SiteConfig:
     shown = CONFIG_NAME
     if not path.is_file():
         raise ContentErrors(
-            [
-                ContentError(
-                    str(path), None, "no cmsite.toml here; run `cmsite new DIR` or cd to a site"
-                )
-            ]
+            [ContentError(str(path), None, "no cmsite.toml here; run `cmsite new DIR` or cd to a site")]
         )
     text = path.read_text(encoding="utf-8")
     try:
@@ -148,9 +144,7 @@ def config_from_dict(
         try:
             babel.Locale.parse(values["lang"].replace("-", "_"))
         except (ValueError, babel.UnknownLocaleError):
-            fail(
-                "site", "lang", f'unknown language {values["lang"]!r}; use a code like "en" or "fr"'
-            )
+            fail("site", "lang", f'unknown language {values["lang"]!r}; use a code like "en" or "fr"')
     for key in ("posts_per_page", "feed_items"):
         if values.get(key, 1) < 1:
             fail("build", key, f"[build] {key} must be at least 1")
@@ -214,9 +208,7 @@ def toml_error(shown: str, exc: tomllib.TOMLDecodeError, offset: int) -> Content
     reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
     if "end of document" in message and match is None:
         line = None
-    return ContentError(
-        shown, line, f"invalid TOML: {reason}; fix the syntax (see https://toml.io)"
-    )
+    return ContentError(shown, line, f"invalid TOML: {reason}; fix the syntax (see https://toml.io)")
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:

@@ -24,9 +24,7 @@ DEFAULT_PLUGINS = (
 )
 
 
-def make_plugin_manager(
-    disabled: Iterable[str] = (), extra: Iterable[object] = ()
-) -> pluggy.PluginManager:
+def make_plugin_manager(disabled: Iterable[str] = (), extra: Iterable[object] = ()) -> pluggy.PluginManager:
     """A fresh manager: never a module global, so two sites (or two watch rebuilds) never share hooks."""
     pm = pluggy.PluginManager("cmsite")
     pm.add_hookspecs(hookspecs)

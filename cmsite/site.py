@@ -125,9 +125,7 @@ class Site:
     def view(self) -> SiteView:
         menu = [{"title": "", "url": self.urls.url("/"), "kind": "home"}]
         menu += [
-            {"title": p.title, "url": p.url, "kind": "page"}
-            for p in self.pages
-            if p.meta.get("menu", True)
+            {"title": p.title, "url": p.url, "kind": "page"} for p in self.pages if p.meta.get("menu", True)
         ]
         config = self.config
         return SiteView(
@@ -194,16 +192,8 @@ class Site:
         for folder, prefix in flatten(self.pm.hook.cmsite_static_dirs(site=self)):
             for path in sorted(Path(folder).rglob("*")):
                 relative = path.relative_to(folder)
-                if (
-                    path.is_file()
-                    and not is_ignored(path, folder)
-                    and path.suffix not in MARKDOWN_SUFFIXES
-                ):
-                    shown = (
-                        str(path.relative_to(self.root))
-                        if path.is_relative_to(self.root)
-                        else str(path)
-                    )
+                if path.is_file() and not is_ignored(path, folder) and path.suffix not in MARKDOWN_SUFFIXES:
+                    shown = str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
                     url = self.urls.url(prefix.rstrip("/") + "/" + relative.as_posix())
                     files.append(File(url, source_path=path, sources=(shown,), kind="static"))
         return files

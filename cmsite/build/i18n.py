@@ -44,17 +44,13 @@ class DateFormatter:
     def date(self, value: datetime | None, format: str = "long") -> str:
         if value is None:
             return ""
-        return dates.format_date(
-            value.astimezone(self.tz).date(), format=format, locale=self.locale
-        )
+        return dates.format_date(value.astimezone(self.tz).date(), format=format, locale=self.locale)
 
     def datetime(self, value: datetime | None, format: str = "long") -> str:
         if value is None:
             return ""
         if format in _NAMED_FORMATS:
-            date_part = dates.format_date(
-                value.astimezone(self.tz).date(), format=format, locale=self.locale
-            )
+            date_part = dates.format_date(value.astimezone(self.tz).date(), format=format, locale=self.locale)
             time_part = dates.format_time(value, format="short", tzinfo=self.tz, locale=self.locale)
             return f"{date_part}, {time_part}"
         return dates.format_datetime(value, format=format, tzinfo=self.tz, locale=self.locale)

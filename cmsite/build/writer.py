@@ -15,7 +15,9 @@ from pathlib import Path
 from cmsite.errors import ContentError, ContentErrors
 
 MARKER = ".cmsite-output"
-MARKER_TEXT = b"This folder is written by `cmsite build`: files that the build does not produce are removed.\n"
+MARKER_TEXT = (
+    b"This folder is written by `cmsite build`: files that the build does not produce are removed.\n"
+)
 
 
 @dataclass
@@ -30,11 +32,7 @@ def check_output_folder(output: Path, root: Path) -> None:
     resolved = output.resolve()
     if resolved == root.resolve() or resolved in root.resolve().parents:
         raise ContentErrors(
-            [
-                ContentError(
-                    str(output), None, "the output folder cannot be the site folder; use -o output"
-                )
-            ]
+            [ContentError(str(output), None, "the output folder cannot be the site folder; use -o output")]
         )
     if resolved.is_dir() and any(resolved.iterdir()) and not (resolved / MARKER).exists():
         raise ContentErrors(
@@ -49,9 +47,7 @@ def check_output_folder(output: Path, root: Path) -> None:
         )
 
 
-def write_output(
-    output: Path, files: dict[str, bytes | Path], *, clean: bool = False
-) -> WriteReport:
+def write_output(output: Path, files: dict[str, bytes | Path], *, clean: bool = False) -> WriteReport:
     """Make `output` hold exactly `files` (relative path → bytes, or a file to copy)."""
     report = WriteReport()
     if clean and output.exists():
@@ -73,10 +69,7 @@ def _same(target: Path, content: bytes | Path) -> bool:
     try:
         if isinstance(content, bytes):
             return target.stat().st_size == len(content) and target.read_bytes() == content
-        return (
-            target.stat().st_size == content.stat().st_size
-            and target.read_bytes() == content.read_bytes()
-        )
+        return target.stat().st_size == content.stat().st_size and target.read_bytes() == content.read_bytes()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return False
 

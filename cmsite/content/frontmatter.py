@@ -59,10 +59,8 @@ def parse(text: str, shown: str) -> FrontMatter:
     if kind is None:
         return FrontMatter({}, text, 1)
     closers = {fence, "..."} if kind == "yaml" else {fence}
-    for end, line in enumerate(lines[1:], 1):
-        if line.rstrip() in closers:
-            break
-    else:
+    end = next((n for n, line in enumerate(lines[1:], 1) if line.rstrip() in closers), None)
+    if end is None:
         raise FrontMatterError(
             ContentError(
                 shown,
@@ -93,18 +91,14 @@ def _parse_yaml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]
             ContentError(shown, line, f"invalid YAML front matter: {problem}; {hint}")
         ) from None
     except yaml.YAMLError as exc:
-        raise FrontMatterError(
-            ContentError(shown, 1, f"invalid YAML front matter: {exc}")
-        ) from None
+        raise FrontMatterError(ContentError(shown, 1, f"invalid YAML front matter: {exc}")) from None
     finally:
         loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise FrontMatterError(
-            ContentError(
-                shown, 2, "front matter must be `key: value` lines, not a single value or a list"
-            )
+            ContentError(shown, 2, "front matter must be `key: value` lines, not a single value or a list")
         )
     key_lines = {}
     if isinstance(node, yaml.MappingNode):

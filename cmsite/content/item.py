@@ -39,9 +39,9 @@ class Item:
     tags: list[Term] = field(default_factory=list)
     category: Term | None = None
     authors: list[str] = field(default_factory=list)
-    summary: Markup = Markup("")
-    content: Markup = Markup("")
-    toc: Markup = Markup("")
+    summary: Markup = field(default_factory=Markup)
+    content: Markup = field(default_factory=Markup)
+    toc: Markup = field(default_factory=Markup)
     image: str | None = None
     image_alt: str = ""
     draft: bool = False

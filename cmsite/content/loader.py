@@ -52,9 +52,7 @@ def load_item(path: Path, kind: str, site: Site) -> Item:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ContentErrors(
-            [ContentError(shown, line, "not valid UTF-8; save the file as UTF-8")]
-        ) from None
+        raise ContentErrors([ContentError(shown, line, "not valid UTF-8; save the file as UTF-8")]) from None
     try:
         front = parse(text, shown)
     except FrontMatterError as exc:
@@ -109,9 +107,7 @@ class _ItemBuilder:
             date=date,
             updated=updated,
             tags=[self.term("tag", name) for name in self.names("tags")],
-            category=self.term("category", self.text("category"))
-            if self.text("category")
-            else None,
+            category=self.term("category", self.text("category")) if self.text("category") else None,
             authors=self.names("authors")
             or self.names("author")
             or ([config.author] if config.author else []),
@@ -147,9 +143,7 @@ class _ItemBuilder:
         if isinstance(value, str):
             value = value.split(",")
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-            self.fail(
-                key, f"{key} must be a list of names, like `{key}: [one, two]`, not {_kind(value)}"
-            )
+            self.fail(key, f"{key} must be a list of names, like `{key}: [one, two]`, not {_kind(value)}")
             return []
         return [str(v).strip() for v in value if str(v).strip()]
 
@@ -212,6 +206,4 @@ class _ItemBuilder:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(
-        type(value), type(value).__name__
-    )
+    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)

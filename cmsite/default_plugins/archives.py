@@ -29,12 +29,11 @@ def cmsite_pages(site: Any) -> list[Page]:
                 month_url = site.urls.make("month", year=month.year, month=month.month, slug="")
                 pages += _listing(site, "month", month, month_posts, month_url)
                 year_months.append({"date": month, "url": month_url, "count": len(month_posts)})
-        years.append(
-            {"year": year.year, "url": year_url, "count": len(posts), "months": year_months}
-        )
+        years.append({"year": year.year, "url": year_url, "count": len(posts), "months": year_months})
     if years:
-        pages.append(Page(url=site.urls.url(ARCHIVES_URL), template="archives.html", kind="archives",
-                          context={"years": years}))  # fmt: skip
+        index = Page(url=site.urls.url(ARCHIVES_URL), template="archives.html", kind="archives")
+        index.context["years"] = years
+        pages.append(index)
     return pages
 
 

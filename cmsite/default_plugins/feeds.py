@@ -52,9 +52,7 @@ def cmsite_files(site: Any, pages: list[Page]) -> list[File]:
 
 @hookimpl(trylast=True)
 def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
-    links = [
-        (f"{site.config.title} — {feed['title']}", feed["url"], feed["type"]) for feed in site.feeds
-    ]
+    links = [(f"{site.config.title} — {feed['title']}", feed["url"], feed["type"]) for feed in site.feeds]
     term = page.context.get("term")
     if term is not None and page.kind in ("tag", "category"):
         links += [

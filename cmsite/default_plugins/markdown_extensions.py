@@ -21,9 +21,7 @@ def cmsite_markdown_extensions(site: Any) -> list[Any]:
         "extra",  # tables, footnotes, fenced code, attribute lists, definition lists, abbreviations
         "sane_lists",
         CodeHiliteExtension(css_class="codehilite", guess_lang=False),
-        TocExtension(
-            permalink=True, permalink_class="headerlink", permalink_title="", toc_depth="2-4"
-        ),
+        TocExtension(permalink=True, permalink_class="headerlink", permalink_title="", toc_depth="2-4"),
     ]
 
 

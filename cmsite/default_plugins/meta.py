@@ -50,7 +50,7 @@ def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
 
 
 def _shorten(text: str, limit: int = 200) -> str:
-    """Search engines and link previews show about 160–200 characters; cut at a word."""
+    """Search engines and link previews show about 160 to 200 characters; cut at a word."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text

@@ -18,9 +18,7 @@ def cmsite_files(site: Any, pages: list[Page]) -> list[File]:
         entry = ElementTree.SubElement(urlset, "url")
         ElementTree.SubElement(entry, "loc").text = page.abs_url
         if page.lastmod:
-            ElementTree.SubElement(entry, "lastmod").text = page.lastmod.isoformat(
-                timespec="seconds"
-            )
+            ElementTree.SubElement(entry, "lastmod").text = page.lastmod.isoformat(timespec="seconds")
     ElementTree.indent(urlset)
     sitemap_url = site.urls.url("/sitemap.xml")
     sitemap = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -18,8 +18,7 @@ def cmsite_pages(site: Any) -> list[Page]:
     for attr, kind in (("tags", "tag"), ("category", "category")):
         groups = by_term(site.posts, attr)
         listings[attr] = [
-            {"name": t.name, "slug": t.slug, "url": t.url, "count": len(posts)}
-            for t, posts in groups.items()
+            {"name": t.name, "slug": t.slug, "url": t.url, "count": len(posts)} for t, posts in groups.items()
         ]
         for term, posts in groups.items():
             for url, items, paginator in paginate(
