@@ -1,0 +1,100 @@
+"""The command line: new, build, check, --version, python -m cmsite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from cmsite import __version__
+from cmsite.cli import main
+
+
+def invoke(*args, cwd=None):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_python_dash_m(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "cmsite", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "build" in result.stdout and "check" in result.stdout and "new" in result.stdout
+
+
+def test_new_site_builds_at_once(tmp_path):
+    target = tmp_path / "blog"
+    result = invoke("new", target, "--title", "Notes de Léa")
+    assert result.exit_code == 0, result.output
+    assert (target / "cmsite.toml").is_file()
+    built = invoke("--site", target, "build")
+    assert built.exit_code == 0, built.output
+    assert "Built " in built.output and "pages" in built.output and "feeds" in built.output
+    assert "http.server" in built.output
+    home = (target / "output/index.html").read_text(encoding="utf-8")
+    assert "Hello, world" in home
+    assert "Notes de Léa" in home
+
+
+def test_new_refuses_a_folder_with_files(tmp_path):
+    (tmp_path / "keep.txt").write_text("x")
+    result = invoke("new", tmp_path)
+    assert result.exit_code != 0
+    assert "not empty" in result.output
+
+
+def test_build_reports_errors_and_exits_non_zero(site_folder):
+    site_folder.post("2026-01-01-bad.md", "title: [")
+    result = CliRunner().invoke(main, ["--site", str(site_folder.root), "build"])
+    assert result.exit_code == 1
+    assert "content/posts/2026-01-01-bad.md:" in result.output
+    assert "1 error; nothing was written." in result.output
+    assert not site_folder.output.exists()
+
+
+def test_build_options(site_folder, tmp_path):
+    site_folder.post("2030-01-01-later.md", "title: Later")
+    site_folder.post("2026-01-01-draft.md", "title: Drafty\ndraft: true")
+    out = tmp_path / "out"
+    result = invoke("--site", site_folder.root, "build", "--drafts", "--future", "-o", out, "--clean")
+    assert result.exit_code == 0, result.output
+    assert (out / "posts/later/index.html").is_file()
+    assert (out / "posts/draft/index.html").is_file()
+
+
+def test_check_writes_nothing_and_says_what_it_found(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+    site_folder.post("2026-01-02-b.md", "title: B\ndraft: true")
+    site_folder.post("2099-01-01-c.md", "title: C")
+    result = invoke("--site", site_folder.root, "check", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["ok"] is True
+    assert (summary["posts"], summary["drafts"], summary["future"]) == (1, 1, 1)
+    assert not site_folder.output.exists()
+
+
+def test_check_json_lists_every_error(site_folder):
+    site_folder.post("a.md", "title: A\ndate: never")
+    site_folder.post("b.md", "date: 2026-01-01")
+    result = CliRunner().invoke(main, ["--site", str(site_folder.root), "check", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["ok"] is False
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [
+        ("content/posts/a.md", 3),
+        ("content/posts/b.md", 1),
+    ]
+
+
+def test_missing_config_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(main, ["--site", str(tmp_path), "build"])
+    assert result.exit_code == 1
+    assert "no cmsite.toml here" in result.output

@@ -1,0 +1,79 @@
+"""Every generated page passes the Nu HTML checker, in English and in French, drafts and all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+from conftest import REPO, SiteFolder
+
+from cmsite.site import Site
+
+FEATURES = """\
+A paragraph with **bold**, *emphasis*, `code`, a [link](https://example.org) and a note[^n].
+
+## Tables and code
+
+| Network | Limit |
+|:--------|------:|
+| Mastodon | 500 |
+
+```python
+def hello() -> str:
+    return "hi"
+```
+
+### Lists
+
+1. one
+2. two
+
+- a
+- b
+
+> A quote.
+
+Term
+:   Its definition.
+
+![A chart of the month](/images/chart.png)
+
+[^n]: The note.
+"""
+
+
+def build_sites(root):
+    """The sample site with drafts and future posts, and a French site using every Markdown feature."""
+    Site(REPO, drafts=True, future=True).build(root / "sample")
+    french = SiteFolder(root / "fr-site", lang="fr", per_page=1)
+    for day in (1, 2, 3):
+        french.post(
+            f"2026-0{day}-0{day}-billet-{day}.md",
+            f"title: Billet {day}\ntags: [modération, planning]\ncategory: Équipe\nimage: /images/chart.png\n"
+            "image_alt: Un graphique",
+            FEATURES,
+        )
+    french.write("content/pages/a-propos.md", "---\ntitle: À propos\n---\nQui écrit ici.\n")
+    french.write("content/images/chart.png", "not really a png")
+    french.site().build(root / "fr")
+
+
+def test_every_page_passes_the_nu_html_checker(tmp_path, vnu_command):
+    build_sites(tmp_path)
+    shutil.rmtree(tmp_path / "fr-site")
+    pages = sorted(tmp_path.rglob("*.html"))
+    assert len(pages) > 40
+    result = subprocess.run(
+        [*vnu_command, "--format", "json", "--also-check-css", "--skip-non-html", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    messages = json.loads(result.stderr)["messages"]
+    problems = [
+        f"{m['url'].removeprefix('file:' + str(tmp_path))}:{m.get('lastLine')}: {m['type']}: {m['message']}"
+        for m in messages
+        if m["type"] == "error" or m.get("subType") == "warning"
+    ]
+    assert problems == []

@@ -1,0 +1,108 @@
+"""Output discipline: atomic writes, unchanged files untouched, stale files removed, safe folders."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cmsite.build.writer import MARKER
+from cmsite.errors import ContentErrors
+
+
+def stamp(folder):
+    return {
+        p.relative_to(folder): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_unchanged_files_are_not_rewritten(site_folder):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    site_folder.post("2026-05-02-b.md", "title: B")
+    first = site_folder.build()
+    assert first.write.unchanged == 0
+    before = stamp(site_folder.output)
+    second = site_folder.build()
+    assert second.write.written == []
+    assert stamp(site_folder.output) == before
+
+
+def test_an_edit_rewrites_only_what_shows_it(site_folder):
+    site_folder.post("2026-05-01-a.md", "title: A", "Old text.\n")
+    site_folder.post("2026-05-02-b.md", "title: B")
+    site_folder.build()
+    site_folder.post("2026-05-01-a.md", "title: A", "New text.\n")
+    report = site_folder.build()
+    assert "posts/a/index.html" in report.write.written
+    assert "posts/b/index.html" not in report.write.written
+    assert "New text." in site_folder.read("posts/a/index.html")
+
+
+def test_stale_files_are_removed(site_folder):
+    site_folder.post("2026-05-01-a.md", "title: A\ntags: [gone]")
+    site_folder.post("2026-05-02-b.md", "title: B")
+    site_folder.build()
+    assert (site_folder.output / "tags/gone/index.html").is_file()
+    (site_folder.root / "content/posts/2026-05-01-a.md").unlink()
+    report = site_folder.build()
+    assert "posts/a/index.html" in report.write.removed
+    assert not (site_folder.output / "posts/a").exists()
+    assert not (site_folder.output / "tags/gone").exists()
+
+
+def test_no_temporary_files_are_left_behind(site_folder):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    site_folder.build()
+    assert not [p for p in site_folder.output.rglob("*.tmp")]
+
+
+def test_a_folder_of_someone_elses_files_is_refused(site_folder, tmp_path):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    foreign = tmp_path / "home"
+    foreign.mkdir()
+    (foreign / "thesis.txt").write_text("precious")
+    with pytest.raises(ContentErrors) as caught:
+        site_folder.build(output=foreign)
+    assert "files that cmsite did not write" in str(caught.value)
+    assert (foreign / "thesis.txt").read_text() == "precious"
+
+
+def test_the_site_folder_itself_is_refused(site_folder):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    with pytest.raises(ContentErrors):
+        site_folder.build(output=site_folder.root)
+
+
+def test_other_output_folder_and_clean(site_folder, tmp_path):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    target = tmp_path / "public"
+    site_folder.site().build(target)
+    assert (target / MARKER).is_file()
+    (target / "leftover.html").write_text("x")
+    report = site_folder.site().build(target, clean=True)
+    assert not (target / "leftover.html").exists()
+    assert report.write.unchanged == 0
+
+
+def test_static_files_are_copied_and_dotfiles_are_not(site_folder):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    site_folder.write("content/images/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    site_folder.write("content/.env", "CMSITE_SECRET=hunter2")
+    site_folder.write("content/social/2026-05-01-note.md", "---\ntitle: not a page\n---\n")
+    site_folder.build()
+    assert (site_folder.output / "images/logo.svg").is_file()
+    assert (site_folder.output / "theme/style.css").is_file()
+    assert not (site_folder.output / ".env").exists()
+    assert "hunter2" not in site_folder.all_output_text()
+    assert not list(site_folder.output.rglob("*.md"))
+
+
+def test_writes_are_atomic_renames(site_folder, monkeypatch):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    replaced = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (replaced.append(dst), real_replace(src, dst)))
+    site_folder.build()
+    assert any(str(p).endswith("posts/a/index.html") for p in replaced)
