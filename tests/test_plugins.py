@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from markupsafe import Markup
 
 from cmsite import hookspecs
 from cmsite.build.outputs import File, Page
+from cmsite.errors import ContentErrors
 from cmsite.hookspecs import hookimpl
 from cmsite.plugins import DEFAULT_PLUGINS
 
@@ -129,10 +131,8 @@ def test_build_failed_hook_receives_every_error(site_folder):
         def cmsite_build_failed(self, errors):
             seen.extend(errors)
 
-    try:
+    with pytest.raises(ContentErrors):
         site_folder.build(plugins=[Watcher()])
-    except Exception:
-        pass
     assert [e.path for e in seen] == ["content/posts/a.md"]
 
 
