@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import REPO
 from markupsafe import Markup
 
 from cmsite import hookspecs
@@ -156,3 +157,9 @@ def test_every_hookspec_is_documented():
     assert len(spec_names) >= 13
     for name in spec_names:
         assert getattr(hookspecs, name).__doc__, name
+
+
+def test_every_hookspec_has_a_section_in_the_plugin_docs():
+    docs = (REPO / "docs/plugins.md").read_text(encoding="utf-8")
+    for name in (n for n in dir(hookspecs) if n.startswith("cmsite_")):
+        assert f"### `{name}(" in docs, name
