@@ -33,6 +33,7 @@ class SiteView:
     title: str
     description: str
     url: str
+    home_url: str
     lang: str
     author: str
     menu: list[dict[str, str]]
@@ -123,20 +124,22 @@ class Site:
 
     @cached_property
     def view(self) -> SiteView:
-        menu = [{"title": "", "url": self.urls.url("/"), "kind": "home"}]
+        home = self.urls.url("/")
+        menu = [{"title": "", "url": home, "kind": "home"}]
         menu += [
             {"title": p.title, "url": p.url, "kind": "page"} for p in self.pages if p.meta.get("menu", True)
         ]
         config = self.config
         return SiteView(
-            config.title,
-            config.description,
-            config.url,
-            config.lang,
-            config.author,
-            menu,
-            self.feeds,
-            config.extra,
+            title=config.title,
+            description=config.description,
+            url=config.url,
+            home_url=home,
+            lang=config.lang,
+            author=config.author,
+            menu=menu,
+            feeds=self.feeds,
+            extra=config.extra,
         )
 
     def render(self, progress: Callable[[int, int], None] | None = None) -> Rendered:

@@ -75,7 +75,7 @@ class _ItemBuilder:
         config = self.site.config
         file_date, file_slug = dates.split_file_name(self.path.stem)
         title = self.text("title")
-        if not title:
+        if title == "" or "title" not in self.data:
             self.errors.append(
                 ContentError(
                     self.shown,
