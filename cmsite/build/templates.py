@@ -32,6 +32,7 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     formatter = DateFormatter(site.config.lang, site.config.tz)
     env.filters.update(date=formatter.date, datetime=formatter.datetime, isodate=formatter.isodate)
     env.globals["theme_url"] = lambda path: site.urls.url(THEME_STATIC_URL + path.lstrip("/"))
+    env.globals["url"] = site.urls.url
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
 
