@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import click
 
 from cmsite import __version__
 from cmsite.errors import ContentError, ContentErrors
+from cmsite.plugins import PluginError
 
 
 class Progress:
@@ -42,6 +45,54 @@ def _open_site(ctx: click.Context, *, as_json: bool = False, **options: Any) -> 
         return Site(ctx.obj["site"], **options)
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json)
+    except PluginError as exc:
+        _plugin_failure(exc)
+
+
+def _plugin_failure(exc: PluginError) -> None:
+    click.secho(f"Error: {exc}", fg="red", err=True)
+    sys.exit(1)
+
+
+class PluginCommands(click.Group):
+    """The `cmsite` group, plus the commands of installed plugins, loaded on first use.
+
+    Loading waits until a command is looked up, so `cmsite --version` stays instant;
+    plugins must import heavy libraries (network SDKs) inside their functions, not at
+    module level, so that `cmsite --help` and `cmsite build` import none of them.
+    """
+
+    _loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        from cmsite.plugins import PluginSelection, call_each, make_plugin_manager
+
+        builtin = set(self.commands)
+        owners = dict.fromkeys(builtin, "cmsite")
+        try:
+            pm = make_plugin_manager(PluginSelection.from_settings(None, (), None, os.environ))
+            for plugin, commands in call_each(pm, "cmsite_commands"):
+                for command in commands:
+                    if command.name in owners:
+                        raise PluginError(
+                            f"plugin {plugin} adds the command {command.name!r}, "
+                            f"which {owners[command.name]} already has; rename one"
+                        )
+                    owners[command.name] = plugin
+                    self.add_command(command)
+        except PluginError as exc:
+            _plugin_failure(exc)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._load_plugin_commands()
+        return super().get_command(ctx, name)
 
 
 def _fail(errors: list[ContentError], *, as_json: bool = False, what: str = "nothing was written") -> None:
@@ -55,7 +106,7 @@ def _fail(errors: list[ContentError], *, as_json: bool = False, what: str = "not
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PluginCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cmsite")
 @click.option(
     "--site",
@@ -102,6 +153,9 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
     except ContentErrors as exc:
         progress.close()
         _fail(exc.errors)
+    except PluginError as exc:
+        progress.close()
+        _plugin_failure(exc)
     progress.close()
     write = report.write
     out = report.output
@@ -125,6 +179,8 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         result = site.render()
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite check` again")
+    except PluginError as exc:
+        _plugin_failure(exc)
     summary = {
         "ok": True,
         "errors": [],
@@ -142,3 +198,69 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
             f"OK: {summary['items']} files checked — {summary['posts']} posts and {summary['pages']} pages "
             f"published, {summary['drafts']} drafts, {summary['future']} scheduled for later."
         )
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Include cmsite's built-in plugins.")
+@click.option("--hook", "hook_name", help="Only plugins that implement this hook, in call order.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def plugins(ctx: click.Context, show_all: bool, hook_name: str | None, as_json: bool) -> None:
+    """List plugins: name, distribution, version, where they come from, and their hooks."""
+    from cmsite.config import CONFIG_NAME
+    from cmsite.plugins import PluginSelection, make_plugin_manager
+
+    if (ctx.obj["site"] / CONFIG_NAME).is_file():
+        pm = _open_site(ctx, as_json=as_json).pm
+    else:
+        try:
+            pm = make_plugin_manager(PluginSelection.from_settings(None, (), None, os.environ))
+        except PluginError as exc:
+            _plugin_failure(exc)
+    if hook_name is not None:
+        caller = getattr(pm.hook, hook_name, None)
+        if caller is None or caller.spec is None:
+            raise click.BadParameter(f"no hook named {hook_name!r}", param_hint="--hook")
+        names = [impl.plugin_name for impl in reversed(caller.get_hookimpls())]
+    else:
+        names = [name for name, _ in pm.list_name_plugin()]
+    rows = []
+    for name in names:
+        source = pm.sources[name]
+        if source.source == "built-in" and not show_all and hook_name is None:
+            continue
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(pm.get_plugin(name)) or [])
+        rows.append({**dataclasses.asdict(source), "hooks": hooks})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No plugins installed. `cmsite plugins --all` lists the built-in ones.")
+    for row in rows:
+        origin = row["path"] or f"{row['distribution'] or '?'} {row['version'] or ''}".strip()
+        click.echo(f"{row['name']}  ({row['source']}: {origin})")
+        click.echo(f"    hooks: {', '.join(row['hooks']) or 'none'}")
+
+
+@main.group()
+def plugin() -> None:
+    """Create plugins."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option(
+    "--dir", "parent", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True
+)
+def plugin_new(name: str, parent: Path) -> None:
+    """Create an installable plugin distribution cmsite-NAME/ with an entry point and a test."""
+    from cmsite.plugin_scaffold import create_plugin
+
+    try:
+        written = create_plugin(parent, name)
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"created {path}")
+    folder = written[0].parent
+    click.echo(f"\nNext: pip install -e {folder} && cmsite plugins")

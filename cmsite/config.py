@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,12 @@ from cmsite.errors import ContentError, ContentErrors
 
 CONFIG_NAME = "cmsite.toml"
 
+REQUIRED = object()
+
 # (section, key) → (expected type, default). Anything else in [site] reaches templates.
 _FIELDS: dict[tuple[str, str], tuple[type | tuple[type, ...], Any]] = {
-    ("site", "title"): (str, None),
-    ("site", "url"): (str, None),
+    ("site", "title"): (str, REQUIRED),
+    ("site", "url"): (str, REQUIRED),
     ("site", "description"): (str, ""),
     ("site", "lang"): (str, "en"),
     ("site", "timezone"): (str, "UTC"),
@@ -30,8 +33,12 @@ _FIELDS: dict[tuple[str, str], tuple[type | tuple[type, ...], Any]] = {
     ("build", "pretty_urls"): (bool, True),
     ("build", "posts_per_page"): (int, 10),
     ("build", "feed_items"): (int, 20),
+    ("plugins", "enable"): (list, None),
     ("plugins", "disable"): (list, []),
+    ("plugins", "folder"): (str, "plugins"),
 }
+
+CORE_SECTIONS = frozenset({"site", "build", "urls", "plugins"})
 
 _PRETTY_URLS = {
     "post": "/posts/{slug}/",
@@ -68,7 +75,9 @@ class SiteConfig:
     pretty_urls: bool = True
     posts_per_page: int = 10
     feed_items: int = 20
+    enabled_plugins: list[str] | None = None
     disabled_plugins: list[str] = field(default_factory=list)
+    plugins_folder: Path | None = None
     urls: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -112,6 +121,9 @@ def config_from_dict(
     for (section, key), (kind, default) in _FIELDS.items():
         value = data.get(section, {}).get(key, default)
         if value is None:
+            values[key] = None
+            continue
+        if value is REQUIRED:
             fail(
                 section,
                 key,
@@ -179,7 +191,9 @@ def config_from_dict(
         pretty_urls=values["pretty_urls"],
         posts_per_page=values["posts_per_page"],
         feed_items=values["feed_items"],
+        enabled_plugins=None if values["enable"] is None else [str(p) for p in values["enable"]],
         disabled_plugins=[str(p) for p in values["disable"]],
+        plugins_folder=root / values["folder"],
         urls=urls,
         extra={k: v for k, v in data.get("site", {}).items() if k not in known_site},
         raw=data,
@@ -212,5 +226,55 @@ def toml_error(shown: str, exc: tomllib.TOMLDecodeError, offset: int) -> Content
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", bool: "true or false", int: "a whole number", list: "a list"}
+    names = {
+        str: "a string",
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(kind, str(kind)) if isinstance(kind, type) else " or ".join(map(str, kind))
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """A plugin's own table in cmsite.toml: its keys with (type, default), and an optional check.
+
+    `check(values)` returns a list of (key, message) problems, e.g. a URL that is not one.
+    """
+
+    name: str
+    fields: dict[str, tuple[type, Any]]
+    check: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
+
+
+def read_section(config: SiteConfig, section: SettingsSection) -> tuple[dict[str, Any], list[ContentError]]:
+    """Values of a plugin's section, defaults filled in, with `cmsite.toml:line` errors."""
+    text = config.path.read_text(encoding="utf-8") if config.path and config.path.is_file() else ""
+    table = config.raw.get(section.name, {})
+    errors = []
+
+    def fail(key: str, message: str) -> None:
+        errors.append(
+            ContentError(CONFIG_NAME, key_line(text, key, section.name), f"[{section.name}] {message}")
+        )
+
+    if not isinstance(table, dict):
+        return {}, [ContentError(CONFIG_NAME, None, f"[{section.name}] must be a table of settings")]
+    values = {}
+    for key in table:
+        if key not in section.fields:
+            fail(key, f"unknown setting {key!r}; known settings: {', '.join(section.fields) or 'none'}")
+    for key, (kind, default) in section.fields.items():
+        value = table.get(key, default)
+        if value is REQUIRED:
+            fail(key, f"{key} is required; add it under [{section.name}]")
+        elif value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            fail(key, f"{key} must be {_type_name(kind)}, not {type(value).__name__}")
+        else:
+            values[key] = value
+    if not errors and section.check:
+        for key, message in section.check(values):
+            fail(key, message)
+    return values, errors

@@ -11,24 +11,46 @@ Hooks that collect (`cmsite_markdown_extensions`, `cmsite_pages`, `cmsite_files`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    import click
     import jinja2
     import markdown
     from feedgen.entry import FeedEntry
     from markupsafe import Markup
 
     from cmsite.build.outputs import File, Page
+    from cmsite.config import SettingsSection
     from cmsite.content.item import Item
+    from cmsite.content.markdown import Rendered
     from cmsite.errors import ContentError
     from cmsite.site import BuildReport, Site
 
 hookspec = pluggy.HookspecMarker("cmsite")
 hookimpl = pluggy.HookimplMarker("cmsite")
+
+
+@hookspec
+def cmsite_commands() -> list[click.Command]:
+    """Return click commands to add to the `cmsite` command line.
+
+    Called once when the command line starts, for installed plugins (not a site's local
+    folder). A name that another plugin already uses is an error naming both plugins.
+    """
+
+
+@hookspec
+def cmsite_settings() -> list[SettingsSection]:
+    """Declare this plugin's own table in cmsite.toml: its keys, types, defaults and checks.
+
+    Called when a Site is created; the checked values are in `site.settings[NAME]`, and a
+    bad value is a `cmsite.toml:line` error.
+    """
 
 
 @hookspec
@@ -41,6 +63,16 @@ def cmsite_markdown_extensions(site: Site) -> list[str | markdown.Extension]:
     """Return Python-Markdown extensions (names or instances) to render every item with.
 
     Called once per site, when its Markdown renderer is first needed.
+    """
+
+
+@hookspec
+def cmsite_content_loaders(site: Site) -> dict[str, Callable[[str], Rendered]]:
+    """Return {file suffix: renderer}: how to turn the body of such a file into HTML.
+
+    A renderer takes the body text (front matter removed) and returns
+    `cmsite.content.markdown.Rendered(html, toc, headings)`. The built-in plugin handles
+    `.md` and `.markdown`; a plugin that returns the same suffix replaces it.
     """
 
 
@@ -94,6 +126,11 @@ def cmsite_static_dirs(site: Site) -> list[tuple[Path, str]]:
 
 
 @hookspec
+def cmsite_page_written(path: Path, url: str, site: Site) -> None:
+    """A file of the output was written (it is new or its bytes changed) at `path`."""
+
+
+@hookspec
 def cmsite_build_finished(site: Site, report: BuildReport) -> None:
     """The output folder was written; `report` says what was written and removed."""
 
@@ -101,3 +138,12 @@ def cmsite_build_finished(site: Site, report: BuildReport) -> None:
 @hookspec
 def cmsite_build_failed(site: Site, errors: list[ContentError]) -> None:
     """The build stopped on errors and wrote nothing; `errors` lists every one."""
+
+
+@hookspec
+def cmsite_watch_paths(site: Site) -> list[Path]:
+    """Return files or folders whose changes should trigger a rebuild in watch mode.
+
+    The built-in plugin returns cmsite.toml, the content folder, the theme, the site's
+    `templates/` and its plugin folder.
+    """

@@ -5,6 +5,7 @@ Data flows one way: files → items (`load`) → pages and files (`render`) → 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,12 +18,12 @@ from cmsite.build.outputs import File, Page
 from cmsite.build.templates import make_environment, render_page
 from cmsite.build.theme import find_theme
 from cmsite.build.writer import WriteReport, check_output_folder, write_output
-from cmsite.config import SiteConfig, load_config
+from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
 from cmsite.content.item import Item
-from cmsite.content.loader import MARKDOWN_SUFFIXES, discover, is_ignored, load_item
+from cmsite.content.loader import discover, is_ignored, load_item
 from cmsite.content.markdown import MarkdownRenderer
 from cmsite.errors import ContentError, ContentErrors
-from cmsite.plugins import make_plugin_manager
+from cmsite.plugins import PluginError, PluginSelection, call_each, make_plugin_manager
 from cmsite.urls import UnsafeURL, Urls
 
 
@@ -76,7 +77,11 @@ class Site:
         self.root = Path(root).resolve()
         self.config = config or load_config(self.root)
         self.urls = Urls(self.config)
-        self.pm = make_plugin_manager(self.config.disabled_plugins, plugins)
+        selection = PluginSelection.from_settings(
+            self.config.enabled_plugins, self.config.disabled_plugins, self.config.plugins_folder, os.environ
+        )
+        self.pm = make_plugin_manager(selection, plugins)
+        self.settings = self._plugin_settings()
         self.drafts = drafts
         self.future = future
         self.now = now or datetime.now(UTC)
@@ -88,6 +93,33 @@ class Site:
     @cached_property
     def markdown(self) -> MarkdownRenderer:
         return MarkdownRenderer(flatten(self.pm.hook.cmsite_markdown_extensions(site=self)))
+
+    def _plugin_settings(self) -> dict[str, dict[str, Any]]:
+        """Each plugin's own cmsite.toml table, checked against what the plugin declared."""
+        settings: dict[str, dict[str, Any]] = {}
+        owners: dict[str, str] = {}
+        errors: list[ContentError] = []
+        for plugin, sections in call_each(self.pm, "cmsite_settings"):
+            for section in sections:
+                if section.name in owners or section.name in CORE_SECTIONS:
+                    owner = owners.get(section.name, "cmsite")
+                    raise PluginError(
+                        f"plugin {plugin} declares settings [{section.name}], already declared by {owner}"
+                    )
+                owners[section.name] = plugin
+                settings[section.name], problems = read_section(self.config, section)
+                errors += problems
+        if errors:
+            raise ContentErrors(errors)
+        return settings
+
+    @cached_property
+    def content_loaders(self) -> dict[str, Callable[[str], Any]]:
+        """File suffix → body renderer; the first plugin in call order wins a suffix."""
+        loaders: dict[str, Callable[[str], Any]] = {}
+        for result in reversed(self.pm.hook.cmsite_content_loaders(site=self)):
+            loaders.update(result or {})
+        return loaders
 
     @cached_property
     def theme_dir(self) -> Path:
@@ -102,7 +134,7 @@ class Site:
     def load(self) -> None:
         """Read every content file; raise ContentErrors listing the problems of all of them."""
         self.items, errors = [], []
-        for path, kind in discover(self.config.content_dir):
+        for path, kind in discover(self.config.content_dir, self.content_loaders):
             try:
                 item = load_item(path, kind, self)
                 self.pm.hook.cmsite_item_loaded(item=item, site=self)
@@ -184,18 +216,26 @@ class Site:
         check_output_folder(output, self.root)
         result = self.render(progress)
         report = result.report
-        report.write = write_output(output, result.files, clean=clean)
+        report.write = write_output(output, result.files, clean=clean, written=self._written)
         report.output = output
         report.seconds = time.perf_counter() - started
         self.pm.hook.cmsite_build_finished(site=self, report=report)
         return report
+
+    def _written(self, path: Path, relative: str) -> None:
+        url = self.urls.url("/" + relative.removesuffix("index.html"))
+        self.pm.hook.cmsite_page_written(path=path, url=url, site=self)
 
     def _static_files(self) -> list[File]:
         files = []
         for folder, prefix in flatten(self.pm.hook.cmsite_static_dirs(site=self)):
             for path in sorted(Path(folder).rglob("*")):
                 relative = path.relative_to(folder)
-                if path.is_file() and not is_ignored(path, folder) and path.suffix not in MARKDOWN_SUFFIXES:
+                if (
+                    path.is_file()
+                    and not is_ignored(path, folder)
+                    and path.suffix not in self.content_loaders
+                ):
                     shown = str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
                     url = self.urls.url(prefix.rstrip("/") + "/" + relative.as_posix())
                     files.append(File(url, source_path=path, sources=(shown,), kind="static"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +48,17 @@ def check_output_folder(output: Path, root: Path) -> None:
         )
 
 
-def write_output(output: Path, files: dict[str, bytes | Path], *, clean: bool = False) -> WriteReport:
-    """Make `output` hold exactly `files` (relative path → bytes, or a file to copy)."""
+def write_output(
+    output: Path,
+    files: dict[str, bytes | Path],
+    *,
+    clean: bool = False,
+    written: Callable[[Path, str], None] | None = None,
+) -> WriteReport:
+    """Make `output` hold exactly `files` (relative path → bytes, or a file to copy).
+
+    `written(path, relative)` is called for each file that was actually (re)written.
+    """
     report = WriteReport()
     if clean and output.exists():
         shutil.rmtree(output)
@@ -61,6 +71,8 @@ def write_output(output: Path, files: dict[str, bytes | Path], *, clean: bool = 
             continue
         _atomic_write(target, content)
         report.written.append(relative)
+        if written is not None and relative != MARKER:
+            written(target, relative)
     report.removed = _remove_stale(output, set(files))
     return report
 

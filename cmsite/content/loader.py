@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +12,7 @@ from slugify import slugify
 from cmsite.content import dates
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item, Term
+from cmsite.content.markdown import summarize
 from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.urls import UnsafeURL, check_safe
 
@@ -19,21 +20,20 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 KIND_FOLDERS = {"posts": "post", "pages": "page"}
-MARKDOWN_SUFFIXES = (".md", ".markdown")
 _KNOWN = {
     "title", "date", "updated", "slug", "tags", "category", "authors", "author",
     "summary", "draft", "lang", "image", "image_alt", "url",
 }  # fmt: skip
 
 
-def discover(content_dir: Path) -> Iterator[tuple[Path, str]]:
+def discover(content_dir: Path, suffixes: Collection[str]) -> Iterator[tuple[Path, str]]:
     """Every post and page file, in a stable order, skipping hidden and editor temp files."""
     for folder, kind in KIND_FOLDERS.items():
         base = content_dir / folder
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
-            if path.suffix in MARKDOWN_SUFFIXES and path.is_file() and not is_ignored(path, base):
+            if path.suffix in suffixes and path.is_file() and not is_ignored(path, base):
                 yield path, kind
 
 
@@ -120,10 +120,12 @@ class _ItemBuilder:
         summary = self.text("summary")
         if self.errors:
             raise ContentErrors(self.errors)
-        rendered = self.site.markdown.render(self.front.body)
+        render = self.site.content_loaders[self.path.suffix]
+        rendered = render(self.front.body)
         item.content = rendered.html
         item.toc = rendered.toc if rendered.headings >= 2 else item.toc
-        item.summary = self.site.markdown.summary(self.front.body, rendered, summary)
+        explicit = self.site.markdown.render(summary).html if summary else None
+        item.summary = summarize(render, self.front.body, rendered, explicit)
         return item
 
     def text(self, key: str) -> str | None:

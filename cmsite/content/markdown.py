@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,15 +33,18 @@ class MarkdownRenderer:
         tokens = getattr(self._md, "toc_tokens", [])
         return Rendered(Markup(html), Markup(getattr(self._md, "toc", "")), _count(tokens))
 
-    def summary(self, body: str, rendered: Rendered, explicit: str | None) -> Markup:
-        """Front-matter summary, else the part before <!--more-->, else the first paragraph."""
-        if explicit:
-            return self.render(explicit).html
-        parts = MORE_MARKER.split(body, maxsplit=1)
-        if len(parts) == 2:
-            return self.render(parts[0]).html
-        match = _FIRST_PARAGRAPH.search(rendered.html)
-        return Markup(match.group(0)) if match else Markup("")
+
+def summarize(
+    render: Callable[[str], Rendered], body: str, rendered: Rendered, explicit: Markup | None
+) -> Markup:
+    """The front matter's summary, else the part before <!--more-->, else the first paragraph."""
+    if explicit is not None:
+        return explicit
+    parts = MORE_MARKER.split(body, maxsplit=1)
+    if len(parts) == 2:
+        return render(parts[0]).html
+    match = _FIRST_PARAGRAPH.search(rendered.html)
+    return Markup(match.group(0)) if match else Markup("")
 
 
 def _count(tokens: list[dict[str, Any]]) -> int:

@@ -1,4 +1,4 @@
-"""Markdown extensions: tables, footnotes, fenced code with Pygments, heading anchors, TOC."""
+"""Markdown files and their extensions: tables, footnotes, fenced code with Pygments, heading anchors, TOC."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def cmsite_markdown_extensions(site: Any) -> list[Any]:
         CodeHiliteExtension(css_class="codehilite", guess_lang=False),
         TocExtension(permalink=True, permalink_class="headerlink", permalink_title="", toc_depth="2-4"),
     ]
+
+
+@hookimpl(trylast=True)
+def cmsite_content_loaders(site: Any) -> dict[str, Any]:
+    return {".md": site.markdown.render, ".markdown": site.markdown.render}
 
 
 @hookimpl(trylast=True)

@@ -1,0 +1,18 @@
+"""What watch mode watches: the settings, the content, the theme, templates and local plugins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cmsite.config import CONFIG_NAME
+from cmsite.hookspecs import hookimpl
+
+
+@hookimpl(trylast=True)
+def cmsite_watch_paths(site: Any) -> list[Path]:
+    config = site.config
+    candidates = [site.root / CONFIG_NAME, config.content_dir, site.theme_dir, site.root / "templates"]
+    if config.plugins_folder is not None:
+        candidates.append(config.plugins_folder)
+    return [path for path in candidates if path.exists()]

@@ -1,0 +1,385 @@
+"""Discovery, switches, safety and the plugin kit (issue: plugin system)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import venv
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+
+from cmsite import hookspecs
+from cmsite.cli import main
+from cmsite.config import SettingsSection
+from cmsite.content.markdown import Rendered
+from cmsite.errors import ContentErrors
+from cmsite.hookspecs import hookimpl
+from cmsite.plugins import PluginError
+
+LOCAL_PLUGIN = """
+from markupsafe import Markup
+from cmsite.hookspecs import hookimpl
+
+@hookimpl
+def cmsite_head_tags(page):
+    return [Markup('<meta name="local-plugin" content="yes">')]
+"""
+
+
+def cli(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+@pytest.fixture
+def with_local_plugin(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+    site_folder.write("plugins/hello.py", LOCAL_PLUGIN)
+    return site_folder
+
+
+def test_local_plugin_folder_is_loaded(with_local_plugin):
+    with_local_plugin.build()
+    assert 'name="local-plugin"' in with_local_plugin.read("posts/a/index.html")
+    result = cli("--site", with_local_plugin.root, "plugins", "--json")
+    (row,) = json.loads(result.output)
+    assert (row["name"], row["source"], row["hooks"]) == ("hello", "local folder", ["cmsite_head_tags"])
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "loaded"),
+    [
+        ("CMSITE_LOAD_PLUGINS", "", False),
+        ("CMSITE_LOAD_PLUGINS", "other", False),
+        ("CMSITE_LOAD_PLUGINS", "hello", True),
+        ("CMSITE_DISABLE_PLUGINS", "hello", False),
+        ("CMSITE_DISABLE_PLUGINS", "other", True),
+    ],
+)
+def test_environment_switches(with_local_plugin, monkeypatch, variable, value, loaded):
+    monkeypatch.setenv(variable, value)
+    with_local_plugin.build()
+    assert ('name="local-plugin"' in with_local_plugin.read("posts/a/index.html")) is loaded
+
+
+def test_enable_and_disable_in_config(with_local_plugin):
+    config = with_local_plugin.root / "cmsite.toml"
+    base = config.read_text()
+    config.write_text(base + "\n[plugins]\nenable = []\n")
+    with_local_plugin.build()
+    assert 'name="local-plugin"' not in with_local_plugin.read("posts/a/index.html")
+    config.write_text(base + '\n[plugins]\ndisable = ["hello", "sitemap"]\n')
+    with_local_plugin.build()
+    assert 'name="local-plugin"' not in with_local_plugin.read("posts/a/index.html")
+    assert not (with_local_plugin.output / "sitemap.xml").exists()
+
+
+def test_trace_prints_each_hook_call(with_local_plugin, monkeypatch, capsys):
+    monkeypatch.setenv("CMSITE_TRACE_PLUGINS", "1")
+    with_local_plugin.build()
+    err = capsys.readouterr().err
+    assert "[cmsite trace] cmsite_head_tags(page, site) → hello, feeds, meta" in err
+    assert "[cmsite trace] cmsite_build_started(site)" in err
+
+
+def test_a_misspelled_hook_is_reported_with_the_plugin_name(site_folder):
+    site_folder.write(
+        "plugins/typo.py",
+        "from cmsite.hookspecs import hookimpl\n\n@hookimpl\ndef cmsite_page(site):\n    return []\n",
+    )
+    with pytest.raises(PluginError) as caught:
+        site_folder.site()
+    message = str(caught.value)
+    assert message.startswith("plugin typo (local file ")
+    assert "hook cmsite_page matches no hookspec; did you mean cmsite_pages?" in message
+    result = cli("--site", site_folder.root, "build")
+    assert result.exit_code == 1
+    assert "hook cmsite_page matches no hookspec" in result.output
+
+
+def test_a_hook_with_unknown_arguments_is_reported(site_folder):
+    site_folder.write(
+        "plugins/args.py",
+        "from cmsite.hookspecs import hookimpl\n\n@hookimpl\ndef cmsite_pages(site, colour):\n    return []\n",
+    )
+    with pytest.raises(PluginError) as caught:
+        site_folder.site()
+    assert str(caught.value).startswith("plugin args (local file ")
+    assert "colour" in str(caught.value)
+
+
+def test_an_exception_in_a_plugin_names_plugin_hook_and_file(site_folder):
+    site_folder.post("2026-01-01-broken.md", "title: Broken")
+    site_folder.write(
+        "plugins/fragile.py",
+        "from cmsite.hookspecs import hookimpl\n\n@hookimpl\ndef cmsite_item_loaded(item):\n    raise KeyError('colour')\n",
+    )
+    with pytest.raises(PluginError) as caught:
+        site_folder.build()
+    assert str(caught.value) == (
+        "plugin fragile, hook cmsite_item_loaded, while processing content/posts/2026-01-01-broken.md: KeyError: 'colour'"
+    )
+    result = cli("--site", site_folder.root, "build")
+    assert result.exit_code == 1
+    assert "Error: plugin fragile, hook cmsite_item_loaded, while processing content/posts/" in result.output
+
+
+def test_plugin_commands_and_name_clashes(monkeypatch):
+    from cmsite import cli as cli_module
+
+    @click.command("hello")
+    def hello():
+        click.echo("hello from a plugin")
+
+    class First:
+        @hookimpl
+        def cmsite_commands(self):
+            return [hello]
+
+    class Clash:
+        @hookimpl
+        def cmsite_commands(self):
+            return [click.Command("build")]
+
+    import cmsite.plugins as plugins_module
+
+    factory = plugins_module.make_plugin_manager
+
+    def group_with(*plugins):
+        monkeypatch.setattr(
+            plugins_module, "make_plugin_manager", lambda selection: factory(selection, plugins)
+        )
+        return cli_module.PluginCommands(commands=dict(main.commands))
+
+    group = group_with(First())
+    result = CliRunner().invoke(group, ["hello"])
+    assert result.output == "hello from a plugin\n"
+    group = group_with(Clash())
+    result = CliRunner().invoke(group, ["--help"])
+    assert result.exit_code == 1
+    assert "plugin Clash adds the command 'build', which cmsite already has; rename one" in result.output
+
+
+def test_plugin_settings_sections(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+
+    class Banner:
+        @hookimpl
+        def cmsite_settings(self):
+            return [SettingsSection("banner", {"text": (str, "Hello"), "max_width": (int, 600)})]
+
+    site = site_folder.site(plugins=[Banner()])
+    assert site.settings["banner"] == {"text": "Hello", "max_width": 600}
+    config = site_folder.root / "cmsite.toml"
+    config.write_text(config.read_text() + '\n[banner]\nmax_width = "wide"\ncolour = "red"\n')
+    with pytest.raises(ContentErrors) as caught:
+        site_folder.site(plugins=[Banner()])
+    assert [str(e) for e in caught.value.errors] == [
+        "cmsite.toml:13: [banner] max_width must be a whole number, not str",
+        "cmsite.toml:14: [banner] unknown setting 'colour'; known settings: text, max_width",
+    ]
+
+    class Again:
+        @hookimpl
+        def cmsite_settings(self):
+            return [SettingsSection("banner", {})]
+
+    with pytest.raises(PluginError, match=r"declares settings \[banner\], already declared by"):
+        site_folder.site(plugins=[Banner(), Again()])
+
+
+def test_content_loader_for_another_suffix(site_folder):
+    site_folder.write("content/posts/2026-01-01-plain.txt", "---\ntitle: Plain\n---\nJust <text>.\n")
+
+    class PlainText:
+        @hookimpl
+        def cmsite_content_loaders(self):
+            from markupsafe import Markup, escape
+
+            return {
+                ".txt": lambda body: Rendered(Markup("<pre>{}</pre>").format(escape(body)), Markup(""), 0)
+            }
+
+    site_folder.build(plugins=[PlainText()])
+    assert "<pre>Just &lt;text&gt;.\n</pre>" in site_folder.read("posts/plain/index.html")
+    assert not (site_folder.output / "posts/2026-01-01-plain.txt").exists()
+
+
+def test_page_written_is_called_for_changed_files_only(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+    written = []
+
+    class Recorder:
+        @hookimpl
+        def cmsite_page_written(self, path, url):
+            written.append((path.name, url))
+
+    site_folder.build(plugins=[Recorder()])
+    assert ("index.html", "/posts/a/") in written
+    written.clear()
+    site_folder.build(plugins=[Recorder()])
+    assert written == []
+
+
+def test_build_started_runs_first(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+    order = []
+
+    class Order:
+        @hookimpl
+        def cmsite_build_started(self, site):
+            order.append(("started", len(site.items)))
+
+        @hookimpl
+        def cmsite_items_collected(self, site):
+            order.append(("collected", len(site.items)))
+
+    site_folder.build(plugins=[Order()])
+    assert order == [("started", 0), ("collected", 1)]
+
+
+def test_watch_paths(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+
+    class Extra:
+        @hookimpl
+        def cmsite_watch_paths(self, site):
+            return [site.root / "data.csv"]
+
+    site = site_folder.site(plugins=[Extra()])
+    paths = [p for result in site.pm.hook.cmsite_watch_paths(site=site) for p in result]
+    assert site_folder.root / "data.csv" in paths
+    assert site_folder.root / "cmsite.toml" in paths
+    assert site_folder.root / "content" in paths
+    assert site.theme_dir in paths
+
+
+SDK_MODULES = ("mastodon", "atproto", "tweepy", "httpx", "requests", "PIL")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build"], ["plugins", "--all"]])
+def test_the_command_line_imports_no_network_sdk(site_folder, args):
+    site_folder.post("2026-01-01-a.md", "title: A")
+    probe = textwrap.dedent(
+        f"""
+        import sys
+        from cmsite.cli import main
+        try:
+            main({["--site", str(site_folder.root), *args]!r})
+        except SystemExit:
+            pass
+        print(sorted(m for m in sys.modules if m.split('.')[0] in {SDK_MODULES!r}))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_hook_is_implemented_somewhere_in_the_tests():
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
+    for name in (n for n in dir(hookspecs) if n.startswith("cmsite_")):
+        assert f"def {name}(" in tests, f"{name} has no test"
+
+
+def test_a_scaffolded_plugin_installed_in_a_fresh_environment(tmp_path):
+    """`cmsite plugin new`, pip install into a new venv, listed, changes the site, switched off."""
+    result = cli("plugin", "new", "shoutout", "--dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    plugin_dir = tmp_path / "cmsite-shoutout"
+    env_dir = tmp_path / "fresh-env"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin/python"
+    # The fresh environment sees this one's packages (cmsite, hatchling) so pip works offline.
+    site_packages = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (env_dir / site_packages / "parent-env.pth").parent.mkdir(parents=True, exist_ok=True)
+    with open(os.path.join(site_packages, "parent-env.pth"), "w") as pth:
+        pth.write(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(plugin_dir),
+        ],
+        check=True,
+    )
+    site_dir = tmp_path / "blog"
+    subprocess.run([python, "-m", "cmsite", "new", site_dir], check=True, capture_output=True)
+
+    listed = subprocess.run(
+        [python, "-m", "cmsite", "--site", site_dir, "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (row,) = json.loads(listed.stdout)
+    assert (row["name"], row["source"], row["distribution"], row["version"]) == (
+        "shoutout", "entry point", "cmsite-shoutout", "0.1.0",
+    )  # fmt: skip
+    subprocess.run([python, "-m", "cmsite", "--site", site_dir, "build"], check=True, capture_output=True)
+    assert 'content="cmsite with shoutout"' in (site_dir / "output/about/index.html").read_text()
+
+    off = {**os.environ, "CMSITE_DISABLE_PLUGINS": "shoutout"}
+    subprocess.run(
+        [python, "-m", "cmsite", "--site", site_dir, "build"], check=True, capture_output=True, env=off
+    )
+    assert "cmsite with shoutout" not in (site_dir / "output/about/index.html").read_text()
+
+    tested = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(plugin_dir / "tests")],
+        capture_output=True,
+        text=True,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def test_a_wrapper_runs_around_the_built_ins(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+
+    class NoYearlyArchives:
+        @hookimpl(wrapper=True)
+        def cmsite_pages(self, site):
+            pages = yield
+            return [p for p in pages if p.kind != "year"]
+
+    site_folder.build(plugins=[NoYearlyArchives()])
+    assert not (site_folder.output / "2026/index.html").exists()
+    assert (site_folder.output / "2026/01/index.html").is_file()
+
+
+def test_the_tutorial_plugin_from_the_docs(site_folder):
+    from markupsafe import Markup, escape
+
+    from cmsite.config import SettingsSection
+
+    class Shoutout:
+        @hookimpl
+        def cmsite_settings(self):
+            return [SettingsSection("shoutout", {"text": (str, "Thanks to")})]
+
+        @hookimpl
+        def cmsite_item_loaded(self, item, site):
+            names = item.meta.get("thanks")
+            if names:
+                text = site.settings["shoutout"]["text"]
+                item.content += Markup('<p class="thanks">{} {}.</p>').format(text, escape(", ".join(names)))
+
+    site_folder.post("2026-01-01-hello.md", "title: Hello\nthanks: [Sam]")
+    site_folder.build(plugins=[Shoutout()])
+    assert "Thanks to Sam." in site_folder.read("posts/hello/index.html")
