@@ -95,3 +95,14 @@ def test_nested_slugs_stay_inside(site_folder):
     site_folder.post("2026-05-01-n.md", "title: Nested\nslug: guides/first")
     site_folder.build()
     assert (site_folder.output / "posts/guides/first/index.html").is_file()
+
+
+def test_tags_with_the_same_slug_share_one_page(site_folder):
+    site_folder.post("2026-05-01-a.md", "title: A\ntags: [modération]")
+    site_folder.post("2026-05-02-b.md", "title: B\ntags: [moderation]")
+    site_folder.post("2026-05-03-c.md", "title: C\ntags: [Moderation, moderation]")
+    site_folder.build()
+    page = site_folder.read("tags/moderation/index.html")
+    links = [page.count(f'href="/posts/{slug}/"') for slug in "abc"]
+    assert links[0] > 0 and links == [links[0]] * 3  # each post listed once, however it spells the tag
+    assert not (site_folder.output / "tags/moderation-2").exists()

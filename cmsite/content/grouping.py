@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 
 from cmsite.content.item import Item, Term
 
 
 def by_term(posts: list[Item], kind: str) -> dict[Term, list[Item]]:
-    """Posts per tag (`kind="tags"`) or per category (`kind="category"`), terms sorted by name."""
-    groups: dict[Term, list[Item]] = defaultdict(list)
+    """Posts per tag (`kind="tags"`) or per category (`kind="category"`), terms sorted by name.
+
+    Terms are the same when their slugs are: "modération" and "Moderation" share one page,
+    named as most posts write it.
+    """
+    groups: dict[str, list[Item]] = defaultdict(list)
+    spellings: dict[str, Counter[Term]] = defaultdict(Counter)
     for post in posts:
         terms = post.tags if kind == "tags" else [post.category] if post.category else []
-        for term in dict.fromkeys(terms):
-            groups[term].append(post)
-    return dict(sorted(groups.items(), key=lambda pair: pair[0].name.casefold()))
+        for term in terms:
+            spellings[term.slug][term] += 1
+            if post not in groups[term.slug]:
+                groups[term.slug].append(post)
+    named = {_most_common(spellings[slug]): items for slug, items in groups.items()}
+    return dict(sorted(named.items(), key=lambda pair: pair[0].name.casefold()))
+
+
+def _most_common(counter: Counter[Term]) -> Term:
+    return min(counter, key=lambda term: (-counter[term], term.name))
 
 
 def by_period(posts: list[Item], tz: object, month: bool) -> dict[datetime, list[Item]]:

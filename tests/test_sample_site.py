@@ -1,0 +1,33 @@
+"""The sample site in content/ builds completely, keeps its draft and future post private."""
+
+from __future__ import annotations
+
+import feedparser
+from conftest import NOW, REPO
+
+from cmsite.site import Site
+
+
+def test_the_sample_site_builds(tmp_path):
+    site = Site(REPO, now=NOW)
+    report = site.build(tmp_path / "out")
+    out = tmp_path / "out"
+    assert len(site.posts) >= 8 and len(site.pages) == 2
+    assert {post.lang for post in site.posts} == {"en", "fr"}
+    assert report.feeds >= 2
+    everything = "\n".join(
+        p.read_text(errors="replace") for p in out.rglob("*") if p.suffix in (".html", ".xml", ".txt")
+    )
+    for hidden in site.items:
+        if not site.is_published(hidden):
+            assert hidden.title not in everything, hidden.shown
+            assert hidden.url not in everything, hidden.shown
+    assert any(item.draft for item in site.items)
+    assert any(item.date and item.date > NOW for item in site.items)
+    for name in ("atom.xml", "rss.xml"):
+        feed = feedparser.parse((out / "feeds" / name).read_bytes())
+        assert not feed.bozo
+        assert len(feed.entries) == len(site.posts)
+    french = next(post for post in site.posts if post.lang == "fr")
+    assert 'lang="fr"' in (out / french.url.strip("/") / "index.html").read_text()
+    assert (out / "images/editorial-calendar.png").is_file()
