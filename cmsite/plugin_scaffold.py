@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cmsite.scaffold import write_tree
+
 PYPROJECT = """\
 [build-system]
 requires = ["hatchling>=1.21"]
@@ -81,16 +83,12 @@ def create_plugin(parent: Path, name: str) -> list[Path]:
     target = parent / f"cmsite-{name}"
     if target.exists():
         raise FileExistsError(f"{target} already exists; choose another name or folder")
-    files = {
+    templates = {
         "pyproject.toml": PYPROJECT,
         f"{module}/__init__.py": MODULE,
         "tests/test_plugin.py": TEST,
         "README.md": README,
     }
-    written = []
-    for relative, template in files.items():
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.format(name=name, module=module), encoding="utf-8")
-        written.append(path)
-    return written
+    return write_tree(
+        target, {path: text.format(name=name, module=module) for path, text in templates.items()}
+    )

@@ -61,6 +61,11 @@ def create_site(target: Path, title: str) -> list[Path]:
         "content/pages/about.md": ABOUT,
         ".gitignore": GITIGNORE,
     }
+    return write_tree(target, files)
+
+
+def write_tree(target: Path, files: dict[str, str]) -> list[Path]:
+    """Write {relative path: text} under `target`, creating folders; return the paths."""
     written = []
     for relative, text in files.items():
         path = target / relative
