@@ -160,10 +160,14 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
     write = report.write
     out = report.output
     shown = out.relative_to(Path.cwd()) if out.is_absolute() and out.is_relative_to(Path.cwd()) else out
-    click.echo(
-        f"Built {report.pages} pages, {report.feeds} feeds, {report.static} static files in {report.seconds:.2f} s "
-        f"→ {shown}/ ({len(write.written)} written, {write.unchanged} unchanged, {len(write.removed)} removed)"
-    )
+    if report.nothing_changed:
+        click.echo(f"Nothing changed since the last build ({report.seconds:.2f} s) → {shown}/")
+    else:
+        click.echo(
+            f"Built {report.pages} pages, {report.feeds} feeds, {report.static} static files in {report.seconds:.2f} s "
+            f"→ {shown}/ ({report.rendered} pages rendered; {len(write.written)} files written, "
+            f"{write.unchanged} unchanged, {len(write.removed)} removed)"
+        )
     click.echo(f"Serve it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/")
 
 
@@ -176,7 +180,9 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
     """Validate every content file and template; write nothing."""
     site = _open_site(ctx, drafts=drafts, future=future, as_json=as_json)
     try:
-        result = site.render()
+        from cmsite.build.builder import check_site
+
+        plan = check_site(site)
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite check` again")
     except PluginError as exc:
@@ -189,7 +195,7 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         "pages": len(site.pages),
         "drafts": sum(i.draft for i in site.items),
         "future": sum(1 for i in site.items if not i.draft and not site.is_published(i)),
-        "outputs": len(result.files),
+        "outputs": len(plan.targets),
     }
     if as_json:
         click.echo(json.dumps(summary, indent=2))

@@ -1,12 +1,12 @@
 """The Site: one folder of content, its config and plugins, and the build that turns it into files.
 
-Data flows one way: files → items (`load`) → pages and files (`render`) → output (`build`).
+Data flows one way: files → items (`load`) → pages and files (`plan`) → output (`build`,
+in cmsite/build/builder.py).
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,17 +14,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cmsite import __version__
+from cmsite.build.fingerprint import digest, digest_bytes
 from cmsite.build.outputs import File, Page
-from cmsite.build.templates import make_environment, render_page
 from cmsite.build.theme import find_theme
-from cmsite.build.writer import WriteReport, check_output_folder, write_output
+from cmsite.build.writer import WriteReport
 from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
+from cmsite.content.cache import ContentCache
 from cmsite.content.item import Item
-from cmsite.content.loader import discover, is_ignored, load_item
+from cmsite.content.loader import discover, is_ignored
 from cmsite.content.markdown import MarkdownRenderer
+from cmsite.content.store import ItemStore
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.plugins import PluginError, PluginSelection, call_each, make_plugin_manager
 from cmsite.urls import UnsafeURL, Urls
+
+CACHE_DIR = ".cmsite"
 
 
 @dataclass
@@ -43,6 +48,18 @@ class SiteView:
 
 
 @dataclass
+class Plan:
+    """Every output of a build and the file it goes to (relative to the output folder)."""
+
+    pages: list[Page]
+    files: list[File]
+    targets: dict[int, str]
+
+    def target(self, output: Page | File) -> str:
+        return self.targets[id(output)]
+
+
+@dataclass
 class BuildReport:
     """What a build produced, for the one-line summary and for `cmsite_build_finished`."""
 
@@ -52,15 +69,9 @@ class BuildReport:
     static: int = 0
     seconds: float = 0.0
     output: Path | None = None
+    rendered: int = 0
+    nothing_changed: bool = False
     write: WriteReport = field(default_factory=WriteReport)
-
-
-@dataclass
-class Rendered:
-    """Everything a build would write, held in memory until every page rendered without error."""
-
-    files: dict[str, bytes | Path]
-    report: BuildReport
 
 
 class Site:
@@ -85,6 +96,8 @@ class Site:
         self.drafts = drafts
         self.future = future
         self.now = now or datetime.now(UTC)
+        self.cache_dir = self.root / CACHE_DIR
+        self._builders: dict[Path | None, Any] = {}
         self.items: list[Item] = []
         self.posts: list[Item] = []
         self.pages: list[Item] = []
@@ -131,19 +144,10 @@ class Site:
             return False
         return self.future or item.date is None or item.date <= self.now
 
-    def load(self) -> None:
-        """Read every content file; raise ContentErrors listing the problems of all of them."""
-        self.items, errors = [], []
-        for path, kind in discover(self.config.content_dir, self.content_loaders):
-            try:
-                item = load_item(path, kind, self)
-                self.pm.hook.cmsite_item_loaded(item=item, site=self)
-            except ContentErrors as exc:
-                errors.extend(exc.errors)
-                continue
-            self.items.append(item)
-        if errors:
-            raise ContentErrors(errors)
+    def load(self, changed: Iterable[Path] | None = None) -> None:
+        """Read every content file (reusing unchanged ones); raise ContentErrors listing all problems."""
+        files = list(discover(self.config.content_dir, self.content_loaders))
+        self.items = self.store.load(self, files)
         published = [item for item in self.items if self.is_published(item)]
         self.posts = sorted(
             (i for i in published if i.kind == "post"),
@@ -153,6 +157,32 @@ class Site:
         self.pages = sorted((i for i in published if i.kind == "page"), key=_menu_key)
         self.feeds = []
         self.pm.hook.cmsite_items_collected(site=self)
+
+    @property
+    def next_due(self) -> datetime | None:
+        """When the next future post becomes due: a build after that time must not be skipped."""
+        due = [
+            i.date for i in self.items if i.date and i.date > self.now and not (i.draft and not self.drafts)
+        ]
+        return min(due, default=None)
+
+    @cached_property
+    def store(self) -> ItemStore:
+        return ItemStore(ContentCache(self.cache_dir / "content.sqlite", self.content_key))
+
+    @cached_property
+    def content_key(self) -> str:
+        """What every cached item depends on: cmsite, the plugins (and their code) and the settings."""
+        plugins = []
+        for name, source in sorted(self.pm.sources.items()):
+            code = Path(source.path).read_bytes() if source.path else b""
+            plugins.append((name, source.source, source.distribution, source.version, digest_bytes(code)))
+        return digest(__version__, plugins, self.config.raw, str(self.theme_dir))
+
+    @property
+    def build_key(self) -> str:
+        """What a whole build depends on: the content key, plus the drafts and future switches."""
+        return digest(self.content_key, self.drafts, self.future)
 
     @cached_property
     def view(self) -> SiteView:
@@ -174,34 +204,17 @@ class Site:
             extra=config.extra,
         )
 
-    def render(self, progress: Callable[[int, int], None] | None = None) -> Rendered:
-        """Load content and render every output in memory; raise ContentErrors, writing nothing."""
-        started = time.perf_counter()
+    def plan(self, changed: Iterable[Path] | None = None) -> Plan:
+        """Load the content and decide every output: pages, files and where each goes."""
         self.__dict__.pop("view", None)
-        self.pm.hook.cmsite_build_started(site=self)
-        try:
-            self.load()
-            pages = flatten(self.pm.hook.cmsite_pages(site=self))
-            for page in pages:
-                page.abs_url = self.urls.absolute(page.url)
-                page.lang = page.lang or (page.item.lang if page.item else self.config.lang)
-            files = flatten(self.pm.hook.cmsite_files(site=self, pages=pages))
-            files += self._static_files()
-            targets = self._targets(pages, files)
-            rendered = self._render_pages(pages, targets, progress)
-        except ContentErrors as exc:
-            self.pm.hook.cmsite_build_failed(site=self, errors=exc.errors)
-            raise
-        for file in files:
-            rendered[targets[id(file)]] = file.data if file.data is not None else file.source_path  # type: ignore[assignment]
-        report = BuildReport(
-            pages=len(pages),
-            feeds=sum(f.kind == "feed" for f in files),
-            files=sum(f.kind == "file" for f in files),
-            static=sum(f.kind == "static" for f in files),
-            seconds=time.perf_counter() - started,
-        )
-        return Rendered(rendered, report)
+        self.load(changed)
+        pages = flatten(self.pm.hook.cmsite_pages(site=self))
+        for page in pages:
+            page.abs_url = self.urls.absolute(page.url)
+            page.lang = page.lang or (page.item.lang if page.item else self.config.lang)
+        files = flatten(self.pm.hook.cmsite_files(site=self, pages=pages))
+        files += self._static_files()
+        return Plan(pages, files, self._targets(pages, files))
 
     def build(
         self,
@@ -210,21 +223,27 @@ class Site:
         clean: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> BuildReport:
-        """Render, then write the output folder atomically, only what changed."""
-        started = time.perf_counter()
-        output = Path(output) if output else self.config.output_dir
-        check_output_folder(output, self.root)
-        result = self.render(progress)
-        report = result.report
-        report.write = write_output(output, result.files, clean=clean, written=self._written)
-        report.output = output
-        report.seconds = time.perf_counter() - started
-        self.pm.hook.cmsite_build_finished(site=self, report=report)
-        return report
+        """Build into the output folder, rendering and writing only what changed."""
+        from cmsite.build.builder import Builder
 
-    def _written(self, path: Path, relative: str) -> None:
-        url = self.urls.url("/" + relative.removesuffix("index.html"))
-        self.pm.hook.cmsite_page_written(path=path, url=url, site=self)
+        return Builder(self, Path(output) if output else self.config.output_dir).build(
+            clean=clean, progress=progress
+        )
+
+    def rebuild(self, changed: Iterable[Path], output: Path | None = None) -> BuildReport:
+        """Rebuild after `changed` files were saved, reusing everything this Site already holds.
+
+        For watch mode: items of unchanged files stay in memory, and only the pages whose
+        inputs changed are rendered. The report lists what was written and removed.
+        """
+        from cmsite.build.builder import Builder
+
+        builder = self._builders.get(output)
+        if builder is None:
+            builder = self._builders[output] = Builder(
+                self, Path(output) if output else self.config.output_dir
+            )
+        return builder.build(changed=list(changed))
 
     def _static_files(self) -> list[File]:
         files = []
@@ -267,36 +286,6 @@ class Site:
         if errors:
             raise ContentErrors(errors)
         return targets
-
-    def _render_pages(
-        self,
-        pages: list[Page],
-        targets: dict[int, str],
-        progress: Callable[[int, int], None] | None,
-    ) -> dict[str, bytes | Path]:
-        env = make_environment(self, self.theme_dir)
-        rendered: dict[str, bytes | Path] = {}
-        errors = []
-        for page in pages:
-            context: dict[str, Any] = {
-                "site": self.view,
-                "page": page,
-                "item": page.item,
-                **page.context,
-            }
-            context["head"] = flatten(self.pm.hook.cmsite_head_tags(page=page, site=self))
-            for extra in reversed(self.pm.hook.cmsite_template_context(page=page, site=self)):
-                context.update(extra or {})
-            result = render_page(env, page, context, self.root)
-            if isinstance(result, ContentError):
-                errors.append(result)
-            else:
-                rendered[targets[id(page)]] = result
-            if progress:
-                progress(len(rendered) + len(errors), len(pages))
-        if errors:
-            raise ContentErrors(errors)
-        return rendered
 
 
 def flatten(results: list[list[Any] | None]) -> list[Any]:

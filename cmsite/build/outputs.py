@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,9 +34,11 @@ class Page:
 
 @dataclass
 class File:
-    """A file written as given (`data`) or copied from disk (`source_path`).
+    """A file written as given (`data`), made on demand (`render()`), or copied (`source_path`).
 
-    `kind` is "feed", "static" or "file"; the build summary counts them apart.
+    With a `fingerprint` (a digest of everything the file is made from), a build whose
+    previous output had the same fingerprint skips `render()` altogether. `kind` is
+    "feed", "static" or "file"; the build summary counts them apart.
     """
 
     url: str
@@ -43,6 +46,17 @@ class File:
     source_path: Path | None = None
     sources: tuple[str, ...] = ()
     kind: str = "file"
+    render: Callable[[], bytes] | None = None
+    fingerprint: str | None = None
+
+    def content(self) -> bytes | Path:
+        """The bytes to write (made now if `render` is set) or the file to copy."""
+        if self.render is not None:
+            return self.render()
+        if self.data is not None:
+            return self.data
+        assert self.source_path is not None, f"{self.url}: a File needs data, render or source_path"
+        return self.source_path
 
 
 @dataclass

@@ -20,8 +20,8 @@ def by_term(posts: list[Item], kind: str) -> dict[Term, list[Item]]:
         terms = post.tags if kind == "tags" else [post.category] if post.category else []
         for term in terms:
             spellings[term.slug][term] += 1
-            if post not in groups[term.slug]:
-                groups[term.slug].append(post)
+        for slug in dict.fromkeys(term.slug for term in terms):
+            groups[slug].append(post)
     named = {_most_common(spellings[slug]): items for slug, items in groups.items()}
     return dict(sorted(named.items(), key=lambda pair: pair[0].name.casefold()))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,13 @@ class Item:
     draft: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    digest: str = ""  # of the file's bytes: what page fingerprints use to see a change
 
-    @property
+    @cached_property
     def summary_text(self) -> str:
         return self.summary.striptags()
 
-    @property
+    @cached_property
     def reading_minutes(self) -> int:
         words = len(self.content.striptags().split())
         return max(1, math.ceil(words / WORDS_PER_MINUTE))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from slugify import slugify
 
+from cmsite.build.fingerprint import digest_bytes
 from cmsite.content import dates
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item, Term
@@ -48,16 +49,19 @@ def is_ignored(path: Path, base: Path) -> bool:
 def load_item(path: Path, kind: str, site: Site) -> Item:
     """Parse, validate and render one file; raise ContentErrors listing all its problems."""
     shown = display_path(path, site.root)
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise ContentErrors([ContentError(shown, line, "not valid UTF-8; save the file as UTF-8")]) from None
     try:
         front = parse(text, shown)
     except FrontMatterError as exc:
         raise ContentErrors([exc.error]) from None
-    return _ItemBuilder(path, shown, kind, front, site).build()
+    item = _ItemBuilder(path, shown, kind, front, site).build()
+    item.digest = digest_bytes(raw)
+    return item
 
 
 class _ItemBuilder:

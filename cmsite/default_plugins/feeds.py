@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -9,6 +10,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from cmsite import __version__
+from cmsite.build.fingerprint import digest
 from cmsite.build.outputs import File, Page
 from cmsite.content.grouping import by_term
 from cmsite.content.item import Item, Term
@@ -45,8 +47,15 @@ def cmsite_files(site: Any, pages: list[Page]) -> list[File]:
         latest = posts[: site.config.feed_items]
         for fmt in FORMATS:
             url = feed_url(site, fmt, kind, term)
-            data = _feed(site, fmt, url, term, latest)
-            files.append(File(url, data=data, sources=tuple(p.shown for p in latest), kind="feed"))
+            files.append(
+                File(
+                    url,
+                    render=functools.partial(_feed, site, fmt, url, term, latest),
+                    fingerprint=digest(site.build_key, fmt, url, term, latest),
+                    sources=tuple(p.shown for p in latest),
+                    kind="feed",
+                )
+            )
     return files
 
 

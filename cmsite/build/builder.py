@@ -1,0 +1,211 @@
+"""The build: decide what changed, render only that (in parallel when there is a lot), write it.
+
+1. If no input file changed since the last build (same sizes and times, no post became
+   due, every output file untouched), stop at once.
+2. Otherwise load the content (unchanged files come from the item cache), plan every
+   page and file, and give each a fingerprint of what it is made of.
+3. Render only the outputs whose fingerprint differs from the last build's, stage them
+   beside their targets, and commit them all at the end — or none, on error.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from cmsite.build.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
+from cmsite.build.outputs import File, Page
+from cmsite.build.parallel import map_jobs
+from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
+from cmsite.build.templates import make_environment, render_page
+from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
+from cmsite.errors import ContentError, ContentErrors
+
+if TYPE_CHECKING:
+    from cmsite.site import BuildReport, Plan, Site
+
+STATE_FILE = "build-state.pickle"
+
+
+class Builder:
+    """Builds one Site into one output folder; kept alive between rebuilds in watch mode."""
+
+    def __init__(self, site: Site, output: Path):
+        self.site = site
+        self.output = output
+        self.state: BuildState | None = None
+
+    def build(
+        self,
+        *,
+        clean: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        changed: list[Path] | None = None,
+    ) -> BuildReport:
+        from cmsite.site import BuildReport
+
+        started = time.perf_counter()
+        site = self.site
+        check_output_folder(self.output, site.root)
+        if clean and self.output.exists():
+            shutil.rmtree(self.output)
+            self.state = None
+        state = self.state or load_state(site.cache_dir / STATE_FILE, site.build_key, self.output)
+        inputs = self._inputs(state, changed)
+        if self._nothing_changed(state, inputs):
+            return BuildReport(
+                pages=len(state.outputs),
+                output=self.output,
+                nothing_changed=True,
+                seconds=time.perf_counter() - started,
+            )
+        site.pm.hook.cmsite_build_started(site=site)
+        writer = OutputWriter(self.output, state)
+        try:
+            plan = site.plan(changed)
+            report = self._render(plan, make_environment(site, site.theme_dir), writer, progress)
+        except ContentErrors as exc:
+            writer.abort()
+            site.pm.hook.cmsite_build_failed(site=site, errors=exc.errors)
+            raise
+        except BaseException:
+            writer.abort()
+            raise
+        report.write = writer.commit(set(plan.targets.values()), sweep=changed is None, written=self._written)
+        state.inputs, state.next_due = inputs, site.next_due
+        save_state(site.cache_dir / STATE_FILE, state)
+        self.state = state
+        report.output = self.output
+        report.seconds = time.perf_counter() - started
+        site.pm.hook.cmsite_build_finished(site=site, report=report)
+        return report
+
+    def _inputs(self, state: BuildState, changed: Iterable[Path] | None) -> dict[str, tuple[int, int]]:
+        """Sizes and times of every input; after a save, only the changed paths are looked at again."""
+        if changed is None or not state.inputs:
+            watched = [
+                p for result in self.site.pm.hook.cmsite_watch_paths(site=self.site) for p in result or []
+            ]
+            return scan_inputs(watched)
+        inputs = dict(state.inputs)
+        for path in changed:
+            key = str(Path(path).resolve()) if not Path(path).is_absolute() else str(path)
+            try:
+                stat = Path(key).stat()
+            except OSError:
+                inputs.pop(key, None)
+                continue
+            if Path(key).is_file():
+                inputs[key] = (stat.st_mtime_ns, stat.st_size)
+        return inputs
+
+    def _nothing_changed(self, state: BuildState, inputs: dict[str, tuple[int, int]]) -> bool:
+        if not state.outputs or state.inputs != inputs or not (self.output / MARKER).is_file():
+            return False
+        if state.next_due is not None and self.site.now >= state.next_due:
+            return False
+        return all(state.intact(self.output, relative) for relative in state.outputs)
+
+    def _render(
+        self,
+        plan: Plan,
+        env: jinja2.Environment,
+        writer: OutputWriter,
+        progress: Callable[[int, int], None] | None,
+    ) -> BuildReport:
+        from cmsite.site import BuildReport
+
+        site = self.site
+        templates = template_digests(env)
+        fingerprint_of = Fingerprinter()
+        common = fingerprint_of(site.build_key, site.view.menu, site.view.feeds, site.view.extra)
+        todo = []
+        for page in plan.pages:
+            relative = plan.target(page)
+            fingerprint = fingerprint_of(
+                common, templates.get(page.template, page.template), page.url, page.kind, page.title, page.lang,
+                page.item, page.context,
+            )  # fmt: skip
+            if not writer.unchanged(relative, fingerprint):
+                todo.append((page, relative, fingerprint))
+        for file in plan.files:
+            relative = plan.target(file)
+            fingerprint = _file_fingerprint(file)
+            if not writer.unchanged(relative, fingerprint):
+                todo.append((file, relative, fingerprint))
+
+        def render_one(job: tuple[Page | File, str, str]) -> Staged | ContentError:
+            output, relative, fingerprint = job
+            if isinstance(output, File):
+                content: bytes | Path | ContentError = output.content()
+            else:
+                content = render_page(env, output, page_context(site, output), site.root)
+            if isinstance(content, ContentError):
+                return content
+            return stage(self.output, relative, content, fingerprint, writer.previous(relative))
+
+        errors = []
+        for done, result in enumerate(map_jobs(render_one, todo), 1):
+            if isinstance(result, ContentError):
+                errors.append(result)
+            else:
+                writer.add(result)
+            if progress:
+                progress(done, len(todo))
+        if errors:
+            raise ContentErrors(errors)
+        return BuildReport(
+            pages=len(plan.pages),
+            feeds=sum(f.kind == "feed" for f in plan.files),
+            files=sum(f.kind == "file" for f in plan.files),
+            static=sum(f.kind == "static" for f in plan.files),
+            rendered=sum(isinstance(output, Page) for output, _, _ in todo),
+        )
+
+    def _written(self, path: Path, relative: str) -> None:
+        url = self.site.urls.url("/" + relative.removesuffix("index.html"))
+        self.site.pm.hook.cmsite_page_written(path=path, url=url, site=self.site)
+
+
+def page_context(site: Site, page: Page) -> dict[str, Any]:
+    """Everything a template sees: site, page, item, the page's own context, head tags, plugin extras."""
+    context: dict[str, Any] = {"site": site.view, "page": page, "item": page.item, **page.context}
+    context["head"] = [
+        tag for tags in site.pm.hook.cmsite_head_tags(page=page, site=site) for tag in tags or []
+    ]
+    for extra in reversed(site.pm.hook.cmsite_template_context(page=page, site=site)):
+        context.update(extra or {})
+    return context
+
+
+def check_site(site: Site) -> Plan:
+    """Load and render everything in memory, writing nothing; raise ContentErrors on any problem."""
+    plan = site.plan()
+    env = make_environment(site, site.theme_dir)
+    errors = []
+    for page in plan.pages:
+        result = render_page(env, page, page_context(site, page), site.root)
+        if isinstance(result, ContentError):
+            errors.append(result)
+    for file in plan.files:
+        if file.render is not None:
+            file.render()
+    if errors:
+        raise ContentErrors(errors)
+    return plan
+
+
+def _file_fingerprint(file: File) -> str:
+    if file.fingerprint is not None:
+        return file.fingerprint
+    if file.data is not None:
+        return digest_bytes(file.data)
+    if file.source_path is not None:
+        stat = file.source_path.stat()
+        return digest(str(file.source_path), stat.st_mtime_ns, stat.st_size)
+    return digest(file.url, id(file))  # made by render() with no fingerprint: always made again

@@ -1,0 +1,82 @@
+"""Loading every content file, reusing what was already loaded: first from memory (the same
+Site rebuilt in watch mode), then from the on-disk cache, and only then by parsing and
+rendering the file — in parallel when there are many.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cmsite.build.parallel import map_jobs
+from cmsite.content.cache import ContentCache, unpickle
+from cmsite.content.item import Item
+from cmsite.content.loader import load_item
+from cmsite.errors import ContentError, ContentErrors
+
+if TYPE_CHECKING:
+    from cmsite.site import Site
+
+
+class ItemStore:
+    def __init__(self, cache: ContentCache):
+        self.cache = cache
+        self.memory: dict[str, tuple[int, int, Item]] = {}  # items after their hooks ran
+
+    def load(self, site: Site, files: list[tuple[Path, str]]) -> list[Item]:
+        """Every item, hooks applied; raise ContentErrors naming every bad file."""
+        disk = self.cache.load_all() if not self.memory else {}
+        items: list[Item | None] = []
+        fresh: list[tuple[int, Path, str, int, int]] = []
+        stored: list[tuple[str, int, int, bytes]] = []
+        for path, kind in files:
+            key = str(path)
+            stat = os.stat(path)
+            signature = (stat.st_mtime_ns, stat.st_size)
+            remembered = self.memory.get(key)
+            if remembered is not None and remembered[:2] == signature:
+                items.append(remembered[2])
+                continue
+            row = disk.get(key)
+            cached = unpickle(row[2]) if row is not None and row[:2] == signature else None
+            if cached is not None:
+                items.append(self._hooked(site, cached, signature))
+                continue
+            fresh.append((len(items), path, kind, *signature))
+            items.append(None)
+        errors: list[ContentError] = []
+        for (index, path, _kind, mtime, size), result in zip(
+            fresh, map_jobs(lambda job: _load(site, job[1], job[2]), fresh), strict=True
+        ):
+            if isinstance(result, list):
+                errors.extend(result)
+                self.memory.pop(str(path), None)
+                continue
+            # Stored as the loader made it: hooks change items in place, and run on every build.
+            stored.append((str(path), mtime, size, pickle.dumps(result, pickle.HIGHEST_PROTOCOL)))
+            try:
+                items[index] = self._hooked(site, result, (mtime, size))
+            except ContentErrors as exc:
+                errors.extend(exc.errors)
+        keep = {str(path) for path, _ in files}
+        for gone in set(self.memory) - keep:
+            del self.memory[gone]
+        if stored or disk.keys() - keep:
+            self.cache.store(stored, keep)
+        if errors:
+            raise ContentErrors(errors)
+        return [item for item in items if item is not None]
+
+    def _hooked(self, site: Site, item: Item, signature: tuple[int, int]) -> Item:
+        site.pm.hook.cmsite_item_loaded(item=item, site=site)
+        self.memory[str(item.source)] = (*signature, item)
+        return item
+
+
+def _load(site: Site, path: Path, kind: str) -> Item | list[ContentError]:
+    try:
+        return load_item(path, kind, site)
+    except ContentErrors as exc:
+        return exc.errors
