@@ -16,12 +16,52 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-WORDS = (
-    "community plan post network schedule audience reply thread moderation report monthly "
-    "calendar draft publish review editor markdown feed summary excerpt link image member "
-    "event launch question answer guideline team weekly trend metric growth engagement "
-    "newsletter mention hashtag timeline channel archive template theme release update"
-).split()
+WORDS = [
+    "community",
+    "plan",
+    "post",
+    "network",
+    "schedule",
+    "audience",
+    "reply",
+    "thread",
+    "moderation",
+    "report",
+    "monthly",
+    "calendar",
+    "draft",
+    "publish",
+    "review",
+    "editor",
+    "markdown",
+    "feed",
+    "summary",
+    "excerpt",
+    "link",
+    "image",
+    "member",
+    "event",
+    "launch",
+    "question",
+    "answer",
+    "guideline",
+    "team",
+    "weekly",
+    "trend",
+    "metric",
+    "growth",
+    "engagement",
+    "newsletter",
+    "mention",
+    "hashtag",
+    "timeline",
+    "channel",
+    "archive",
+    "template",
+    "theme",
+    "release",
+    "update",
+]
 TAGS = [f"{a}-{b}" for a in ("plan", "write", "grow", "care", "measure", "share") for b in WORDS[:10]]
 CATEGORIES = ["Planning", "Publishing", "Community", "Reporting", "Events", "Guides", "News", "Notes"]
 AUTHORS = ["Camille Martin", "Sam Okafor", "Lea Dubois", "Noor Haddad"]
