@@ -95,6 +95,7 @@ class Site:
         self.settings = self._plugin_settings()
         self.drafts = drafts
         self.future = future
+        self.fixed_now = now  # tests and previews pin the clock; otherwise each build reads it
         self.now = now or datetime.now(UTC)
         self.cache_dir = self.root / CACHE_DIR
         self._builders: dict[Path | None, Any] = {}
@@ -207,6 +208,7 @@ class Site:
     def plan(self, changed: Iterable[Path] | None = None) -> Plan:
         """Load the content and decide every output: pages, files and where each goes."""
         self.__dict__.pop("view", None)
+        self.now = self.fixed_now or datetime.now(UTC)
         self.load(changed)
         pages = flatten(self.pm.hook.cmsite_pages(site=self))
         for page in pages:

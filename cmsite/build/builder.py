@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,10 @@ from cmsite.build.parallel import map_jobs
 from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
 from cmsite.build.templates import make_environment, render_page
 from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
+from cmsite.content.item import Item
+from cmsite.content.loader import load_item
 from cmsite.errors import ContentError, ContentErrors
+from cmsite.plugins import DEFAULT_PLUGINS
 
 if TYPE_CHECKING:
     from cmsite.site import BuildReport, Plan, Site
@@ -33,12 +38,18 @@ STATE_FILE = "build-state.pickle"
 
 
 class Builder:
-    """Builds one Site into one output folder; kept alive between rebuilds in watch mode."""
+    """Builds one Site into one output folder; kept alive between rebuilds in watch mode.
+
+    After a build it remembers the plan and, for every content file, the outputs that show
+    it (the dependency graph). A later save that changes only what a post says — not its
+    URL, date, tags, category or status — re-renders just those outputs.
+    """
 
     def __init__(self, site: Site, output: Path):
         self.site = site
         self.output = output
         self.state: BuildState | None = None
+        self.last: _LastBuild | None = None
 
     def build(
         self,
@@ -77,6 +88,7 @@ class Builder:
             writer.abort()
             raise
         report.write = writer.commit(set(plan.targets.values()), sweep=changed is None, written=self._written)
+        self.last = _LastBuild(plan, self._env, self._fingerprint_of, self._common, self._templates, _dependents(plan))
         state.inputs, state.next_due = inputs, site.next_due
         save_state(site.cache_dir / STATE_FILE, state)
         self.state = state
@@ -121,16 +133,13 @@ class Builder:
         from cmsite.site import BuildReport
 
         site = self.site
-        templates = template_digests(env)
-        fingerprint_of = Fingerprinter()
-        common = fingerprint_of(site.build_key, site.view.menu, site.view.feeds, site.view.extra)
+        self._env, self._templates = env, template_digests(env)
+        self._fingerprint_of = Fingerprinter()
+        self._common = self._fingerprint_of(site.build_key, site.view.menu, site.view.feeds, site.view.extra)
         todo = []
         for page in plan.pages:
             relative = plan.target(page)
-            fingerprint = fingerprint_of(
-                common, templates.get(page.template, page.template), page.url, page.kind, page.title, page.lang,
-                page.item, page.context,
-            )  # fmt: skip
+            fingerprint = self._page_fingerprint(page)
             if not writer.unchanged(relative, fingerprint):
                 todo.append((page, relative, fingerprint))
         for file in plan.files:
@@ -138,6 +147,33 @@ class Builder:
             fingerprint = _file_fingerprint(file)
             if not writer.unchanged(relative, fingerprint):
                 todo.append((file, relative, fingerprint))
+
+        self._render_jobs(todo, env, writer, progress, parallel=True)
+        return BuildReport(
+            pages=len(plan.pages),
+            feeds=sum(f.kind == "feed" for f in plan.files),
+            files=sum(f.kind == "file" for f in plan.files),
+            static=sum(f.kind == "static" for f in plan.files),
+            rendered=sum(isinstance(output, Page) for output, _, _ in todo),
+        )
+
+    def _page_fingerprint(self, page: Page) -> str:
+        template = self._templates.get(page.template, page.template)
+        return self._fingerprint_of(
+            self._common, template, page.url, page.kind, page.title, page.lang, page.item, page.context
+        )
+
+    def _render_jobs(
+        self,
+        todo: list[tuple[Page | File, str, str]],
+        env: jinja2.Environment,
+        writer: OutputWriter,
+        progress: Callable[[int, int], None] | None,
+        *,
+        parallel: bool,
+    ) -> None:
+        """Render pages and make files, staging each; raise ContentErrors with every failure."""
+        site = self.site
 
         def render_one(job: tuple[Page | File, str, str]) -> Staged | ContentError:
             output, relative, fingerprint = job
@@ -150,7 +186,8 @@ class Builder:
             return stage(self.output, relative, content, fingerprint, writer.previous(relative))
 
         errors = []
-        for done, result in enumerate(map_jobs(render_one, todo), 1):
+        results = map_jobs(render_one, todo) if parallel else map(render_one, todo)
+        for done, result in enumerate(results, 1):
             if isinstance(result, ContentError):
                 errors.append(result)
             else:
@@ -159,13 +196,68 @@ class Builder:
                 progress(done, len(todo))
         if errors:
             raise ContentErrors(errors)
-        return BuildReport(
-            pages=len(plan.pages),
-            feeds=sum(f.kind == "feed" for f in plan.files),
-            files=sum(f.kind == "file" for f in plan.files),
-            static=sum(f.kind == "static" for f in plan.files),
-            rendered=sum(isinstance(output, Page) for output, _, _ in todo),
-        )
+
+    def quick_rebuild(self, changed: list[Path]) -> BuildReport | None:
+        """Re-render only what shows the changed posts, when their place in the site is the same.
+
+        Returns None when a full (fingerprinted) build is needed instead: a file that is new,
+        gone or not a post or page, a change of URL, date, tags, category or status, a post
+        that became due, or a plugin that reacts to the whole collection of items.
+        """
+        from cmsite.site import BuildReport
+
+        site, last, state = self.site, self.last, self.state
+        if last is None or state is None or not changed:
+            return None
+        if state.next_due is not None and (site.fixed_now or datetime.now(UTC)) >= state.next_due:
+            return None
+        if any(impl.plugin_name not in DEFAULT_PLUGINS for impl in site.pm.hook.cmsite_items_collected.get_hookimpls()):
+            return None
+        by_source = {str(item.source): item for item in site.items}
+        updates = []
+        for path in changed:
+            old = by_source.get(str(Path(path).resolve()))
+            if old is None or not Path(path).is_file():
+                return None
+            new = load_item(old.source, old.kind, site)  # raises ContentErrors, like a full build
+            site.pm.hook.cmsite_item_loaded(item=new, site=site)
+            if _placement(site, old) != _placement(site, new):
+                return None
+            updates.append((old, new))
+        started = time.perf_counter()
+        site.pm.hook.cmsite_build_started(site=site)
+        for old, new in updates:
+            old.__dict__.clear()  # every page and list holds this object: update it in place
+            old.__dict__.update(new.__dict__)
+            site.store.remember(old)
+        affected: dict[int, Page | File] = {}
+        for old, _ in updates:
+            affected.update((id(output), output) for output in last.dependents.get(old.shown, []))
+        last.fingerprint_of.forget()
+        todo = []
+        for output in affected.values():
+            relative = last.plan.target(output)
+            if isinstance(output, Page):
+                todo.append((output, relative, self._page_fingerprint(output)))
+            else:
+                todo.append((output, relative, digest(_file_fingerprint(output), [new.digest for _, new in updates])))
+        writer = OutputWriter(self.output, state)
+        redone = {relative for _, relative, _ in todo}
+        writer.kept = {relative: record for relative, record in state.outputs.items() if relative not in redone}
+        try:
+            self._render_jobs(todo, last.env, writer, None, parallel=False)
+        except ContentErrors as exc:
+            writer.abort()
+            site.pm.hook.cmsite_build_failed(site=site, errors=exc.errors)
+            raise
+        report = BuildReport(pages=len(last.plan.pages), output=self.output)
+        report.rendered = sum(isinstance(output, Page) for output, _, _ in todo)
+        report.write = writer.commit(set(last.plan.targets.values()), sweep=False, written=self._written)
+        state.inputs = self._inputs(state, changed)
+        save_state(site.cache_dir / STATE_FILE, state)
+        report.seconds = time.perf_counter() - started
+        site.pm.hook.cmsite_build_finished(site=site, report=report)
+        return report
 
     def _written(self, path: Path, relative: str) -> None:
         url = self.site.urls.url("/" + relative.removesuffix("index.html"))
@@ -209,3 +301,43 @@ def _file_fingerprint(file: File) -> str:
         stat = file.source_path.stat()
         return digest(str(file.source_path), stat.st_mtime_ns, stat.st_size)
     return digest(file.url, id(file))  # made by render() with no fingerprint: always made again
+
+
+@dataclass
+class _LastBuild:
+    plan: Plan
+    env: jinja2.Environment
+    fingerprint_of: Fingerprinter
+    common: str
+    templates: dict[str, str]
+    dependents: dict[str, list[Page | File]]
+
+
+def _dependents(plan: Plan) -> dict[str, list[Page | File]]:
+    """For each content file (as shown in messages), the pages and files that show it."""
+    graph: dict[str, list[Page | File]] = {}
+    for page in plan.pages:
+        for item in _items_in(page.item, page.context):
+            graph.setdefault(item.shown, []).append(page)
+    for file in plan.files:
+        for shown in file.sources:
+            graph.setdefault(shown, []).append(file)
+    return graph
+
+
+def _items_in(*values: Any) -> Iterator[Item]:
+    for value in values:
+        if isinstance(value, Item):
+            yield value
+        elif isinstance(value, dict):
+            yield from _items_in(*value.values())
+        elif isinstance(value, list | tuple):
+            yield from _items_in(*value)
+
+
+def _placement(site: Site, item: Item) -> tuple[Any, ...]:
+    """What decides which pages exist and where an item is listed."""
+    return (
+        item.url, item.date, item.updated, item.draft, site.is_published(item), item.lang,
+        tuple(t.slug for t in item.tags), item.category.slug if item.category else None,
+    )  # fmt: skip

@@ -40,6 +40,10 @@ class Fingerprinter:
             self._feed(hasher, value)
         return hasher.hexdigest()
 
+    def forget(self) -> None:
+        """Items were changed in place: their tokens must be made again."""
+        self._items.clear()
+
     def _item_token(self, item: Any) -> bytes:
         """An item's file digest plus the meta plugins may have added, once per item."""
         known = self._items.get(id(item))

@@ -21,8 +21,11 @@ THEME_STATIC_URL = "/theme/"
 def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     """Templates from the site's own `templates/` first (to override one file), then the theme's."""
     search = [p for p in (site.root / "templates", theme_dir / "templates") if p.is_dir()]
+    bytecode = site.cache_dir / "jinja"
+    bytecode.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

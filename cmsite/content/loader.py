@@ -60,7 +60,7 @@ def load_item(path: Path, kind: str, site: Site) -> Item:
     except FrontMatterError as exc:
         raise ContentErrors([exc.error]) from None
     item = _ItemBuilder(path, shown, kind, front, site).build()
-    item.digest = digest_bytes(raw)
+    item.digest = digest_bytes(str(path).encode() + b"\0" + raw)  # the name makes slug and date too
     return item
 
 

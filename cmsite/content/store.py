@@ -69,6 +69,11 @@ class ItemStore:
             raise ContentErrors(errors)
         return [item for item in items if item is not None]
 
+    def remember(self, item: Item) -> None:
+        """An item was reloaded outside `load` (a quick rebuild): the next load must not reload it."""
+        stat = os.stat(item.source)
+        self.memory[str(item.source)] = (stat.st_mtime_ns, stat.st_size, item)
+
     def _hooked(self, site: Site, item: Item, signature: tuple[int, int]) -> Item:
         site.pm.hook.cmsite_item_loaded(item=item, site=site)
         self.memory[str(item.source)] = (*signature, item)

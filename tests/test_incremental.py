@@ -1,0 +1,244 @@
+"""Incremental builds give exactly the output of a clean full build, whatever was edited."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import cmsite
+from cmsite.build.writer import MARKER
+from cmsite.hookspecs import hookimpl
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def assert_same_as_clean_build(site_folder, tmp_path, output: Path, after: str = "") -> None:
+    fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+    _clean_build(site_folder, fresh)
+    built, expected = tree(output), tree(fresh)
+    assert sorted(built) == sorted(expected), after
+    different = [name for name in built if built[name] != expected[name]]
+    assert different == [], after
+
+
+def _clean_build(site_folder, target: Path) -> None:
+    cache = site_folder.root / ".cmsite"
+    hidden = site_folder.root / ".cmsite-aside"
+    os.rename(cache, hidden)
+    try:
+        site_folder.site().build(target)
+    finally:
+        import shutil
+
+        shutil.rmtree(cache, ignore_errors=True)
+        os.rename(hidden, cache)
+
+
+def write_posts(site_folder, count=12):
+    for n in range(1, count + 1):
+        site_folder.post(
+            f"2026-0{1 + n % 9}-{10 + n}-post-{n}.md",
+            f"title: Post {n}\ntags: [t{n % 3}, shared]\ncategory: C{n % 2}",
+            f"Body of post {n}.\n\n## One\n\nText.\n\n## Two\n\nMore.\n",
+        )
+
+
+EDITS = [
+    (
+        "edit a body",
+        lambda s: s.post(
+            "2026-02-11-post-1.md", "title: Post 1\ntags: [t1, shared]\ncategory: C1", "Changed.\n"
+        ),
+    ),
+    (
+        "edit a title",
+        lambda s: s.post("2026-03-12-post-2.md", "title: Retitled\ntags: [t2, shared]\ncategory: C0", "B.\n"),
+    ),
+    (
+        "move tags",
+        lambda s: s.post("2026-04-13-post-3.md", "title: Post 3\ntags: [brand-new]\ncategory: C1", "B.\n"),
+    ),
+    ("add a post", lambda s: s.post("2026-09-30-added.md", "title: Added\ntags: [t0]", "New.\n")),
+    ("delete a post", lambda s: (s.root / "content/posts/2026-05-14-post-4.md").unlink()),
+    (
+        "rename a post",
+        lambda s: (s.root / "content/posts/2026-06-15-post-5.md").rename(
+            s.root / "content/posts/2026-06-15-renamed.md"
+        ),
+    ),
+    ("make a draft", lambda s: s.post("2026-07-16-post-6.md", "title: Post 6\ndraft: true", "B.\n")),
+    (
+        "edit a template",
+        lambda s: s.write("templates/post.html", "<p>{{ item.title }}</p>{{ item.content }}\n"),
+    ),
+    ("edit an included template", lambda s: s.write("templates/_pagination.html", "<nav>pages</nav>\n")),
+    ("remove a template override", lambda s: (s.root / "templates/post.html").unlink()),
+    (
+        "change a setting",
+        lambda s: s.write("cmsite.toml", (s.root / "cmsite.toml").read_text().replace("= 5", "= 3")),
+    ),
+    ("add a page", lambda s: s.write("content/pages/about.md", "---\ntitle: About\n---\nUs.\n")),
+    ("add an image", lambda s: s.write("content/images/a.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")),
+]
+
+
+def test_cli_builds_after_every_edit_match_a_clean_build(site_folder, tmp_path):
+    write_posts(site_folder)
+    site_folder.build()
+    for _name, edit in EDITS:
+        edit(site_folder)
+        site_folder.build()  # a new Site each time, like a command run
+        assert_same_as_clean_build(site_folder, tmp_path, site_folder.output, _name)
+
+
+def test_in_process_rebuilds_after_every_edit_match_a_clean_build(site_folder, tmp_path):
+    write_posts(site_folder)
+    site = site_folder.site()
+    site.build()
+    for _name, edit in EDITS:
+        before = snapshot(site_folder.root)
+        edit(site_folder)
+        after = snapshot(site_folder.root)
+        touched = [path for path in before.keys() | after.keys() if before.get(path) != after.get(path)]
+        if "setting" in _name:
+            site = site_folder.site()  # watch mode starts a new Site when cmsite.toml changes
+            site.build()
+        else:
+            site.rebuild(touched)
+        assert_same_as_clean_build(site_folder, tmp_path, site_folder.output, _name)
+
+
+def snapshot(root: Path) -> dict[Path, tuple[int, int]]:
+    return {
+        p: (p.stat().st_mtime_ns, p.stat().st_size)
+        for p in root.rglob("*")
+        if p.is_file() and not {".cmsite", "output"} & set(p.relative_to(root).parts)
+    }
+
+
+def test_a_body_edit_rerenders_only_what_shows_the_post(site_folder):
+    write_posts(site_folder)
+    site = site_folder.site()
+    site.build()
+    path = site_folder.post(
+        "2026-02-11-post-1.md", "title: Post 1\ntags: [t1, shared]\ncategory: C1", "Edited body.\n"
+    )
+    report = site.rebuild([path])
+    assert 0 < report.rendered < 15
+    assert "posts/post-1/index.html" in report.write.written
+    assert "Edited body." in site_folder.read("posts/post-1/index.html")
+    assert "posts/post-5/index.html" not in report.write.written
+
+
+def test_nothing_changed_is_detected_without_loading(site_folder, monkeypatch):
+    write_posts(site_folder)
+    site_folder.build()
+    import cmsite.content.loader as loader
+
+    monkeypatch.setattr(loader, "load_item", lambda *a: pytest.fail("loaded a file"))
+    report = site_folder.build()
+    assert report.nothing_changed
+
+
+def test_an_unchanged_post_is_never_rendered_again(site_folder, monkeypatch):
+    write_posts(site_folder)
+    site_folder.build()
+    site_folder.post("2026-02-11-post-1.md", "title: Post 1\ntags: [t1, shared]\ncategory: C1", "New body.\n")
+    import cmsite.content.store as store
+
+    loaded = []
+    real = store.load_item
+    monkeypatch.setattr(
+        store, "load_item", lambda path, kind, site: loaded.append(path.name) or real(path, kind, site)
+    )
+    site_folder.build()
+    assert loaded == ["2026-02-11-post-1.md"]
+
+
+def test_a_touched_output_file_is_written_again(site_folder):
+    write_posts(site_folder)
+    site_folder.build()
+    page = site_folder.output / "posts/post-2/index.html"
+    page.write_text("vandalised")
+    report = site_folder.build()
+    assert not report.nothing_changed
+    assert "posts/post-2/index.html" in report.write.written
+    assert "Post 2" in page.read_text()
+
+
+def test_a_future_post_appears_when_due_even_if_nothing_changed(site_folder):
+    from datetime import UTC, datetime
+
+    write_posts(site_folder, 3)
+    site_folder.post("2026-12-01-soon.md", "title: Soon")
+    site_folder.build()
+    assert not (site_folder.output / "posts/soon").exists()
+    report = site_folder.build(now=datetime(2026, 12, 2, tzinfo=UTC))
+    assert not report.nothing_changed
+    assert (site_folder.output / "posts/soon/index.html").is_file()
+
+
+@pytest.mark.parametrize("what", ["cmsite version", "plugin", "setting"])
+def test_the_cache_is_invalidated_when_what_it_depends_on_changes(site_folder, monkeypatch, what):
+    write_posts(site_folder, 3)
+    site_folder.build()
+    loaded = []
+    import cmsite.content.store as store
+
+    real = store.load_item
+    monkeypatch.setattr(
+        store, "load_item", lambda path, kind, site: loaded.append(path.name) or real(path, kind, site)
+    )
+    plugins = []
+    if what == "cmsite version":
+        monkeypatch.setattr("cmsite.site.__version__", cmsite.__version__ + ".post1")
+    elif what == "plugin":
+
+        class Extra:
+            @hookimpl
+            def cmsite_item_loaded(self, item):
+                item.meta["extra"] = True
+
+        plugins = [Extra()]
+    else:
+        config = site_folder.root / "cmsite.toml"
+        config.write_text(config.read_text().replace('author = "Test Author"', 'author = "Someone Else"'))
+    report = site_folder.build(plugins=plugins)
+    assert len(loaded) == 3
+    assert not report.nothing_changed
+    assert report.rendered == report.pages
+
+
+def test_a_corrupt_cache_is_discarded(site_folder, tmp_path):
+    write_posts(site_folder, 4)
+    site_folder.build()
+    (site_folder.root / ".cmsite/build-state.pickle").write_bytes(b"\x80\x04garbage")
+    with sqlite3.connect(site_folder.root / ".cmsite/content.sqlite") as db:
+        db.execute("UPDATE items SET item = ?", (b"not a pickle",))
+    report = site_folder.build()
+    assert report.rendered == report.pages
+    assert_same_as_clean_build(site_folder, tmp_path, site_folder.output)
+    (site_folder.root / ".cmsite/content.sqlite").write_bytes(b"this is not sqlite at all" * 100)
+    (site_folder.root / ".cmsite/build-state.pickle").unlink()
+    site_folder.build()
+    assert_same_as_clean_build(site_folder, tmp_path, site_folder.output)
+
+
+def test_a_failed_incremental_build_leaves_no_temporary_files(site_folder):
+    write_posts(site_folder, 3)
+    site_folder.build()
+    site_folder.write("templates/post.html", "{{ item.title|nosuch }}")
+    from cmsite.errors import ContentErrors
+
+    with pytest.raises(ContentErrors):
+        site_folder.build()
+    assert [p.name for p in site_folder.output.rglob("*.tmp")] == []
+    assert (site_folder.output / MARKER).is_file()
+    assert "Post 1" in site_folder.read("posts/post-1/index.html")
