@@ -245,7 +245,8 @@ class Site:
             builder = self._builders[output] = Builder(
                 self, Path(output) if output else self.config.output_dir
             )
-        return builder.build(changed=list(changed))
+        changed = [Path(path).resolve() for path in changed]
+        return builder.quick_rebuild(changed) or builder.build(changed=changed)
 
     def _static_files(self) -> list[File]:
         files = []

@@ -69,6 +69,7 @@ class Builder:
         state = self.state or load_state(site.cache_dir / STATE_FILE, site.build_key, self.output)
         inputs = self._inputs(state, changed)
         if self._nothing_changed(state, inputs):
+            self.state = state
             return BuildReport(
                 pages=len(state.outputs),
                 output=self.output,
@@ -88,7 +89,9 @@ class Builder:
             writer.abort()
             raise
         report.write = writer.commit(set(plan.targets.values()), sweep=changed is None, written=self._written)
-        self.last = _LastBuild(plan, self._env, self._fingerprint_of, self._common, self._templates, _dependents(plan))
+        self.last = _LastBuild(
+            plan, self._env, self._fingerprint_of, self._common, self._templates, _dependents(plan)
+        )
         state.inputs, state.next_due = inputs, site.next_due
         save_state(site.cache_dir / STATE_FILE, state)
         self.state = state
@@ -211,7 +214,10 @@ class Builder:
             return None
         if state.next_due is not None and (site.fixed_now or datetime.now(UTC)) >= state.next_due:
             return None
-        if any(impl.plugin_name not in DEFAULT_PLUGINS for impl in site.pm.hook.cmsite_items_collected.get_hookimpls()):
+        if any(
+            impl.plugin_name not in DEFAULT_PLUGINS
+            for impl in site.pm.hook.cmsite_items_collected.get_hookimpls()
+        ):
             return None
         by_source = {str(item.source): item for item in site.items}
         updates = []
@@ -233,6 +239,17 @@ class Builder:
         affected: dict[int, Page | File] = {}
         for old, _ in updates:
             affected.update((id(output), output) for output in last.dependents.get(old.shown, []))
+        for output in affected.values():
+            if (
+                isinstance(output, Page)
+                and output.item is not None
+                and any(output.item is old for old, _ in updates)
+            ):
+                output.title, output.lang, output.lastmod = (
+                    output.item.title,
+                    output.item.lang,
+                    output.item.last_modified,
+                )
         last.fingerprint_of.forget()
         todo = []
         for output in affected.values():
@@ -240,10 +257,14 @@ class Builder:
             if isinstance(output, Page):
                 todo.append((output, relative, self._page_fingerprint(output)))
             else:
-                todo.append((output, relative, digest(_file_fingerprint(output), [new.digest for _, new in updates])))
+                todo.append(
+                    (output, relative, digest(_file_fingerprint(output), [new.digest for _, new in updates]))
+                )
         writer = OutputWriter(self.output, state)
         redone = {relative for _, relative, _ in todo}
-        writer.kept = {relative: record for relative, record in state.outputs.items() if relative not in redone}
+        writer.kept = {
+            relative: record for relative, record in state.outputs.items() if relative not in redone
+        }
         try:
             self._render_jobs(todo, last.env, writer, None, parallel=False)
         except ContentErrors as exc:
@@ -336,8 +357,12 @@ def _items_in(*values: Any) -> Iterator[Item]:
 
 
 def _placement(site: Site, item: Item) -> tuple[Any, ...]:
-    """What decides which pages exist and where an item is listed."""
+    """What decides which pages exist, where an item is listed, and what every page shows of it.
+
+    A page's title is in every page's menu; a tag's spelling names its page.
+    """
     return (
         item.url, item.date, item.updated, item.draft, site.is_published(item), item.lang,
-        tuple(t.slug for t in item.tags), item.category.slug if item.category else None,
+        tuple(t.name for t in item.tags), item.category.name if item.category else None,
+        item.title if item.kind == "page" else None,
     )  # fmt: skip
