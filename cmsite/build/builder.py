@@ -90,8 +90,9 @@ class Builder:
             raise
         report.write = writer.commit(set(plan.targets.values()), sweep=changed is None, written=self._written)
         self.last = _LastBuild(
-            plan, self._env, self._fingerprint_of, self._common, self._templates, _dependents(plan)
-        )
+            plan, self._env, self._fingerprint_of, self._common, self._templates, _dependents(plan),
+            {str(item.source): item for item in site.items},
+        )  # fmt: skip
         state.inputs, state.next_due = inputs, site.next_due
         save_state(site.cache_dir / STATE_FILE, state)
         self.state = state
@@ -219,10 +220,9 @@ class Builder:
             for impl in site.pm.hook.cmsite_items_collected.get_hookimpls()
         ):
             return None
-        by_source = {str(item.source): item for item in site.items}
         updates = []
         for path in changed:
-            old = by_source.get(str(Path(path).resolve()))
+            old = last.items_by_source.get(str(Path(path).resolve()))
             if old is None or not Path(path).is_file():
                 return None
             new = load_item(old.source, old.kind, site)  # raises ContentErrors, like a full build
@@ -274,8 +274,10 @@ class Builder:
         report = BuildReport(pages=len(last.plan.pages), output=self.output)
         report.rendered = sum(isinstance(output, Page) for output, _, _ in todo)
         report.write = writer.commit(set(last.plan.targets.values()), sweep=False, written=self._written)
+        # The state on disk is left as the last full build wrote it: it no longer matches the
+        # files just written, so the next command-line build checks them again. Saving it
+        # here would cost more than the rebuild itself on a large site.
         state.inputs = self._inputs(state, changed)
-        save_state(site.cache_dir / STATE_FILE, state)
         report.seconds = time.perf_counter() - started
         site.pm.hook.cmsite_build_finished(site=site, report=report)
         return report
@@ -332,6 +334,7 @@ class _LastBuild:
     common: str
     templates: dict[str, str]
     dependents: dict[str, list[Page | File]]
+    items_by_source: dict[str, Item]
 
 
 def _dependents(plan: Plan) -> dict[str, list[Page | File]]:
