@@ -86,8 +86,16 @@ EDITS = [
     ),
     ("add a page", lambda s: s.write("content/pages/about.md", "---\ntitle: About\n---\nUs.\n")),
     ("edit a page", lambda s: s.write("content/pages/about.md", "---\ntitle: About us\n---\nWe.\n")),
-    ("edit a summary", lambda s: s.post("2026-09-18-post-8.md", "title: Post 8\nsummary: New *summary*.\ntags: [t2]", "B.\n")),
-    ("edit authors", lambda s: s.post("2026-09-18-post-8.md", "title: Post 8\nauthors: [Zoë]\ntags: [t2]", "B.\n")),
+    (
+        "edit a summary",
+        lambda s: s.post(
+            "2026-09-18-post-8.md", "title: Post 8\nsummary: New *summary*.\ntags: [t2]", "B.\n"
+        ),
+    ),
+    (
+        "edit authors",
+        lambda s: s.post("2026-09-18-post-8.md", "title: Post 8\nauthors: [Zoë]\ntags: [t2]", "B.\n"),
+    ),
     ("add an image", lambda s: s.write("content/images/a.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")),
 ]
 
