@@ -253,3 +253,16 @@ def test_a_failed_incremental_build_leaves_no_temporary_files(site_folder):
     assert [p.name for p in site_folder.output.rglob("*.tmp")] == []
     assert (site_folder.output / MARKER).is_file()
     assert "Post 1" in site_folder.read("posts/post-1/index.html")
+
+
+def test_a_template_edit_rerenders_only_the_pages_that_use_it(site_folder):
+    write_posts(site_folder, 6)
+    site_folder.write("content/pages/about.md", "---\ntitle: About\n---\nUs.\n")
+    site_folder.build()
+    site_folder.write("templates/page.html", '{% extends "base.html" %}{% block content %}{{ item.content }}{% endblock %}\n')
+    report = site_folder.build()
+    assert report.rendered == 1  # the one page; posts and lists use other templates
+    site_folder.write("templates/_pagination.html", "<nav>pages</nav>\n")  # included by list.html only
+    report = site_folder.build()
+    lists = [page for page in site_folder.site().plan().pages if page.template == "list.html"]
+    assert report.rendered == len(lists) > 0

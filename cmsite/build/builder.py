@@ -140,9 +140,12 @@ class Builder:
         self._env, self._templates = env, template_digests(env)
         self._fingerprint_of = Fingerprinter()
         self._common = self._fingerprint_of(site.build_key, site.view.menu, site.view.feeds, site.view.extra)
-        todo = []
+        todo: list[tuple[Page | File, str, str | None]] = []
         for page in plan.pages:
             relative = plan.target(page)
+            if writer.previous(relative) is None:  # nothing to compare with: the worker fingerprints it
+                todo.append((page, relative, None))
+                continue
             fingerprint = self._page_fingerprint(page)
             if not writer.unchanged(relative, fingerprint):
                 todo.append((page, relative, fingerprint))
@@ -169,7 +172,7 @@ class Builder:
 
     def _render_jobs(
         self,
-        todo: list[tuple[Page | File, str, str]],
+        todo: list[tuple[Page | File, str, str | None]],
         env: jinja2.Environment,
         writer: OutputWriter,
         progress: Callable[[int, int], None] | None,
@@ -179,14 +182,16 @@ class Builder:
         """Render pages and make files, staging each; raise ContentErrors with every failure."""
         site = self.site
 
-        def render_one(job: tuple[Page | File, str, str]) -> Staged | ContentError:
+        def render_one(job: tuple[Page | File, str, str | None]) -> Staged | ContentError:
             output, relative, fingerprint = job
             if isinstance(output, File):
                 content: bytes | Path | ContentError = output.content()
             else:
                 content = render_page(env, output, page_context(site, output), site.root)
+                fingerprint = fingerprint or self._page_fingerprint(output)
             if isinstance(content, ContentError):
                 return content
+            assert fingerprint is not None
             return stage(self.output, relative, content, fingerprint, writer.previous(relative))
 
         errors = []
