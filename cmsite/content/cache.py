@@ -35,32 +35,52 @@ class ContentCache:
                 self._db.execute(SCHEMA)
         return self._db
 
-    def load_all(self) -> dict[str, tuple[int, int, bytes]]:
-        """Every row for this key: path → (mtime_ns, size, pickled item)."""
+    def index(self) -> dict[str, tuple[int, int]]:
+        """Every row for this key: path → (mtime_ns, size). Items are fetched one by one."""
         try:
             rows = self._connect().execute(
-                "SELECT path, mtime_ns, size, item FROM items WHERE key = ?", (self.key,)
+                "SELECT path, mtime_ns, size FROM items WHERE key = ?", (self.key,)
             )
-            return {path: (mtime, size, blob) for path, mtime, size, blob in rows}
+            return {path: (mtime, size) for path, mtime, size in rows}
         except sqlite3.DatabaseError:
-            self.close()
-            self.path.unlink(missing_ok=True)
+            self._reset()
             return {}
 
-    def store(self, rows: list[tuple[str, int, int, bytes]], keep: set[str]) -> None:
-        """Save new (path, mtime_ns, size, pickled item) rows; forget files that are gone and old keys."""
+    def fetch(self, path: str) -> bytes | None:
+        try:
+            row = (
+                self._connect()
+                .execute("SELECT item FROM items WHERE path = ? AND key = ?", (path, self.key))
+                .fetchone()
+            )
+        except sqlite3.DatabaseError:
+            self._reset()
+            return None
+        return row[0] if row else None
+
+    def put(self, rows: list[tuple[str, int, int, bytes]]) -> None:
+        """Save (path, mtime_ns, size, pickled item) rows."""
         db = self._connect()
         with db:
             db.executemany(
                 "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)",
                 [(path, self.key, mtime, size, blob) for path, mtime, size, blob in rows],
             )
+
+    def prune(self, keep: set[str]) -> None:
+        """Forget rows whose file is gone or whose key is old."""
+        db = self._connect()
+        with db:
             stale = [
                 (path,)
-                for (path, key) in db.execute("SELECT path, key FROM items")
+                for path, key in db.execute("SELECT path, key FROM items")
                 if path not in keep or key != self.key
             ]
             db.executemany("DELETE FROM items WHERE path = ?", stale)
+
+    def _reset(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._db is not None:

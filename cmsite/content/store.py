@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cmsite.build.parallel import map_jobs
 from cmsite.content.cache import ContentCache, unpickle
-from cmsite.content.item import Item
+from cmsite.content.item import Item, Term
 from cmsite.content.loader import load_item
 from cmsite.errors import ContentError, ContentErrors
 
@@ -20,17 +21,20 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 
+SAVE_EVERY = 256  # items written to the cache at a time, so their pickles are not all held at once
+
+
 class ItemStore:
     def __init__(self, cache: ContentCache):
         self.cache = cache
         self.memory: dict[str, tuple[int, int, Item]] = {}  # items after their hooks ran
+        self.terms: dict[Term, Term] = {}  # one object per tag or category, shared by its posts
 
     def load(self, site: Site, files: list[tuple[Path, str]]) -> list[Item]:
         """Every item, hooks applied; raise ContentErrors naming every bad file."""
-        disk = self.cache.load_all() if not self.memory else {}
+        index = self.cache.index() if not self.memory else {}
         items: list[Item | None] = []
         fresh: list[tuple[int, Path, str, int, int]] = []
-        stored: list[tuple[str, int, int, bytes]] = []
         for path, kind in files:
             key = str(path)
             stat = os.stat(path)
@@ -39,15 +43,16 @@ class ItemStore:
             if remembered is not None and remembered[:2] == signature:
                 items.append(remembered[2])
                 continue
-            row = disk.get(key)
-            cached = unpickle(row[2]) if row is not None and row[:2] == signature else None
+            blob = self.cache.fetch(key) if index.get(key) == signature else None
+            cached = unpickle(blob) if blob is not None else None
             if cached is not None:
                 items.append(self._hooked(site, cached, signature))
                 continue
             fresh.append((len(items), path, kind, *signature))
             items.append(None)
         errors: list[ContentError] = []
-        for (index, path, _kind, mtime, size), result in zip(
+        batch: list[tuple[str, int, int, bytes]] = []
+        for (index_in_items, path, _kind, mtime, size), result in zip(
             fresh, map_jobs(lambda job: _load(site, job[1], job[2]), fresh), strict=True
         ):
             if isinstance(result, list):
@@ -55,16 +60,20 @@ class ItemStore:
                 self.memory.pop(str(path), None)
                 continue
             # Stored as the loader made it: hooks change items in place, and run on every build.
-            stored.append((str(path), mtime, size, pickle.dumps(result, pickle.HIGHEST_PROTOCOL)))
+            batch.append((str(path), mtime, size, pickle.dumps(result, pickle.HIGHEST_PROTOCOL)))
+            if len(batch) >= SAVE_EVERY:
+                self.cache.put(batch)
+                batch = []
             try:
-                items[index] = self._hooked(site, result, (mtime, size))
+                items[index_in_items] = self._hooked(site, result, (mtime, size))
             except ContentErrors as exc:
                 errors.extend(exc.errors)
+        self.cache.put(batch)
         keep = {str(path) for path, _ in files}
         for gone in set(self.memory) - keep:
             del self.memory[gone]
-        if stored or disk.keys() - keep:
-            self.cache.store(stored, keep)
+        if fresh or index.keys() - keep:
+            self.cache.prune(keep)
         if errors:
             raise ContentErrors(errors)
         return [item for item in items if item is not None]
@@ -75,6 +84,10 @@ class ItemStore:
         self.memory[str(item.source)] = (stat.st_mtime_ns, stat.st_size, item)
 
     def _hooked(self, site: Site, item: Item, signature: tuple[int, int]) -> Item:
+        item.tags = [self.terms.setdefault(term, term) for term in item.tags]
+        if item.category is not None:
+            item.category = self.terms.setdefault(item.category, item.category)
+        item.authors = [sys.intern(name) for name in item.authors]
         site.pm.hook.cmsite_item_loaded(item=item, site=site)
         self.memory[str(item.source)] = (*signature, item)
         return item
