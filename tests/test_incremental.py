@@ -259,7 +259,10 @@ def test_a_template_edit_rerenders_only_the_pages_that_use_it(site_folder):
     write_posts(site_folder, 6)
     site_folder.write("content/pages/about.md", "---\ntitle: About\n---\nUs.\n")
     site_folder.build()
-    site_folder.write("templates/page.html", '{% extends "base.html" %}{% block content %}{{ item.content }}{% endblock %}\n')
+    site_folder.write(
+        "templates/page.html",
+        '{% extends "base.html" %}{% block content %}{{ item.content }}{% endblock %}\n',
+    )
     report = site_folder.build()
     assert report.rendered == 1  # the one page; posts and lists use other templates
     site_folder.write("templates/_pagination.html", "<nav>pages</nav>\n")  # included by list.html only

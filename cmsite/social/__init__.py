@@ -1,0 +1,1 @@
+"""Social: how each network counts text, excerpts that fit, and the Network interface plugins implement."""

@@ -1,0 +1,90 @@
+"""Counting by each network's rules, and excerpts that never cut a word, URL, tag or grapheme."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmsite.social import counting
+from cmsite.social.excerpt import ELLIPSIS, fit, plain_text
+
+FAMILY = "👩‍👩‍👧‍👦"  # one grapheme, seven code points
+TAIL = "https://carnet.example.org/posts/plan/ #planning"
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "mastodon", "graphemes", "code_points"),
+    [
+        ("hello", 5, 5, 5, 5),
+        ("日本語", 6, 3, 3, 3),  # CJK weighs 2 on X
+        (FAMILY, 2, 1, 1, 7),  # an emoji sequence is one grapheme, weighs 2 on X
+        (
+            "e\u0301te\u0301",
+            3,
+            3,
+            3,
+            5,
+        ),  # combining accents: X normalizes (NFC), graphemes count what is seen
+        ("see https://example.org/" + "a" * 80, 27, 27, 104, 104),  # a URL is 23 on X and Mastodon
+        ("hi @camille@social.example.org", 30, 11, 30, 30),  # Mastodon counts the local part only
+    ],
+)
+def test_counting_rules(text, x, mastodon, graphemes, code_points):
+    assert counting.x_weighted(text) == x
+    assert counting.mastodon(text) == mastodon
+    assert counting.graphemes(text) == graphemes
+    assert counting.code_points(text) == code_points
+
+
+def test_x_limit_boundaries():
+    assert counting.x_weighted("a" * 280) == 280
+    assert counting.x_weighted("日" * 140) == 280
+    assert counting.x_weighted("日" * 140 + "a") == 281
+
+
+def test_text_that_fits_is_left_alone():
+    result = fit("Short and sweet.", TAIL, counting.graphemes, 300)
+    assert result.posts == [f"Short and sweet.\n\n{TAIL}"]
+    assert not result.cut and result.fits
+
+
+@pytest.mark.parametrize("limit", range(60, 140, 7))
+@pytest.mark.parametrize("count", [counting.x_weighted, counting.mastodon, counting.graphemes])
+def test_a_cut_keeps_words_urls_tags_and_graphemes_whole(limit, count):
+    text = f"Plan the week on Monday {FAMILY} with #community and @sam@social.example then read https://example.org/guide before Friday. Then publish."
+    result = fit(text, TAIL, count, limit)
+    (post,) = result.posts
+    assert result.fits and count(post) == result.lengths[0] <= limit
+    assert post.endswith(TAIL)
+    body = post[: -len(TAIL)].strip()
+    if body:
+        assert body.endswith(ELLIPSIS)
+        kept = body.removesuffix(ELLIPSIS).split()
+        assert kept == text.split()[: len(kept)]  # whole words, in order, nothing cut inside
+
+
+def test_a_cut_prefers_the_end_of_a_sentence():
+    text = "First sentence is here. Second sentence goes on and on and on for a while."
+    result = fit(text, TAIL, counting.graphemes, 90)
+    assert result.posts[0].startswith(f"First sentence is here. {ELLIPSIS}")
+
+
+def test_a_thread_numbers_posts_and_keeps_each_within_the_limit():
+    text = " ".join(f"Sentence number {n} says something useful." for n in range(1, 30))
+    result = fit(text, TAIL, counting.x_weighted, 140, thread=True)
+    total = len(result.posts)
+    assert total > 3
+    assert all(length <= 140 for length in result.lengths)
+    assert [post.rsplit(" ", 1)[-1] for post in result.posts] == [f"{n}/{total}" for n in range(1, total + 1)]
+    assert TAIL in result.posts[0]
+    words = " ".join(post.replace(TAIL, "").rsplit(" ", 1)[0] for post in result.posts).split()
+    assert words == text.split()
+
+
+def test_plain_text_from_rendered_markdown():
+    html = (
+        '<h2 id="a">Plan<a class="headerlink" href="#a">¶</a></h2><p>Hello <strong>there</strong>'
+        '<sup id="fnref:1"><a href="#fn:1">1</a></sup>.</p><ul><li>one</li><li>two</li></ul>'
+        '<div class="codehilite"><pre><code>x = 1</code></pre></div>'
+        '<div class="footnote"><hr><ol><li>note</li></ol></div><p>Q&amp;A</p>'
+    )
+    assert plain_text(html) == "Plan\n\nHello there.\n\n- one\n\n- two\n\nQ&A"
