@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from cmsite.content.markdown import Rendered
     from cmsite.errors import ContentError
     from cmsite.site import BuildReport, Site
+    from cmsite.social.network import Network
 
 hookspec = pluggy.HookspecMarker("cmsite")
 hookimpl = pluggy.HookimplMarker("cmsite")
@@ -146,4 +147,13 @@ def cmsite_watch_paths(site: Site) -> list[Path]:
 
     The built-in plugin returns cmsite.toml, the content folder, the theme, the site's
     `templates/` and its plugin folder.
+    """
+
+
+@hookspec
+def cmsite_networks() -> list[type[Network]]:
+    """Return the social networks this plugin can post to (subclasses of `cmsite.social.network.Network`).
+
+    Called once per site, when it first needs its networks (`site.networks`). A network
+    name that another plugin already registered is an error naming both plugins.
     """

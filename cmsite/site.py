@@ -27,6 +27,7 @@ from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.plugins import PluginError, PluginSelection, call_each, make_plugin_manager
+from cmsite.social.network import Network
 from cmsite.urls import UnsafeURL, Urls
 
 CACHE_DIR = ".cmsite"
@@ -126,6 +127,22 @@ class Site:
         if errors:
             raise ContentErrors(errors)
         return settings
+
+    @cached_property
+    def networks(self) -> dict[str, type[Network]]:
+        """Every network a plugin registered, by name."""
+        found: dict[str, type[Network]] = {}
+        owners: dict[str, str] = {}
+        for plugin, classes in call_each(self.pm, "cmsite_networks"):
+            for network in classes:
+                if network.name in owners:
+                    raise PluginError(
+                        f"plugin {plugin} registers the network {network.name!r}, "
+                        f"which plugin {owners[network.name]} already registered; disable one"
+                    )
+                owners[network.name] = plugin
+                found[network.name] = network
+        return found
 
     @cached_property
     def content_loaders(self) -> dict[str, Callable[[str], Any]]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from cmsite.hookspecs import hookimpl
+from cmsite.plugins import PluginError
 from cmsite.social import counting
 from cmsite.social.excerpt import ELLIPSIS, fit, plain_text
+from cmsite.social.network import Credentials, Media, Network, Published, SocialPost
 
 FAMILY = "👩‍👩‍👧‍👦"  # one grapheme, seven code points
 TAIL = "https://carnet.example.org/posts/plan/ #planning"
@@ -88,3 +91,45 @@ def test_plain_text_from_rendered_markdown():
         '<div class="footnote"><hr><ol><li>note</li></ol></div><p>Q&amp;A</p>'
     )
     assert plain_text(html) == "Plan\n\nHello there.\n\n- one\n\n- two\n\nQ&A"
+
+
+class _Forum(Network):
+    name, label, max_length, counting = "forum", "Team forum", 40, "code_points"
+    credentials = ("FORUM_TOKEN",)
+
+    def publish(self, post, idempotency_key):
+        return Published("1", "https://forum.example/1")
+
+
+def test_networks_are_registered_by_plugins_and_names_are_unique(site_folder):
+    class One:
+        @hookimpl
+        def cmsite_networks(self):
+            return [_Forum]
+
+    class Two:
+        @hookimpl
+        def cmsite_networks(self):
+            return [_Forum]
+
+    assert site_folder.site(plugins=[One()]).networks == {"forum": _Forum}
+    with pytest.raises(PluginError) as caught:
+        _ = site_folder.site(plugins=[One(), Two()]).networks
+    assert "registers the network 'forum', which plugin" in str(caught.value)
+    assert "One" in str(caught.value) and "Two" in str(caught.value)
+
+
+def test_the_network_base_class_counts_cuts_and_validates():
+    excerpt = _Forum.excerpt("A long sentence that will not fit in forty.", "https://x.org/p")
+    assert excerpt.fits and excerpt.cut
+    post = SocialPost(texts=["x" * 41], media=[Media("a.png", "")])
+    problems = _Forum.validate(post)
+    assert problems[0].startswith("the text is 41 characters as Team forum counts them, over its limit of 40")
+    assert problems[1] == "a.png has no alt text; describe the picture with `alt:`"
+
+
+def test_credentials_never_show_their_values():
+    secrets = Credentials(("FORUM_TOKEN", "OTHER"), {"FORUM_TOKEN": "s3cret-value"})
+    assert secrets["FORUM_TOKEN"] == "s3cret-value"
+    assert secrets.missing == ("OTHER",)
+    assert "s3cret" not in repr(secrets) and "s3cret" not in str(secrets)

@@ -1,0 +1,143 @@
+"""The interface every network plugin implements: one small class per network.
+
+A plugin returns its subclasses from the `cmsite_networks` hook. cmsite asks the class
+how long a text may be and how it is counted, to make and check excerpts; and, to send,
+it makes one instance per account and calls `publish` (then `delete` or `metrics`).
+Credentials come from environment variables named in `credentials`, read through
+`Credentials`, whose values never appear in its repr or in error messages.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from cmsite.social import counting
+from cmsite.social.excerpt import Excerpt, fit
+
+
+@dataclass(frozen=True)
+class Media:
+    """A picture to attach, with the text that describes it to people who cannot see it."""
+
+    path: str
+    alt: str
+
+
+@dataclass
+class SocialPost:
+    """What is sent: the text of one post (or each post of a thread), its media and its link."""
+
+    texts: list[str]
+    media: list[Media] = field(default_factory=list)
+    link: str | None = None
+    title: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a network answered: the post's id there and the address people can open."""
+
+    remote_id: str
+    url: str
+
+
+class PublishError(Exception):
+    """A network refused or failed. `retry` says whether trying again later may work."""
+
+    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry = retry
+        self.retry_after = retry_after
+
+
+class Credentials(Mapping[str, str]):
+    """Secrets from the environment (or .env), by variable name; never shown."""
+
+    def __init__(self, names: tuple[str, ...], environ: Mapping[str, str] | None = None):
+        environ = os.environ if environ is None else environ
+        self._values = {name: environ[name] for name in names if environ.get(name)}
+        self.missing = tuple(name for name in names if name not in self._values)
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Credentials({', '.join(self._values)}: hidden)"
+
+
+class Network(ABC):
+    """One social network. Subclass it, set the class attributes, implement `publish`."""
+
+    name: ClassVar[str]  # e.g. "mastodon": what front matter and cmsite.toml call it
+    label: ClassVar[str]  # e.g. "Mastodon": what people read
+    max_length: ClassVar[int]
+    counting: ClassVar[str] = "graphemes"  # x, mastodon, graphemes or code_points
+    max_media: ClassVar[int] = 4
+    max_media_bytes: ClassVar[int] = 5_000_000
+    max_alt_length: ClassVar[int] = 1000
+    credentials: ClassVar[tuple[str, ...]] = ()  # environment variables this network needs
+    settings: ClassVar[dict[str, tuple[type, Any]]] = {}  # per account, under [networks.NAME] in cmsite.toml
+
+    def __init__(self, account: str, options: Mapping[str, Any], secrets: Credentials):
+        self.account = account
+        self.options = options
+        self.secrets = secrets
+
+    @classmethod
+    def count(cls, text: str) -> int:
+        """The text's length as this network counts it."""
+        rule: Callable[[str], int] = counting.counter(cls.counting)
+        return rule(cls.prepare(text))
+
+    @classmethod
+    def prepare(cls, text: str) -> str:
+        """The text exactly as sent (LinkedIn escapes some characters, for instance)."""
+        return text
+
+    @classmethod
+    def excerpt(cls, text: str, tail: str, *, thread: bool = False, limit: int | None = None) -> Excerpt:
+        """`text` then `tail` (link and hashtags), cut or threaded to fit this network."""
+        return fit(text, tail, cls.count, limit or cls.max_length, thread=thread)
+
+    @classmethod
+    def validate(cls, post: SocialPost) -> list[str]:
+        """What is wrong with the post for this network, in words a writer can act on."""
+        problems = []
+        for number, text in enumerate(post.texts, 1):
+            length = cls.count(text)
+            if length > cls.max_length:
+                where = f"post {number} of the thread" if len(post.texts) > 1 else "the text"
+                problems.append(
+                    f"{where} is {length} characters as {cls.label} counts them, over its limit of "
+                    f"{cls.max_length}; shorten it or add `thread: true`"
+                )
+        if len(post.media) > cls.max_media:
+            problems.append(f"{len(post.media)} pictures, {cls.label} takes at most {cls.max_media}")
+        for item in post.media:
+            if not item.alt.strip():
+                problems.append(f"{item.path} has no alt text; describe the picture with `alt:`")
+            elif len(item.alt) > cls.max_alt_length:
+                problems.append(f"the alt text of {item.path} is over {cls.max_alt_length} characters")
+        return problems
+
+    @abstractmethod
+    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        """Send the post; the same key must never make a second post (raise PublishError on failure)."""
+
+    def delete(self, remote_id: str) -> None:
+        raise NotImplementedError(f"{self.label}: deleting is not supported by this plugin")
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """Counts the network gives for a post (replies, reposts, favourites…); empty if none."""
+        return {}
