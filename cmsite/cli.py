@@ -181,8 +181,13 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
     site = _open_site(ctx, drafts=drafts, future=future, as_json=as_json)
     try:
         from cmsite.build.builder import check_site
+        from cmsite.social.planner import planned_posts
 
         plan = check_site(site)
+        social = planned_posts(site)
+        problems = [error for post in social for error in post.problems()]
+        if problems:
+            raise ContentErrors(problems)
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite check` again")
     except PluginError as exc:
@@ -196,13 +201,15 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         "drafts": sum(i.draft for i in site.items),
         "future": sum(1 for i in site.items if not i.draft and not site.is_published(i)),
         "outputs": len(plan.targets),
+        "social_posts": len(social),
     }
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(
             f"OK: {summary['items']} files checked — {summary['posts']} posts and {summary['pages']} pages "
-            f"published, {summary['drafts']} drafts, {summary['future']} scheduled for later."
+            f"published, {summary['drafts']} drafts, {summary['future']} scheduled for later; "
+            f"{summary['social_posts']} social posts planned."
         )
 
 
@@ -270,3 +277,60 @@ def plugin_new(name: str, parent: Path) -> None:
         click.echo(f"created {path}")
     folder = written[0].parent
     click.echo(f"\nNext: pip install -e {folder} && cmsite plugins")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the planned posts as JSON.")
+@click.pass_context
+def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Show every planned social post as it will be sent: text, length, time, warnings."""
+    from cmsite.social.planner import planned_posts
+
+    site = _open_site(ctx, as_json=as_json)
+    try:
+        site.load()
+        posts = planned_posts(site)
+    except ContentErrors as exc:
+        _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite preview` again")
+    except PluginError as exc:
+        _plugin_failure(exc)
+    wanted = {str((Path.cwd() / p).resolve()) for p in paths}
+    if wanted:
+        posts = [p for p in posts if str((site.root / p.source).resolve()) in wanted]
+    tz = site.config.tz
+    if as_json:
+        rows = [
+            {
+                "id": p.id, "source": p.source, "line": p.line, "network": p.network, "account": p.account,
+                "at": p.at.astimezone(tz).isoformat() if p.id else None, "status": p.status, "texts": p.texts,
+                "lengths": p.lengths, "limit": p.limit, "media": [m.__dict__ for m in p.media],
+                "warnings": p.warnings, "errors": p.errors,
+            }
+            for p in posts
+        ]  # fmt: skip
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for post in posts:
+            where = f"{post.source}:{post.line}" if post.line else post.source
+            if post.id:
+                when = post.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                counts = ", ".join(f"{n}/{post.limit}" for n in post.lengths)
+                click.secho(
+                    f"{post.network} ({post.account}) · {when} {site.config.timezone} · {counts} · {where}",
+                    bold=True,
+                )
+                for number, text in enumerate(post.texts, 1):
+                    if len(post.texts) > 1:
+                        click.echo(f"  [{number}/{len(post.texts)}]")
+                    click.echo("\n".join("  │ " + line for line in text.splitlines()))
+            else:
+                click.secho(where, bold=True)
+            for warning in post.warnings:
+                click.secho(f"  ! {warning}", fg="yellow")
+            for error in post.errors:
+                click.secho(f"  ✗ {error}", fg="red")
+            click.echo()
+        click.echo(f"{len(posts)} planned social posts, {sum(bool(p.errors) for p in posts)} with errors.")
+    if any(p.errors for p in posts):
+        sys.exit(1)

@@ -102,8 +102,11 @@ def _parse_yaml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]
         )
     key_lines = {}
     if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+            if isinstance(value_node, yaml.SequenceNode):  # `social:` entries get a line each
+                for index, child in enumerate(value_node.value):
+                    key_lines[f"{key_node.value}[{index}]"] = child.start_mark.line + 2
     return {str(k): v for k, v in data.items()}, key_lines
 
 

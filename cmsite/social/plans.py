@@ -1,0 +1,125 @@
+"""Social plans: when and where a post (or a standalone social post) goes out.
+
+In a post's front matter:
+
+    social:
+      - network: mastodon          # required
+        account: team              # optional: one of the accounts set in cmsite.toml
+        at: +2h                    # optional: absolute, or relative to the post's date
+        text: "{title} — {summary}"  # optional template: {title} {url} {summary} {tags}
+        media: [{path: /images/chart.png, alt: "A chart of replies per week"}]
+        thread: true               # split a long text into a numbered thread
+        status: approved           # optional: draft, approved
+
+Defaults for every post come from cmsite.toml (`[[social.defaults]]`, same keys), and
+standalone posts from `content/social/*.md` (the body is the text; front matter
+`networks`, `at`, `media`, `alt`, `status`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
+
+from cmsite.content import dates
+from cmsite.social.network import Media
+
+_RELATIVE = re.compile(r"^\+\s*(?:(\d+)\s*([dhm]))?\s*(?:(\d{1,2}):(\d{2}))?$")
+STATUSES = ("draft", "approved", "pending")
+
+
+class PlanError(ValueError):
+    """A plan that cannot be understood; the message says what to write instead."""
+
+
+@dataclass
+class Plan:
+    """One planned social post: which network and account, when, and how its text is made."""
+
+    network: str
+    account: str
+    at: datetime
+    template: str | None = None
+    media: list[Media] = field(default_factory=list)
+    thread: bool = False
+    status: str = "pending"
+    line: int | None = None
+    index: int = 0
+
+
+def parse_at(value: Any, published: datetime | None, tz: tzinfo) -> datetime:
+    """`2026-11-22 09:30`, `+2h`, `+30m`, `+1d 09:00` (next day at 09:00 in the site's zone), `+0`."""
+    if value is None or value == "":
+        if published is None:
+            raise PlanError("a standalone social post needs `at:`, like at: 2026-11-22 09:30")
+        return published
+    if isinstance(value, str) and value.strip().startswith("+"):
+        if published is None:
+            raise PlanError(f"{value!r} is relative to a post's date; a standalone social post needs a date")
+        match = _RELATIVE.match(value.strip())
+        if value.strip() == "+0":
+            return published
+        if not match or not any(match.groups()):
+            raise PlanError(
+                f"cannot read at: {value!r}; write +2h, +30m, +1d 09:00 or a date like 2026-11-22 09:30"
+            )
+        amount, unit, hour, minute = match.groups()
+        moment = published
+        if amount:
+            units = {"d": "days", "h": "hours", "m": "minutes"}
+            moment += timedelta(**{units[unit]: int(amount)})
+        if hour is not None:
+            local = moment.astimezone(tz)
+            wall = datetime.combine(local.date(), time(int(hour), int(minute)))
+            moment = wall.replace(tzinfo=tz)
+        return moment
+    try:
+        return dates.parse_date(value, tz)
+    except ValueError as exc:
+        raise PlanError(f"at: {exc}") from None
+
+
+def parse_media(value: Any, default_alt: str = "") -> list[Media]:
+    """`media: [{path: x.png, alt: ...}]`, or `media: [x.png]` with `alt:` beside it."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    found = []
+    for entry in value:
+        if isinstance(entry, str):
+            found.append(Media(entry, default_alt))
+        elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            found.append(Media(entry["path"], str(entry.get("alt") or default_alt)))
+        else:
+            raise PlanError("media must be a list of paths or of {path: ..., alt: ...}")
+    return found
+
+
+def parse_plan(entry: Any, index: int, published: datetime | None, tz: tzinfo, line: int | None) -> Plan:
+    if isinstance(entry, str):
+        entry = {"network": entry}
+    if not isinstance(entry, dict) or not isinstance(entry.get("network"), str):
+        raise PlanError("each social plan needs `network:`, like - network: mastodon")
+    status = str(entry.get("status", "pending"))
+    if status not in STATUSES:
+        raise PlanError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+    thread = entry.get("thread", False)
+    if not isinstance(thread, bool):
+        raise PlanError("thread must be true or false")
+    template = entry.get("text")
+    if template is not None and not isinstance(template, str):
+        raise PlanError('text must be a template like "{title} {url}"')
+    return Plan(
+        network=entry["network"].strip().lower(),
+        account=str(entry.get("account") or "default"),
+        at=parse_at(entry.get("at"), published, tz),
+        template=template,
+        media=parse_media(entry.get("media"), str(entry.get("alt") or "")),
+        thread=thread,
+        status=status,
+        line=line,
+        index=index,
+    )

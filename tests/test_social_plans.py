@@ -1,0 +1,172 @@
+"""Social plans in front matter, defaults and standalone posts; `cmsite preview` and `cmsite check`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from cmsite.cli import main
+from cmsite.social.plans import PlanError, parse_at
+
+PARIS = ZoneInfo("Europe/Paris")
+NETWORKS = """
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published
+
+class Toot(Network):
+    name, label, max_length, counting = "toot", "Toot", 120, "mastodon"
+    def publish(self, post, idempotency_key):
+        return Published("1", "https://toot.example/1")
+
+class Chirp(Network):
+    name, label, max_length, counting = "chirp", "Chirp", 80, "x"
+    def publish(self, post, idempotency_key):
+        return Published("1", "https://chirp.example/1")
+
+@hookimpl
+def cmsite_networks():
+    return [Toot, Chirp]
+"""
+
+
+@pytest.fixture
+def social_site(site_folder):
+    site_folder.write("plugins/networks.py", NETWORKS)
+    return site_folder
+
+
+def cli(site, *args):
+    return CliRunner().invoke(main, ["--site", str(site.root), *args])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+2h", datetime(2026, 3, 28, 10, 0, tzinfo=PARIS)),
+        ("+30m", datetime(2026, 3, 28, 8, 30, tzinfo=PARIS)),
+        ("+0", datetime(2026, 3, 28, 8, 0, tzinfo=PARIS)),
+        ("+1d 09:00", datetime(2026, 3, 29, 9, 0, tzinfo=PARIS)),  # the clocks change that night
+        ("2026-04-01 18:00", datetime(2026, 4, 1, 18, 0, tzinfo=PARIS)),
+        (None, datetime(2026, 3, 28, 8, 0, tzinfo=PARIS)),
+    ],
+)
+def test_when_a_plan_goes_out(value, expected):
+    published = datetime(2026, 3, 28, 8, 0, tzinfo=PARIS)
+    moment = parse_at(value, published, PARIS)
+    assert moment == expected
+    if value == "+1d 09:00":
+        assert moment.astimezone(UTC).hour == 7  # 09:00 summer time is 07:00 UTC
+
+
+@pytest.mark.parametrize("value", ["+2x", "+", "tomorrow", "+1d 9"])
+def test_unreadable_times_say_what_to_write(value):
+    with pytest.raises(PlanError, match=r"write|cannot read"):
+        parse_at(value, datetime(2026, 3, 28, tzinfo=UTC), PARIS)
+
+
+def test_preview_shows_the_exact_text_length_and_time(social_site):
+    social_site.post(
+        "2026-05-04-plan.md",
+        "title: Plan the week\ntags: [editorial-calendar, modération]\nsummary: Ten minutes on Monday keep the calendar alive.\n"
+        "social:\n  - network: toot\n    at: +2h\n  - network: chirp\n    at: +1d 09:00",
+    )
+    result = cli(social_site, "preview", "--json")
+    assert result.exit_code == 0, result.output
+    toot, chirp = json.loads(result.output)
+    assert toot["network"] == "toot" and toot["at"] == "2026-05-04T02:00:00+02:00"
+    assert toot["texts"] == [
+        "Plan the week\n\nTen minutes on Monday keep the calendar alive.\n\n"
+        "https://blog.example.org/posts/plan/ #EditorialCalendar #Modération"
+    ]
+    assert toot["lengths"][0] <= 120 and toot["limit"] == 120
+    assert chirp["at"] == "2026-05-05T09:00:00+02:00"
+    assert chirp["lengths"][0] <= 80
+    assert chirp["texts"][0].endswith("https://blog.example.org/posts/plan/ #EditorialCalendar #Modération")
+    assert any("shortened" in warning for warning in chirp["warnings"])
+    text = cli(social_site, "preview")
+    assert "toot (default) · 2026-05-04 02:00 Europe/Paris" in text.output
+    assert "2 planned social posts, 0 with errors." in text.output
+
+
+def test_check_reports_plan_problems_with_file_and_line(social_site):
+    social_site.post(
+        "2026-05-04-bad.md",
+        "title: Bad plans\nsocial:\n  - network: myspace\n  - network: toot\n    at: 2026-05-01 10:00\n"
+        '  - network: chirp\n    text: "{title} '
+        + "word " * 30
+        + '"\n  - network: toot\n    media: [/images/chart.png]',
+    )
+    result = cli(social_site, "check")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(
+        line.startswith("content/posts/2026-05-04-bad.md:4: unknown network 'myspace'") for line in lines
+    )
+    assert any(
+        line.startswith(
+            "content/posts/2026-05-04-bad.md:5: toot goes out at 2026-05-01 10:00, before the post"
+        )
+        for line in lines
+    )
+    assert any(
+        line.startswith("content/posts/2026-05-04-bad.md:7: the text is") and "over its limit of 80" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("content/posts/2026-05-04-bad.md:9: /images/chart.png has no alt text")
+        for line in lines
+    )
+
+
+def test_a_thread_keeps_a_long_text(social_site):
+    social_site.post(
+        "2026-05-04-long.md",
+        'title: Long\nsocial:\n  - network: chirp\n    thread: true\n    text: "'
+        + "A sentence that says a thing. " * 12
+        + '"',
+    )
+    result = cli(social_site, "preview", "--json")
+    assert result.exit_code == 0, result.output
+    (chirp,) = json.loads(result.output)
+    assert len(chirp["texts"]) > 2 and all(n <= 80 for n in chirp["lengths"])
+    assert chirp["errors"] == []
+
+
+def test_defaults_from_the_settings_apply_to_posts_without_plans(social_site):
+    config = social_site.root / "cmsite.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[social.defaults]]\nnetwork = "toot"\n\n[[social.defaults]]\nnetwork = "chirp"\nat = "+1d 09:00"\n'
+    )
+    social_site.post("2026-05-04-a.md", "title: A")
+    social_site.post("2026-05-05-b.md", "title: B\nsocial: []")
+    result = cli(social_site, "preview", "--json")
+    posts = json.loads(result.output)
+    assert [(p["source"], p["network"]) for p in posts] == [
+        ("content/posts/2026-05-04-a.md", "toot"),
+        ("content/posts/2026-05-04-a.md", "chirp"),
+    ]
+
+
+def test_standalone_social_posts(social_site):
+    social_site.write(
+        "content/social/2026-06-01-meetup.md",
+        "---\nnetworks: [toot, chirp]\nat: 2026-06-01 18:00\nmedia: [/images/room.jpg]\nalt: The meetup room, chairs in a circle\n---\n"
+        "Meetup **tonight** at 18:30, doors open at 18:00.\n",
+    )
+    result = cli(social_site, "preview", "--json")
+    assert result.exit_code == 0, result.output
+    toot, chirp = json.loads(result.output)
+    assert toot["texts"] == chirp["texts"] == ["Meetup tonight at 18:30, doors open at 18:00."]
+    assert toot["media"] == [{"path": "/images/room.jpg", "alt": "The meetup room, chairs in a circle"}]
+    assert toot["at"] == "2026-06-01T18:00:00+02:00"
+
+
+def test_drafts_plan_nothing(social_site):
+    social_site.post("2026-05-04-d.md", "title: D\ndraft: true\nsocial: [toot]")
+    result = cli(social_site, "preview", "--json")
+    assert json.loads(result.output) == []
