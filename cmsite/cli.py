@@ -236,7 +236,7 @@ def plugins(ctx: click.Context, show_all: bool, hook_name: str | None, as_json: 
             raise click.BadParameter(f"no hook named {hook_name!r}", param_hint="--hook")
         names = [impl.plugin_name for impl in reversed(caller.get_hookimpls())]
     else:
-        names = [name for name, _ in pm.list_name_plugin()]
+        names = [name for name, plugin in pm.list_name_plugin() if plugin is not None]  # None: blocked
     rows = []
     for name in names:
         source = pm.sources[name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,13 @@ from cmsite.testing import TestSite as SiteFolder
 REPO = Path(__file__).resolve().parents[1]
 
 __all__ = ["NOW", "REPO", "SiteFolder", "missing_tool"]
+
+
+@pytest.fixture(autouse=True)
+def without_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Core tests see only cmsite and the plugins they register, not the network plugins installed beside it."""
+    names = [entry_point.name for entry_point in metadata.entry_points(group="cmsite")]
+    monkeypatch.setenv("CMSITE_DISABLE_PLUGINS", ",".join(names))
 
 
 @pytest.fixture

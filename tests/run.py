@@ -1,6 +1,7 @@
 """Set up everything the tests need, then run the whole suite: `python3 tests/run.py [pytest args]`.
 
-1. a virtual environment in .venv with cmsite and its test dependencies;
+1. a virtual environment in .venv with cmsite, the network plugins in plugins/, and
+   their test dependencies;
 2. the Nu HTML checker (npm package vnu-jar) in .tools/, when npm is available —
    the HTML validity tests also need Java; without them those tests skip on a laptop
    and fail in CI (CMSITE_REQUIRE_INTEGRATION=1);

@@ -264,7 +264,8 @@ SDK_MODULES = ("mastodon", "atproto", "tweepy", "httpx", "requests", "PIL")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["build"], ["plugins", "--all"]])
-def test_the_command_line_imports_no_network_sdk(site_folder, args):
+def test_the_command_line_imports_no_network_sdk(site_folder, args, monkeypatch):
+    monkeypatch.delenv("CMSITE_DISABLE_PLUGINS")  # with every installed network plugin loaded
     site_folder.post("2026-01-01-a.md", "title: A")
     probe = textwrap.dedent(
         f"""
@@ -303,8 +304,8 @@ def test_a_scaffolded_plugin_installed_in_a_fresh_environment(tmp_path):
         check=True,
     ).stdout.strip()
     (env_dir / site_packages / "parent-env.pth").parent.mkdir(parents=True, exist_ok=True)
-    with open(os.path.join(site_packages, "parent-env.pth"), "w") as pth:
-        pth.write(sysconfig.get_paths()["purelib"] + "\n")
+    with open(os.path.join(site_packages, "parent-env.pth"), "w") as pth:  # its own .pth files too
+        pth.write(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
     subprocess.run(
         [
             python,
