@@ -35,9 +35,10 @@ def run(*command: str | Path, **kwargs: object) -> None:
 def main() -> int:
     if not venv_python().exists():
         venv.create(VENV, with_pip=True)
-    run(
-        venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f"{REPO}[test]"
-    )
+    plugins = sorted((REPO / "plugins").glob("cmsite-*"))
+    editables = [f"{REPO}[test]", *(f"{plugin}[test]" for plugin in plugins)]
+    quiet = ("--quiet", "--disable-pip-version-check")
+    run(venv_python(), "-m", "pip", "install", *quiet, *(arg for path in editables for arg in ("-e", path)))
     npm = shutil.which("npm")
     jar = TOOLS / "node_modules/vnu-jar/build/dist/vnu.jar"
     if npm and not jar.exists():

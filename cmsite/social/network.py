@@ -96,13 +96,16 @@ class Network(ABC):
 
     @classmethod
     def count(cls, text: str) -> int:
-        """The text's length as this network counts it."""
+        """The text's length as this network counts it (the text as written, before `prepare`)."""
         rule: Callable[[str], int] = counting.counter(cls.counting)
-        return rule(cls.prepare(text))
+        return rule(text)
 
     @classmethod
     def prepare(cls, text: str) -> str:
-        """The text exactly as sent (LinkedIn escapes some characters, for instance)."""
+        """The text exactly as it goes over the wire (LinkedIn escapes some characters).
+
+        `SocialPost.texts` hold the text as written; `publish` prepares it.
+        """
         return text
 
     @classmethod

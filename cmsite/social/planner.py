@@ -174,7 +174,7 @@ def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | N
         post.warnings.append(
             f"shortened to fit {network.label}'s {network.max_length}; add `thread: true` to keep it all"
         )
-    post.errors += network.validate(SocialPost(texts=post.texts, media=plan.media, link=post.link))
+    post.errors += network.validate(SocialPost(texts=excerpt.posts, media=plan.media, link=post.link))
     return post
 
 

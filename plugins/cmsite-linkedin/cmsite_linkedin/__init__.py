@@ -1,0 +1,122 @@
+"""cmsite plugin: LinkedIn's Posts API, with httpx (imported when sending)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published, PublishError, SocialPost
+
+API = "https://api.linkedin.com"
+RESERVED = "\\|{}@[]()<>#*_~"
+_HASHTAG = re.compile(r"(?<![\w\\])#(\w+)")
+_ESCAPED = re.compile(r"\\(.)")
+_TEMPLATE = re.compile(r"\{hashtag\|\\#\|(\w+)\}")
+
+
+def little_text(text: str) -> str:
+    """Escape LinkedIn's reserved characters; hashtags become LinkedIn hashtags."""
+    tags: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        tags.append(match.group(1))
+        return f"\x00{len(tags) - 1}\x00"
+
+    text = _HASHTAG.sub(keep, text)
+    text = "".join(f"\\{char}" if char in RESERVED else char for char in text)
+    return re.sub("\x00(\\d+)\x00", lambda m: "{hashtag|\\#|" + tags[int(m.group(1))] + "}", text)
+
+
+def shown_text(text: str) -> str:
+    """What readers see of a little-text commentary: `little_text` undone."""
+    return _ESCAPED.sub(r"\1", _TEMPLATE.sub(r"#\1", text))
+
+
+class LinkedIn(Network):
+    name = "linkedin"
+    label = "LinkedIn"
+    max_length = 3000
+    counting = "code_points"
+    max_media = 0
+    credentials = ("LINKEDIN_ACCESS_TOKEN",)
+    settings: ClassVar[dict[str, tuple[type, Any]]] = {"author": (str, None), "api_version": (str, "202411")}
+
+    @classmethod
+    def prepare(cls, text: str) -> str:
+        return little_text(text)
+
+    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        import httpx
+
+        variable = (
+            "LINKEDIN_ACCESS_TOKEN"
+            if self.account == "default"
+            else f"LINKEDIN_{self.account.upper()}_ACCESS_TOKEN"
+        )
+        if variable not in self.secrets:
+            raise PublishError(
+                f"{variable} is not set; put the account's access token in the environment or .env",
+                retry=False,
+            )
+        author = self.options.get("author")
+        if not author:
+            raise PublishError(
+                f'no author for LinkedIn account {self.account!r}; set author = "urn:li:organization:…"',
+                retry=False,
+            )
+        headers = {
+            "Authorization": f"Bearer {self.secrets[variable]}",
+            "LinkedIn-Version": str(self.options.get("api_version", "202411")),
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        first = None
+        with httpx.Client(
+            base_url=self.options.get("api", API), headers=headers, timeout=self.options.get("timeout", 30)
+        ) as client:
+            for text in post.texts:
+                body = {
+                    "author": author,
+                    "commentary": little_text(text),
+                    "visibility": "PUBLIC",
+                    "distribution": {
+                        "feedDistribution": "MAIN_FEED",
+                        "targetEntities": [],
+                        "thirdPartyDistributionChannels": [],
+                    },
+                    "lifecycleState": "PUBLISHED",
+                    "isReshareDisabledByAuthor": False,
+                }
+                try:
+                    response = client.post("/rest/posts", json=body)
+                except httpx.TransportError as exc:
+                    raise PublishError(
+                        f"LinkedIn: no answer ({exc.__class__.__name__})", retry=True
+                    ) from None
+                _check(response)
+                urn = response.headers.get("x-restli-id", "")
+                first = first or Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        assert first is not None
+        return first
+
+
+def _check(response: Any) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        message = response.json().get("message", "")
+    except ValueError:
+        message = response.text[:200]
+    if response.status_code == 429 or response.status_code >= 500:
+        raise PublishError(f"LinkedIn: {response.status_code} {message}", retry=True)
+    hint = (
+        "renew the access token"
+        if response.status_code == 401
+        else "check the author URN and the token's scopes"
+    )
+    raise PublishError(f"LinkedIn refused the post ({response.status_code}): {message}; {hint}", retry=False)
+
+
+@hookimpl
+def cmsite_networks() -> list[type[Network]]:
+    return [LinkedIn]
