@@ -1,0 +1,87 @@
+"""cmsite plugin: Facebook pages through the Graph API, with httpx (imported when sending)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published, PublishError, SocialPost
+
+GRAPH = "https://graph.facebook.com"
+RATE_LIMIT_CODES = {4, 17, 32, 613}  # Graph API "too many calls" errors
+TOKEN_CODES = {190}
+
+
+class FacebookPage(Network):
+    name = "facebook"
+    label = "Facebook"
+    max_length = 63206
+    counting = "code_points"
+    max_media = 0
+    credentials = ("FACEBOOK_PAGE_TOKEN",)
+    settings: ClassVar[dict[str, tuple[type, Any]]] = {
+        "page_id": (str, None),
+        "graph_version": (str, "v21.0"),
+    }
+
+    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        import httpx
+
+        variable = (
+            "FACEBOOK_PAGE_TOKEN"
+            if self.account == "default"
+            else f"FACEBOOK_{self.account.upper()}_PAGE_TOKEN"
+        )
+        if variable not in self.secrets:
+            raise PublishError(
+                f"{variable} is not set; put the page access token in the environment or .env", retry=False
+            )
+        page = self.options.get("page_id")
+        if not page:
+            raise PublishError(
+                f"no page_id for Facebook account {self.account!r}; set page_id under [networks.facebook]",
+                retry=False,
+            )
+        version = self.options.get("graph_version", "v21.0")
+        first = None
+        with httpx.Client(
+            base_url=self.options.get("api", GRAPH), timeout=self.options.get("timeout", 30)
+        ) as client:
+            for number, text in enumerate(post.texts):
+                data = {"message": text, "access_token": self.secrets[variable]}
+                if post.link and number == 0:
+                    data["link"] = post.link
+                try:
+                    response = client.post(f"/{version}/{page}/feed", data=data)
+                except httpx.TransportError as exc:
+                    raise PublishError(
+                        f"Facebook: no answer ({exc.__class__.__name__})", retry=True
+                    ) from None
+                _check(response)
+                remote = str(response.json()["id"])
+                first = first or Published(remote, f"https://www.facebook.com/{remote}")
+        assert first is not None
+        return first
+
+
+def _check(response: Any) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    code, message = error.get("code"), error.get("message", response.text[:200])
+    if response.status_code >= 500 or code in RATE_LIMIT_CODES:
+        raise PublishError(f"Facebook: {message} (code {code})", retry=True)
+    hint = (
+        "get a new page access token"
+        if code in TOKEN_CODES
+        else "check the page id and the token's permissions"
+    )
+    raise PublishError(f"Facebook refused the post: {message} (code {code}); {hint}", retry=False)
+
+
+@hookimpl
+def cmsite_networks() -> list[type[Network]]:
+    return [FacebookPage]

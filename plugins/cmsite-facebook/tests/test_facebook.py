@@ -1,0 +1,52 @@
+"""Facebook pages against a loopback server checking the documented Graph API request."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import pytest
+from cmsite_facebook import FacebookPage
+
+from cmsite.social.network import Credentials, PublishError, SocialPost
+
+
+def network(server, token="page-token-1"):
+    options = {"page_id": "555", "api": server.url, "graph_version": "v21.0"}
+    return FacebookPage(
+        "default", options, Credentials(("FACEBOOK_PAGE_TOKEN",), {"FACEBOOK_PAGE_TOKEN": token})
+    )
+
+
+def test_publish_posts_message_and_link_to_the_page_feed(loopback_server):
+    loopback_server.reply(200, json_body={"id": "555_9001"})
+    post = SocialPost(
+        ["Plan the week — ten minutes on Monday."], link="https://carnet.example.org/posts/plan/"
+    )
+    published = network(loopback_server).publish(post, "key-1")
+    (request,) = loopback_server.requests
+    assert (request.method, request.path) == ("POST", "/v21.0/555/feed")
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    form = {key: values[0] for key, values in parse_qs(request.body.decode()).items()}
+    assert form == {
+        "message": "Plan the week — ten minutes on Monday.",
+        "link": "https://carnet.example.org/posts/plan/",
+        "access_token": "page-token-1",
+    }
+    assert published.remote_id == "555_9001" and published.url == "https://www.facebook.com/555_9001"
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "retry"),
+    [
+        (400, {"message": "(#4) Application request limit reached", "code": 4}, True),
+        (400, {"message": "Error validating access token", "code": 190}, False),
+        (400, {"message": "(#100) Invalid parameter", "code": 100}, False),
+        (500, {"message": "An unexpected error has occurred", "code": 2}, True),
+    ],
+)
+def test_graph_errors(loopback_server, status, error, retry):
+    loopback_server.reply(status, json_body={"error": {**error, "type": "OAuthException", "fbtrace_id": "x"}})
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server, token="tok-secret").publish(SocialPost(["x"]), "k")
+    assert caught.value.retry is retry
+    assert error["message"] in str(caught.value) and "tok-secret" not in str(caught.value)
