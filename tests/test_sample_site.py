@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import feedparser
-from conftest import NOW, REPO
+from conftest import NOW, REPO, missing_tool
 
 from cmsite.site import Site
 
@@ -31,3 +31,29 @@ def test_the_sample_site_builds(tmp_path):
     french = next(post for post in site.posts if post.lang == "fr")
     assert 'lang="fr"' in (out / french.url.strip("/") / "index.html").read_text()
     assert (out / "images/editorial-calendar.png").is_file()
+
+
+NETWORK_PLUGINS = ("mastodon", "bluesky", "x", "linkedin", "facebook", "webhooks")
+
+
+def test_preview_of_the_sample_site_with_the_network_plugins(monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from cmsite.cli import main
+
+    monkeypatch.delenv("CMSITE_DISABLE_PLUGINS")  # this test wants the installed network plugins
+    listed = CliRunner().invoke(main, ["--site", str(REPO), "plugins", "--json"])
+    names = {row["name"] for row in json.loads(listed.output)}
+    if not set(NETWORK_PLUGINS) <= names:
+        missing_tool(f"the network plugins ({', '.join(sorted(set(NETWORK_PLUGINS) - names))})")
+    result = CliRunner().invoke(main, ["--site", str(REPO), "preview", "--json"])
+    assert result.exit_code == 0, result.output
+    posts = json.loads(result.output)
+    assert {p["network"] for p in posts} >= {"mastodon", "bluesky", "x", "linkedin", "discord"}
+    for post in posts:
+        assert post["errors"] == []
+        assert all(length <= post["limit"] for length in post["lengths"])
+    x_thread = next(p for p in posts if p["network"] == "x")
+    assert len(x_thread["texts"]) > 1

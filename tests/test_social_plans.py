@@ -170,3 +170,16 @@ def test_drafts_plan_nothing(social_site):
     social_site.post("2026-05-04-d.md", "title: D\ndraft: true\nsocial: [toot]")
     result = cli(social_site, "preview", "--json")
     assert json.loads(result.output) == []
+
+
+def test_plus_zero_and_pages_without_plans(social_site):
+    config = social_site.root / "cmsite.toml"
+    config.write_text(config.read_text() + '\n[[social.defaults]]\nnetwork = "toot"\n')
+    social_site.post(
+        "2026-05-04-a.md", "title: A\nsocial:\n  - network: chirp\n    at: +0"
+    )  # YAML reads +0 as 0
+    social_site.write("content/pages/about.md", "---\ntitle: About\n---\nUs.\n")
+    result = cli(social_site, "preview", "--json")
+    assert result.exit_code == 0, result.output
+    (chirp,) = json.loads(result.output)
+    assert chirp["at"] == "2026-05-04T00:00:00+02:00"

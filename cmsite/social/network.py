@@ -126,7 +126,9 @@ class Network(ABC):
                     f"{cls.max_length}; shorten it or add `thread: true`"
                 )
         if len(post.media) > cls.max_media:
-            problems.append(f"{len(post.media)} pictures, {cls.label} takes at most {cls.max_media}")
+            count = f"{len(post.media)} picture{'s' if len(post.media) > 1 else ''}"
+            takes = f"at most {cls.max_media}" if cls.max_media else "none from cmsite yet"
+            problems.append(f"{count}, and {cls.label} takes {takes}; remove `media:` for this network")
         for item in post.media:
             if not item.alt.strip():
                 problems.append(f"{item.path} has no alt text; describe the picture with `alt:`")

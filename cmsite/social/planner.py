@@ -71,7 +71,7 @@ def _item_posts(site: Site, item: Item) -> list[PlannedPost]:
         ]
     for index, entry in enumerate(raw or []):
         entries.append((entry, item.lines.get(f"social[{index}]", item.line_of("social"))))
-    if raw is None:
+    if raw is None and item.kind == "post":  # defaults announce posts; pages plan only what they say
         entries = [(entry, None) for entry in site.config.raw.get("social", {}).get("defaults", [])]
     posts = []
     for index, (entry, line) in enumerate(entries):
