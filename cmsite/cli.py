@@ -334,3 +334,203 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         click.echo(f"{len(posts)} planned social posts, {sum(bool(p.errors) for p in posts)} with errors.")
     if any(p.errors for p in posts):
         sys.exit(1)
+
+
+def _queue(site: Any) -> Any:
+    from cmsite.queue.store import QueueStore
+
+    path = site.config.raw.get("queue", {}).get("path")
+    return QueueStore(site.root / path if path else site.cache_dir / "queue.sqlite")
+
+
+def _sync(site: Any, *, as_json: bool = False, quiet: bool = False) -> Any:
+    """Load the content, make the plans, and bring the queue in step; print what changed."""
+    from cmsite.queue.sync import sync
+    from cmsite.social.planner import planned_posts
+
+    try:
+        site.load()
+        posts = planned_posts(site)
+    except ContentErrors as exc:
+        _fail(exc.errors, as_json=as_json, what="the queue was not changed")
+    except PluginError as exc:
+        _plugin_failure(exc)
+    store = _queue(site)
+    report = sync(store, posts)
+    if not quiet and not as_json:
+        tz = site.config.tz
+        for label, entries in (
+            ("queued", report.queued),
+            ("updated", report.updated),
+            ("cancelled", report.cancelled),
+        ):
+            for entry in entries:
+                when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                click.echo(f"{label}: {entry.network} ({entry.account}) {when} — {entry.source}", err=True)
+        for warning in report.warnings:
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
+    return store
+
+
+@main.group(invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Also published and cancelled entries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@click.pass_context
+def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    """The publishing queue: upcoming, failed and (with --all) published entries."""
+    if ctx.invoked_subcommand is not None:
+        return
+    site = _open_site(ctx, as_json=as_json)
+    store = _sync(site, as_json=as_json)
+    entries = [e for e in store.all() if show_all or e.status not in ("published", "cancelled")]
+    if as_json:
+        click.echo(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
+        return
+    tz = site.config.tz
+    for entry in entries:
+        when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        words = " ".join(entry.texts[0].split()[:8]) if entry.texts else ""
+        mark = "" if entry.approved else " (not approved)" if _needs_approval(site, entry.network) else ""
+        click.echo(
+            f"{entry.id}  {when}  {entry.status:<9} {entry.network:<10} {entry.account:<8} {words}…{mark}"
+        )
+        if entry.error and entry.status != "published":
+            click.secho(f"    {entry.error}", fg="red" if entry.status in ("failed", "unknown") else "yellow")
+        if entry.remote_url:
+            click.echo(f"    {entry.remote_url}")
+    click.echo(f"{len(entries)} entries ({site.config.timezone}).")
+
+
+def _needs_approval(site: Any, network: str) -> bool:
+    queue_settings = site.config.raw.get("queue", {})
+    return bool(
+        site.config.raw.get("networks", {})
+        .get(network, {})
+        .get("approval", queue_settings.get("approval", False))
+    )
+
+
+def _entry_command(name: str, help_text: str, allowed: tuple[str, ...], changes: dict[str, Any]) -> None:
+    @queue.command(name, help=help_text)
+    @click.argument("entry_id")
+    @click.pass_context
+    def command(ctx: click.Context, entry_id: str) -> None:
+        site = _open_site(ctx)
+        store = _queue(site)
+        entry = store.get(entry_id)
+        if entry is None:
+            raise click.ClickException(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
+        if entry.status not in allowed:
+            raise click.ClickException(
+                f"entry {entry_id} is {entry.status}; {name} works on {', '.join(allowed)} entries"
+            )
+        with store.transaction() as db:
+            store.update(db, entry_id, **changes)
+        click.echo(f"{entry_id}: {name} done ({entry.network}, {entry.source})")
+
+
+_entry_command(
+    "approve", "Approve an entry for sending.", ("pending", "failed", "claimed", "unknown"), {"approved": 1}
+)
+_entry_command(
+    "retry",
+    "Send a failed or unknown entry again at the next publish (check the network first for an unknown one).",
+    ("failed", "unknown", "cancelled"),
+    {"status": "pending", "attempts": 0, "next_attempt": None, "error": None},
+)
+_entry_command(
+    "cancel", "Never send this entry.", ("pending", "failed", "unknown", "claimed"), {"status": "cancelled"}
+)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@click.option("--until", "until", help="Send what is due up to this time (site's zone), not only now.")
+@click.option("--only", "only", help="Send only this entry id.")
+@click.option(
+    "--no-lock",
+    is_flag=True,
+    help="Skip the lock file (several publishers sharing one store; leases keep them apart).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON.")
+@click.pass_context
+def publish(
+    ctx: click.Context, dry_run: bool, until: str | None, only: str | None, no_lock: bool, as_json: bool
+) -> None:
+    """Send every due social post, exactly once. Exit 1 if any failed. Made for cron."""
+    from cmsite.content.dates import parse_date
+    from cmsite.queue.lock import PublishLock
+    from cmsite.queue.publisher import Publisher
+
+    site = _open_site(ctx, as_json=as_json)
+    limit = None
+    if until:
+        try:
+            limit = parse_date(until, site.config.tz)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--until") from None
+    lock = PublishLock(site.cache_dir / "publish.lock", enabled=not no_lock and not dry_run)
+    if not lock.acquire():
+        click.echo("another cmsite publish is running on this site; nothing to do", err=True)
+        return
+    try:
+        store = _sync(site, as_json=as_json, quiet=True)
+        outcomes = Publisher(site, store).run(until=limit, only=only, dry_run=dry_run)
+    finally:
+        lock.release()
+    if as_json:
+        click.echo(json.dumps([o.as_dict() for o in outcomes], indent=2, ensure_ascii=False))
+    else:
+        for outcome in outcomes:
+            detail = outcome.url or outcome.message
+            click.echo(
+                f"{outcome.status}: {outcome.network} ({outcome.account}) {outcome.id} {detail}".rstrip()
+            )
+        sent = sum(o.status == "published" for o in outcomes)
+        click.echo(
+            f"{sent} published, {sum(o.status in ('failed', 'unknown') for o in outcomes)} need attention."
+        )
+    if any(o.status in ("failed", "unknown") for o in outcomes):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+def metrics(ctx: click.Context, as_json: bool) -> None:
+    """Ask each network how its published posts are doing (replies, reposts, favourites…)."""
+    from cmsite.queue.publisher import secrets_environment
+    from cmsite.social.network import Credentials
+
+    site = _open_site(ctx, as_json=as_json)
+    store = _queue(site)
+    environ = secrets_environment(site.root)
+    rows = []
+    for entry in (e for e in store.all() if e.status == "published" and e.remote_id):
+        network_class = site.networks.get(entry.network)
+        if network_class is None:
+            continue
+        settings = dict(site.config.raw.get("networks", {}).get(entry.network, {}))
+        options = {**settings, **settings.pop("accounts", {}).get(entry.account, {})}
+        network = network_class(entry.account, options, Credentials.for_network(network_class, environ))
+        try:
+            counts = network.metrics(entry.remote_id)
+        except Exception as exc:  # one network down never hides the others
+            counts = {}
+            click.secho(f"{entry.network} {entry.id}: {type(exc).__name__}: {exc}", fg="yellow", err=True)
+        site.pm.hook.cmsite_metrics(entry=entry, metrics=counts, site=site)
+        rows.append(
+            {
+                "id": entry.id,
+                "network": entry.network,
+                "source": entry.source,
+                "url": entry.remote_url,
+                **counts,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        counts = ", ".join(f"{k} {v}" for k, v in row.items() if k not in ("id", "network", "source", "url"))
+        click.echo(f"{row['network']:<10} {row['source']}  {counts or 'no counts from this network'}")

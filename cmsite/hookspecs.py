@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from cmsite.content.item import Item
     from cmsite.content.markdown import Rendered
     from cmsite.errors import ContentError
+    from cmsite.queue.store import Entry
     from cmsite.site import BuildReport, Site
-    from cmsite.social.network import Network
+    from cmsite.social.network import Network, Published
+    from cmsite.social.planner import PlannedPost
 
 hookspec = pluggy.HookspecMarker("cmsite")
 hookimpl = pluggy.HookimplMarker("cmsite")
@@ -157,3 +159,34 @@ def cmsite_networks() -> list[type[Network]]:
     Called once per site, when it first needs its networks (`site.networks`). A network
     name that another plugin already registered is an error naming both plugins.
     """
+
+
+@hookspec
+def cmsite_schedule(post: PlannedPost, site: Site) -> None:
+    """A planned social post got its time (`post.at`, aware); change it in place to move it.
+
+    Called by `cmsite preview`, `check`, `build` and `publish` for every plan, before its
+    text is made. For instance: nothing on weekends, or not during a launch freeze.
+    """
+
+
+@hookspec
+def cmsite_excerpt(post: PlannedPost, network: type[Network], site: Site) -> None:
+    """The text of a planned social post was made (`post.written`, one string per post of
+    a thread); change it in place. cmsite checks the result against the network's limit.
+    """
+
+
+@hookspec
+def cmsite_before_publish(entry: Entry, network: Network, site: Site) -> None:
+    """An entry is about to be sent; raise `cmsite.social.network.PublishError` to stop it."""
+
+
+@hookspec
+def cmsite_after_publish(entry: Entry, published: Published, site: Site) -> None:
+    """An entry was published (`published.remote_id`, `published.url`), before that is recorded."""
+
+
+@hookspec
+def cmsite_metrics(entry: Entry, metrics: dict[str, int], site: Site) -> None:
+    """`cmsite metrics` read a published entry's counts from its network (replies, reposts…)."""

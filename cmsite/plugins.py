@@ -31,6 +31,7 @@ import pluggy
 
 from cmsite import __version__, hookspecs
 from cmsite.errors import ContentErrors
+from cmsite.social.network import PublishError
 
 ENTRY_POINT_GROUP = "cmsite"
 DEFAULT_PLUGINS = (
@@ -201,7 +202,8 @@ def _check_unknown_hooks(pm: PluginManager) -> None:
 def _wrap_errors(pm: PluginManager) -> None:
     """Turn an exception inside a hook into `plugin NAME, hook HOOK, while processing PATH: message`.
 
-    ContentErrors pass through: they are how a plugin reports a problem with a content file.
+    ContentErrors pass through: they are how a plugin reports a problem with a content file;
+    so does PublishError, how a publish hook stops an entry.
     """
     for hook_name, caller in vars(pm.hook).items():
         for impl in caller.get_hookimpls():
@@ -217,7 +219,7 @@ def _guarded(
     def guarded(*args: Any) -> Any:
         try:
             return function(*args)
-        except (ContentErrors, PluginError):
+        except (ContentErrors, PluginError, PublishError):
             raise
         except Exception as exc:
             where = _processing(dict(zip(argnames, args, strict=False)))

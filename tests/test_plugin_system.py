@@ -384,3 +384,70 @@ def test_the_tutorial_plugin_from_the_docs(site_folder):
     site_folder.post("2026-01-01-hello.md", "title: Hello\nthanks: [Sam]")
     site_folder.build(plugins=[Shoutout()])
     assert "Thanks to Sam." in site_folder.read("posts/hello/index.html")
+
+
+def test_publish_hooks_and_metrics_with_a_network_of_the_test(site_folder):
+    """before/after publish and metrics, with a network that writes down what it is asked."""
+    site_folder.write(
+        "plugins/recorder.py",
+        """
+from pathlib import Path
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published, PublishError
+
+
+def note(site, *words):
+    with (site.root / "record.txt").open("a") as handle:
+        handle.write(" ".join(map(str, words)) + "\\n")
+
+
+class Board(Network):
+    name, label, max_length = "board", "Board", 500
+
+    def publish(self, post, idempotency_key):
+        return Published("r-" + idempotency_key, "https://board.example/" + idempotency_key)
+
+    def metrics(self, remote_id):
+        return {"replies": 2}
+
+
+@hookimpl
+def cmsite_networks():
+    return [Board]
+
+
+@hookimpl
+def cmsite_before_publish(entry, network, site):
+    note(site, "before", entry.texts[0])
+    if "held" in entry.texts[0]:
+        raise PublishError("held back by a plugin", retry=False)
+
+
+@hookimpl
+def cmsite_after_publish(entry, published, site):
+    note(site, "after", published.url)
+
+
+@hookimpl
+def cmsite_metrics(entry, metrics, site):
+    note(site, "metrics", metrics["replies"])
+""",
+    )
+    site_folder.write(
+        "content/social/2026-11-20-a.md", "---\nnetworks: [board]\nat: 2026-11-20 10:00\n---\nHello board.\n"
+    )
+    site_folder.write(
+        "content/social/2026-11-20-b.md", "---\nnetworks: [board]\nat: 2026-11-20 11:00\n---\nheld one.\n"
+    )
+    result = cli("--site", site_folder.root, "publish", "--json")
+    assert result.exit_code == 1  # one entry failed
+    sent, held = json.loads(result.output)
+    assert sent["status"] == "published" and sent["url"] == "https://board.example/" + sent["id"]
+    assert held["status"] == "failed" and held["message"] == "held back by a plugin"
+    assert cli("--site", site_folder.root, "metrics", "--json").exit_code == 0
+    assert (site_folder.root / "record.txt").read_text().splitlines() == [
+        "before Hello board.",
+        f"after {sent['url']}",
+        "before held one.",
+        "metrics 2",
+    ]

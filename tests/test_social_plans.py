@@ -183,3 +183,34 @@ def test_plus_zero_and_pages_without_plans(social_site):
     assert result.exit_code == 0, result.output
     (chirp,) = json.loads(result.output)
     assert chirp["at"] == "2026-05-04T00:00:00+02:00"
+
+
+SCHEDULING = (
+    NETWORKS
+    + """
+
+@hookimpl
+def cmsite_schedule(post, site):
+    if post.at.weekday() >= 5:  # nothing at the weekend: move to Monday
+        from datetime import timedelta
+        post.at += timedelta(days=7 - post.at.weekday())
+
+
+@hookimpl
+def cmsite_excerpt(post, network, site):
+    if network.name == "toot":
+        post.written = [text + " 🧵" for text in post.written]
+"""
+)
+
+
+def test_schedule_and_excerpt_hooks_change_the_plan(site_folder):
+    site_folder.write("plugins/networks.py", SCHEDULING)
+    site_folder.post("2026-05-09-saturday.md", "title: Saturday\nsocial: [toot]")  # 2026-05-09 is a Saturday
+    result = cli(site_folder, "preview", "--json")
+    (toot,) = json.loads(result.output)
+    assert toot["at"].startswith("2026-05-11T00:00")
+    assert toot["texts"][0].endswith(" 🧵")
+    from cmsite.social.counting import mastodon
+
+    assert toot["lengths"][0] == mastodon(toot["texts"][0])  # counted after the hook changed it

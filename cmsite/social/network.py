@@ -49,14 +49,24 @@ class Published:
 class PublishError(Exception):
     """A network refused or failed. `retry` says whether trying again later may work."""
 
-    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, retry: bool, retry_after: float | None = None, maybe_sent: bool = False
+    ):
         super().__init__(message)
         self.retry = retry
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent  # the request may have reached the network (a timeout after sending)
 
 
 class Credentials(Mapping[str, str]):
     """Secrets from the environment (or .env), by variable name; never shown."""
+
+    @classmethod
+    def for_network(cls, network: type[Network], environ: Mapping[str, str]) -> Credentials:
+        """Every variable the network declares, and every one named after it (MASTODON_TEAM_…)."""
+        prefixes = tuple(f"{prefix.upper()}_" for prefix in (network.name, *network.credential_prefixes))
+        names = tuple(dict.fromkeys([*network.credentials, *(k for k in environ if k.startswith(prefixes))]))
+        return cls(names, environ)
 
     def __init__(self, names: tuple[str, ...], environ: Mapping[str, str] | None = None):
         environ = os.environ if environ is None else environ
@@ -87,6 +97,10 @@ class Network(ABC):
     max_media_bytes: ClassVar[int] = 5_000_000
     max_alt_length: ClassVar[int] = 1000
     credentials: ClassVar[tuple[str, ...]] = ()  # environment variables this network needs
+    credential_prefixes: ClassVar[
+        tuple[str, ...]
+    ] = ()  # other prefixes of its variables (DISCORD for discord…)
+    idempotent: ClassVar[bool] = False  # True: sending an entry twice with its key makes one post
     settings: ClassVar[dict[str, tuple[type, Any]]] = {}  # per account, under [networks.NAME] in cmsite.toml
 
     def __init__(self, account: str, options: Mapping[str, Any], secrets: Credentials):

@@ -44,6 +44,10 @@ class PlannedPost:
     link: str | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # the texts before the network's escaping (`texts`)
+    waiting: bool = False  # its post is not published yet: it is not queued until it is
+    title: str = ""
+    summary: str = ""
 
     def problems(self) -> list[ContentError]:
         return [ContentError(self.source, self.line, message) for message in self.errors]
@@ -128,6 +132,8 @@ def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | N
         status=plan.status,
         media=plan.media,
     )
+    site.pm.hook.cmsite_schedule(post=post, site=site)
+    plan.at = post.at
     network: type[Network] | None = site.networks.get(plan.network)
     if network is None:
         known = ", ".join(sorted(site.networks)) or "none installed"
@@ -154,15 +160,16 @@ def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | N
                 f"{plan.network} goes out at {_local(site, plan.at)}, before the post itself ({_local(site, item.date)}); move `at:` later"
             )
         if not site.is_published(item):
+            post.waiting = True
             post.warnings.append("the post is not published yet; this goes to the queue once it is")
+        post.title, post.summary = item.title, item.summary_text
     else:
         text, tail = plain_text_of(body or ""), ""
     excerpt = network.excerpt(text, tail, thread=plan.thread)
-    post.texts, post.lengths, post.limit = (
-        [network.prepare(t) for t in excerpt.posts],
-        excerpt.lengths,
-        excerpt.limit,
-    )
+    post.written, post.limit = excerpt.posts, excerpt.limit
+    site.pm.hook.cmsite_excerpt(post=post, network=network, site=site)
+    post.lengths = [network.count(text) for text in post.written]
+    post.texts = [network.prepare(text) for text in post.written]
     written_by_hand = item is None or plan.template is not None
     if excerpt.cut and not plan.thread and written_by_hand:
         length = network.count(join_text(text, tail))
@@ -174,7 +181,7 @@ def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | N
         post.warnings.append(
             f"shortened to fit {network.label}'s {network.max_length}; add `thread: true` to keep it all"
         )
-    post.errors += network.validate(SocialPost(texts=excerpt.posts, media=plan.media, link=post.link))
+    post.errors += network.validate(SocialPost(texts=post.written, media=plan.media, link=post.link))
     return post
 
 

@@ -51,7 +51,11 @@ class Plan:
 
 def parse_at(value: Any, published: datetime | None, tz: tzinfo) -> datetime:
     """`2026-11-22 09:30`, `+2h`, `+30m`, `+1d 09:00` (next day at 09:00 in the site's zone), `+0`."""
-    if value is None or value == "" or (isinstance(value, int) and not isinstance(value, bool) and value == 0):
+    if (
+        value is None
+        or value == ""
+        or (isinstance(value, int) and not isinstance(value, bool) and value == 0)
+    ):
         # `at: +0` reads as the number 0 in YAML: it means "with the post", like no `at:` at all
         if published is None:
             raise PlanError("a standalone social post needs `at:`, like at: 2026-11-22 09:30")

@@ -69,6 +69,7 @@ class Bluesky(Network):
     counting = "graphemes"
     max_media = 0
     credentials = ("BLUESKY_APP_PASSWORD",)
+    idempotent = True  # record keys derived from the entry
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "service": (str, "https://bsky.social"),
         "handle": (str, None),

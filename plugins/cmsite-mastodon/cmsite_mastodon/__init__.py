@@ -20,6 +20,7 @@ class Mastodon(Network):
     max_media_bytes = 16 * 1024 * 1024
     max_alt_length = 1500
     credentials = ("MASTODON_ACCESS_TOKEN",)
+    idempotent = True  # the Idempotency-Key header
     settings: ClassVar[dict[str, tuple[type, Any]]] = {"instance": (str, None), "max_characters": (int, 500)}
 
     @classmethod

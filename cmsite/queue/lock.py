@@ -1,0 +1,39 @@
+"""One `cmsite publish` at a time per site on this machine: cron runs that overlap skip quietly."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+
+class PublishLock:
+    def __init__(self, path: Path, *, enabled: bool = True):
+        self.path = path
+        self.enabled = enabled
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        """True when this process holds the lock (or locking is off); the OS frees it if we die."""
+        if not self.enabled:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

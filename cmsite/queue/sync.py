@@ -1,0 +1,79 @@
+"""Keep the queue in step with the content: new plans queued, changed ones updated, removed ones cancelled.
+
+An entry that was already sent is never sent again because its source changed; the
+sync says so instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cmsite.queue.store import Entry, QueueStore
+from cmsite.social.planner import PlannedPost
+
+CHANGEABLE = ("pending", "failed", "cancelled")
+
+
+@dataclass
+class SyncReport:
+    queued: list[Entry] = field(default_factory=list)
+    updated: list[Entry] = field(default_factory=list)
+    cancelled: list[Entry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.queued or self.updated or self.cancelled)
+
+
+def entry_of(post: PlannedPost) -> Entry:
+    return Entry(
+        id=post.id,
+        source=post.source,
+        line=post.line,
+        network=post.network,
+        account=post.account,
+        at=post.at,
+        texts=post.written,
+        media=[{"path": m.path, "alt": m.alt} for m in post.media],
+        link=post.link,
+        title=post.title,
+        summary=post.summary,
+        approved=post.status == "approved",
+    )
+
+
+def sync(store: QueueStore, posts: list[PlannedPost]) -> SyncReport:
+    """Apply the plans to the store in one transaction; plans with errors or not yet due are left out."""
+    report = SyncReport()
+    planned = {post.id: entry_of(post) for post in posts if post.id and not post.errors and not post.waiting}
+    with store.transaction() as db:
+        existing = {entry.id: entry for entry in store.all()}
+        for entry_id, wanted in planned.items():
+            current = existing.get(entry_id)
+            if current is None:
+                store.insert(db, wanted)
+                report.queued.append(wanted)
+                continue
+            changes = {
+                key: getattr(wanted, key)
+                for key in ("at", "texts", "media", "link", "title", "summary", "source", "line")
+                if getattr(wanted, key) != getattr(current, key)
+            }
+            if wanted.approved and not current.approved:
+                changes["approved"] = 1
+            if current.status in CHANGEABLE and (changes or current.status == "cancelled"):
+                if current.status != "pending":
+                    changes.update(status="pending", attempts=0, error=None, next_attempt=None)
+                store.update(db, entry_id, **changes)
+                report.updated.append(wanted)
+            elif current.status not in CHANGEABLE and {"at", "texts", "media"} & changes.keys():
+                report.warnings.append(
+                    f"{wanted.source}: the {wanted.network} post was already {current.status}; "
+                    "the change is not sent again (remove it there and add a new plan if needed)"
+                )
+        for entry_id, current in existing.items():
+            if entry_id not in planned and current.status in ("pending", "failed"):
+                store.update(db, entry_id, status="cancelled")
+                report.cancelled.append(current)
+    return report

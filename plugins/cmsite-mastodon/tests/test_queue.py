@@ -1,0 +1,236 @@
+"""The publishing queue end to end against mastodon-mock: exactly once, through crashes,
+concurrent publishers, failures and approval (`cmsite publish` run as a real process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from mastodon_mock.testing.server import MockServer
+
+from cmsite.testing import TestSite
+
+KILLER = """
+import os, signal, sqlite3, threading, time
+from cmsite.hookspecs import hookimpl
+
+POINT = os.environ.get("KILL_AT", "")
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def die_when_sending(site, entry_id, delay):
+    def watch():
+        db = sqlite3.connect(site.cache_dir / "queue.sqlite")
+        while db.execute("SELECT status FROM entries WHERE id = ?", (entry_id,)).fetchone()[0] != "sending":
+            time.sleep(0.001)
+        time.sleep(delay)
+        die()
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@hookimpl
+def cmsite_schedule(post, site):
+    if POINT == "before-claim":
+        die()
+
+
+@hookimpl
+def cmsite_before_publish(entry, network, site):
+    if POINT == "after-sending":
+        die_when_sending(site, entry.id, 0)
+    elif POINT == "during-http":
+        die_when_sending(site, entry.id, 0.5)
+
+
+@hookimpl
+def cmsite_after_publish(entry, published, site):
+    if POINT == "after-response":
+        die()
+"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with MockServer() as running:
+        yield running
+
+
+@pytest.fixture
+def site(server, tmp_path):
+    server.reset()
+    site = TestSite(tmp_path / "site")
+    config = site.root / "cmsite.toml"
+    config.write_text(
+        config.read_text()
+        + textwrap.dedent(f"""
+            [queue]
+            lease_seconds = 1
+            retry_base_seconds = 0.05
+
+            [networks.mastodon]
+            instance = "{server.base_url}"
+            timeout = 1
+        """)
+    )
+    site.write("plugins/killer.py", KILLER)
+    return site
+
+
+def social(site, count, day="2026-11-20"):
+    for n in range(count):
+        site.write(
+            f"content/social/{day}-note-{n}.md",
+            f"---\nnetworks: [mastodon]\nat: {day} 10:00\n---\nQueue note number {n}.\n",
+        )
+
+
+def cmsite(site, *args, kill_at="", check=False):
+    env = {**os.environ, "MASTODON_ACCESS_TOKEN": "alice_token", "KILL_AT": kill_at}
+    env.pop("CMSITE_DISABLE_PLUGINS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "cmsite", "--site", str(site.root), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=check,
+    )
+
+
+def posted(server):
+    client = server.client("alice")
+    statuses = client.fetch_remaining(client.account_statuses(client.me()["id"], limit=40))
+    return sorted(s["content"] for s in statuses)
+
+
+def entries(site):
+    return json.loads(cmsite(site, "queue", "--all", "--json", check=True).stdout)
+
+
+def test_publish_sends_due_entries_once(server, site):
+    social(site, 3)
+    site.write(
+        "content/social/2099-01-01-later.md",
+        "---\nnetworks: [mastodon]\nat: 2099-01-01 10:00\n---\nNot yet.\n",
+    )
+    first = cmsite(site, "publish")
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "3 published" in first.stdout
+    again = cmsite(site, "publish", "--json", check=True)
+    assert json.loads(again.stdout) == []
+    assert len(posted(server)) == 3
+    statuses = {e["status"] for e in entries(site) if "note" in e["source"]}
+    assert statuses == {"published"}
+    assert all(e["remote_url"] for e in entries(site) if e["status"] == "published")
+
+
+@pytest.mark.parametrize("kill_at", ["before-claim", "after-sending", "during-http", "after-response"])
+def test_killed_at_any_step_then_run_again_publishes_exactly_once(server, site, kill_at):
+    social(site, 2)
+    if kill_at == "during-http":
+        server.fault(path="/api/v1/statuses", methods=["POST"], type="latency", delay_ms=800, count=1)
+    killed = cmsite(site, "publish", kill_at=kill_at)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    time.sleep(1.2)  # the dead publisher's lease runs out
+    for _ in range(3):
+        cmsite(site, "publish")
+    assert posted(server) == sorted(f"<p>Queue note number {n}.</p>" for n in range(2))
+    assert {e["status"] for e in entries(site)} == {"published"}
+
+
+def test_two_publishers_over_200_entries_send_each_once(server, site):
+    social(site, 200)
+    cmsite(site, "queue", check=True)  # sync once, so both start from the same queue
+    publishers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "cmsite", "--site", str(site.root), "publish", "--no-lock", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**{k: v for k, v in os.environ.items() if k != "CMSITE_DISABLE_PLUGINS"}, "MASTODON_ACCESS_TOKEN": "alice_token"},
+        )
+        for _ in range(2)
+    ]  # fmt: skip
+    results = [json.loads(p.communicate(timeout=300)[0]) for p in publishers]
+    sent = [o["id"] for result in results for o in result if o["status"] == "published"]
+    assert len(sent) == len(set(sent)) == 200
+    assert all(results), "both publishers took a share"
+    texts = posted(server)
+    assert len(texts) == len(set(texts)) == 200
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"type": "status", "status": 503},
+        {"type": "ratelimit", "status": 429},
+        {"type": "timeout", "delay_ms": 3000},
+    ],
+)
+def test_server_errors_rate_limits_and_timeouts_are_retried(server, site, fault):
+    social(site, 1)
+    server.fault(path="/api/v1/statuses", methods=["POST"], count=1, **fault)
+    first = cmsite(site, "publish", "--json")
+    (outcome,) = json.loads(first.stdout)
+    assert outcome["status"] == "retry"
+    (entry,) = entries(site)
+    assert entry["status"] == "pending" and entry["attempts"] == 1
+    if fault["type"] == "ratelimit":
+        assert "next try in 3" in outcome["message"]  # Retry-After: 300 s, longer than the backoff
+        cmsite(site, "publish", "--only", entry["id"], check=True)  # --only does not wait
+    else:
+        time.sleep(0.3)
+        cmsite(site, "publish", check=True)
+    assert posted(server) == ["<p>Queue note number 0.</p>"]
+
+
+def test_refusals_fail_at_once_and_are_shown(server, site):
+    site.write(
+        "content/social/2026-11-20-long.md",
+        "---\nnetworks: [mastodon]\nat: 2026-11-20 10:00\n---\n" + "word " * 10 + "\n",
+    )
+    server.fault(
+        path="/api/v1/statuses",
+        methods=["POST"],
+        status=422,
+        body={"error": "Validation failed: Text is odd"},
+        count=1,
+    )
+    result = cmsite(site, "publish")
+    assert result.returncode == 1
+    assert "failed: mastodon" in result.stdout and "Validation failed: Text is odd" in result.stdout
+    shown = cmsite(site, "queue").stdout
+    assert "failed" in shown and "Validation failed" in shown
+
+
+def test_an_unapproved_entry_stays_unsent(server, site):
+    config = site.root / "cmsite.toml"
+    config.write_text(config.read_text().replace("[queue]\n", "[queue]\napproval = true\n"))
+    social(site, 1)
+    result = cmsite(site, "publish", "--json", check=True)
+    assert [o["status"] for o in json.loads(result.stdout)] == ["waiting"]
+    assert posted(server) == []
+    (entry,) = entries(site)
+    cmsite(site, "queue", "approve", entry["id"], check=True)
+    cmsite(site, "publish", check=True)
+    assert len(posted(server)) == 1
+
+
+def test_a_lock_keeps_overlapping_cron_runs_apart(server, site):
+    from cmsite.queue.lock import PublishLock
+
+    social(site, 1)
+    lock = PublishLock(site.root / ".cmsite/publish.lock")
+    assert lock.acquire()
+    try:
+        result = cmsite(site, "publish", check=True)
+        assert "another cmsite publish is running" in result.stderr
+        assert posted(server) == []
+    finally:
+        lock.release()
