@@ -169,6 +169,8 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
             f"{write.unchanged} unchanged, {len(write.removed)} removed)"
         )
     click.echo(f"Serve it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/")
+    if site.networks:
+        _sync(site, loaded=not report.nothing_changed)  # a skipped build loaded no items
 
 
 @main.command()
@@ -188,6 +190,8 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         problems = [error for post in social for error in post.problems()]
         if problems:
             raise ContentErrors(problems)
+        if site.networks:
+            _sync(site, as_json=as_json, loaded=True)
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite check` again")
     except PluginError as exc:
@@ -343,13 +347,14 @@ def _queue(site: Any) -> Any:
     return QueueStore(site.root / path if path else site.cache_dir / "queue.sqlite")
 
 
-def _sync(site: Any, *, as_json: bool = False, quiet: bool = False) -> Any:
-    """Load the content, make the plans, and bring the queue in step; print what changed."""
+def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
+    """Make the plans (loading the content unless `loaded`) and bring the queue in step; say what changed."""
     from cmsite.queue.sync import sync
     from cmsite.social.planner import planned_posts
 
     try:
-        site.load()
+        if not loaded:
+            site.load()
         posts = planned_posts(site)
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json, what="the queue was not changed")
@@ -357,6 +362,13 @@ def _sync(site: Any, *, as_json: bool = False, quiet: bool = False) -> Any:
         _plugin_failure(exc)
     store = _queue(site)
     report = sync(store, posts)
+    broken = sum(bool(post.errors) for post in posts)
+    if broken and not quiet and not as_json:
+        click.secho(
+            f"warning: {broken} social plans have errors and are not queued; `cmsite check` shows them",
+            fg="yellow",
+            err=True,
+        )
     if not quiet and not as_json:
         tz = site.config.tz
         for label, entries in (

@@ -46,6 +46,7 @@ DEFAULT_PLUGINS = (
     "not_found",
     "static_files",
     "watch_paths",
+    "syndication",
 )
 
 

@@ -451,3 +451,49 @@ def cmsite_metrics(entry, metrics, site):
         "before held one.",
         "metrics 2",
     ]
+
+
+BOARD = """
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published
+
+
+class Board(Network):
+    name, label, max_length = "board", "Team board", 500
+
+    def publish(self, post, idempotency_key):
+        return Published("r1", "https://board.example/r1")
+
+
+@hookimpl
+def cmsite_networks():
+    return [Board]
+"""
+
+
+def test_published_posts_link_to_their_copies(site_folder):
+    """After a publish, the next build shows "Also on" links (u-syndication) and feed links."""
+    site_folder.write("plugins/board.py", BOARD)
+    site_folder.post("2026-11-20-news.md", "title: News\nsocial: [board]")
+    site_folder.build()
+    assert "u-syndication" not in site_folder.read("posts/news/index.html")
+    assert cli("--site", site_folder.root, "publish").exit_code == 0
+    site_folder.build()
+    page = site_folder.read("posts/news/index.html")
+    assert '<a class="u-syndication" href="https://board.example/r1" rel="syndication">Team board</a>' in page
+    assert 'Also on: <a href="https://board.example/r1">Team board</a>' in site_folder.read("feeds/rss.xml")
+    assert "Also on: &lt;a href=" in site_folder.read("feeds/atom.xml")  # escaped HTML content in Atom
+
+
+def test_builds_keep_the_queue_in_step_and_never_cancel_by_mistake(site_folder):
+    site_folder.write("plugins/board.py", BOARD)
+    site_folder.post("2026-11-20-news.md", "title: News\nsocial: [board]")
+    for _ in range(2):  # the second build changes nothing and loads nothing
+        result = cli("--site", site_folder.root, "build")
+        assert result.exit_code == 0, result.output
+    (entry,) = json.loads(cli("--site", site_folder.root, "queue", "--json").output)
+    assert entry["status"] == "pending"
+    site_folder.post("2026-11-20-news.md", "title: News\nsocial: []")
+    cli("--site", site_folder.root, "build")
+    (entry,) = json.loads(cli("--site", site_folder.root, "queue", "--all", "--json").output)
+    assert entry["status"] == "cancelled"

@@ -241,6 +241,8 @@ class Builder:
             old.__dict__.clear()  # every page and list holds this object: update it in place
             old.__dict__.update(new.__dict__)
             site.store.remember(old)
+        site.feeds.clear()  # the same list the templates' `site.feeds` holds
+        site.pm.hook.cmsite_items_collected(site=site)  # built-ins only (checked above): feeds, syndication
         affected: dict[int, Page | File] = {}
         for old, _ in updates:
             affected.update((id(output), output) for output in last.dependents.get(old.shown, []))

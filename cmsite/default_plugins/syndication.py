@@ -1,0 +1,75 @@
+"""Where each post was published on social networks: "Also on …" links and feed links.
+
+Reads the publishing queue (never writes it) and gives every post `item.meta["syndication"]`,
+a list of {network, url}, which the theme shows with microformats2 `u-syndication` and the
+feeds add to the end of each entry's content. A page shows a new link on the next build after publishing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from cmsite.build.i18n import load_translations
+from cmsite.hookspecs import hookimpl
+
+QUEUE_FILE = "queue.sqlite"
+
+
+@hookimpl(trylast=True)
+def cmsite_items_collected(site: Any) -> None:
+    published = _published(site)
+    for item in site.items:
+        copies = published.get(item.shown)
+        if copies:
+            item.meta["syndication"] = copies
+        else:
+            item.meta.pop("syndication", None)
+
+
+@hookimpl(trylast=True)
+def cmsite_feed_entry(entry: Any, item: Any, site: Any) -> None:
+    """Feed readers get the links at the end of the entry's content ("Also on …", translated)."""
+    copies = item.meta.get("syndication")
+    current = entry.content()
+    if not copies or not current:
+        return
+    label = load_translations(site.theme_dir, site.config.lang).gettext("Also on")
+    links = Markup(", ").join(Markup('<a href="{}">{}</a>').format(c["url"], c["network"]) for c in copies)
+    entry.content(
+        current["content"] + Markup('<p class="syndication">{}: {}</p>').format(label, links),
+        type=current.get("type"),
+    )
+
+
+@hookimpl(trylast=True)
+def cmsite_watch_paths(site: Any) -> list[Path]:
+    """A publish changes what posts show: the queue (and its write-ahead log) is an input."""
+    path = queue_path(site)
+    return [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+
+
+def queue_path(site: Any) -> Path:
+    return site.root / (site.config.raw.get("queue", {}).get("path") or f"{site.cache_dir.name}/{QUEUE_FILE}")
+
+
+def _published(site: Any) -> dict[str, list[dict[str, str]]]:
+    path = queue_path(site)
+    if not path.is_file():
+        return {}
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            rows = db.execute(
+                "SELECT source, network, remote_url FROM entries WHERE status = 'published' AND remote_url != '' "
+                "ORDER BY network, published_at"
+            ).fetchall()
+    except sqlite3.Error:
+        return {}
+    labels = {name: network.label for name, network in site.networks.items()}
+    found: dict[str, list[dict[str, str]]] = {}
+    for source, network, url in rows:
+        found.setdefault(source, []).append({"network": labels.get(network, network), "url": url})
+    return found
