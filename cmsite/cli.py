@@ -289,16 +289,9 @@ def plugin_new(name: str, parent: Path) -> None:
 @click.pass_context
 def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     """Show every planned social post as it will be sent: text, length, time, warnings."""
-    from cmsite.social.planner import planned_posts
 
     site = _open_site(ctx, as_json=as_json)
-    try:
-        site.load()
-        posts = planned_posts(site)
-    except ContentErrors as exc:
-        _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite preview` again")
-    except PluginError as exc:
-        _plugin_failure(exc)
+    posts = _planned(site, as_json=as_json, what="fix them and run `cmsite preview` again")
     wanted = {str((Path.cwd() / p).resolve()) for p in paths}
     if wanted:
         posts = [p for p in posts if str((site.root / p.source).resolve()) in wanted]
@@ -347,19 +340,25 @@ def _queue(site: Any) -> Any:
     return QueueStore(site.root / path if path else site.cache_dir / "queue.sqlite")
 
 
-def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
-    """Make the plans (loading the content unless `loaded`) and bring the queue in step; say what changed."""
-    from cmsite.queue.sync import sync
+def _planned(site: Any, *, as_json: bool, what: str, load: bool = True) -> Any:
+    """Every planned social post (loading the content first unless it is loaded); stop on errors."""
     from cmsite.social.planner import planned_posts
 
     try:
-        if not loaded:
+        if load:
             site.load()
-        posts = planned_posts(site)
+        return planned_posts(site)
     except ContentErrors as exc:
-        _fail(exc.errors, as_json=as_json, what="the queue was not changed")
+        _fail(exc.errors, as_json=as_json, what=what)
     except PluginError as exc:
         _plugin_failure(exc)
+
+
+def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
+    """Make the plans (loading the content unless `loaded`) and bring the queue in step; say what changed."""
+    from cmsite.queue.sync import sync
+
+    posts = _planned(site, as_json=as_json, what="the queue was not changed", load=not loaded)
     store = _queue(site)
     report = sync(store, posts)
     broken = sum(bool(post.errors) for post in posts)
@@ -511,20 +510,16 @@ def publish(
 @click.pass_context
 def metrics(ctx: click.Context, as_json: bool) -> None:
     """Ask each network how its published posts are doing (replies, reposts, favourites…)."""
-    from cmsite.queue.publisher import secrets_environment
-    from cmsite.social.network import Credentials
+    from cmsite.queue.publisher import Publisher
 
     site = _open_site(ctx, as_json=as_json)
     store = _queue(site)
-    environ = secrets_environment(site.root)
+    publisher = Publisher(site, store)
     rows = []
     for entry in (e for e in store.all() if e.status == "published" and e.remote_id):
-        network_class = site.networks.get(entry.network)
-        if network_class is None:
+        network = publisher.network_for(entry)
+        if network is None:
             continue
-        settings = dict(site.config.raw.get("networks", {}).get(entry.network, {}))
-        options = {**settings, **settings.pop("accounts", {}).get(entry.account, {})}
-        network = network_class(entry.account, options, Credentials.for_network(network_class, environ))
         try:
             counts = network.metrics(entry.remote_id)
         except Exception as exc:  # one network down never hides the others

@@ -149,9 +149,8 @@ class Publisher:
                 f"{network_class.label} may have received it already; check there, then "
                 f"`cmsite queue retry {entry.id}` or `cmsite queue cancel {entry.id}`",
             )  # fmt: skip
-        network = network_class(
-            entry.account, self.options(entry), Credentials.for_network(network_class, self.environ)
-        )
+        network = self.network_for(entry)
+        assert network is not None
         post = SocialPost(
             texts=entry.texts,
             media=[Media(self.media_path(m["path"]), m["alt"]) for m in entry.media],
@@ -210,6 +209,15 @@ class Publisher:
         with self.store.transaction() as db:
             self.store.update(db, entry.id, **values)
         return Outcome(entry.id, entry.network, entry.account, status, message, remote.get("url"))
+
+    def network_for(self, entry: Entry) -> Network | None:
+        """The entry's network, for its account, with its settings and credentials; None if not installed."""
+        network_class = self.site.networks.get(entry.network)
+        if network_class is None:
+            return None
+        return network_class(
+            entry.account, self.options(entry), Credentials.for_network(network_class, self.environ)
+        )
 
     def options(self, entry: Entry) -> dict[str, Any]:
         """[networks.NAME] settings, overridden by [networks.NAME.accounts.ACCOUNT]."""

@@ -108,6 +108,19 @@ class Network(ABC):
         self.options = options
         self.secrets = secrets
 
+    def account_secret(self, prefix: str, suffix: str) -> str:
+        """The account's secret: PREFIX_SUFFIX for the default account, PREFIX_ACCOUNT_SUFFIX for others.
+
+        A missing one stops the send with the variable's name (never a value).
+        """
+        middle = "" if self.account == "default" else f"{self.account.upper()}_"
+        variable = f"{prefix}_{middle}{suffix}"
+        if variable not in self.secrets:
+            raise PublishError(
+                f"{variable} is not set; put it in the environment or the site's .env", retry=False
+            )
+        return self.secrets[variable]
+
     @classmethod
     def count(cls, text: str) -> int:
         """The text's length as this network counts it (the text as written, before `prepare`)."""

@@ -78,20 +78,16 @@ class Bluesky(Network):
     def _client(self) -> Any:
         from atproto import Client
 
-        variable = (
-            "BLUESKY_APP_PASSWORD"
-            if self.account == "default"
-            else f"BLUESKY_{self.account.upper()}_APP_PASSWORD"
-        )
+        password = self.account_secret("BLUESKY", "APP_PASSWORD")
         handle = self.options.get("handle")
-        if variable not in self.secrets or not handle:
-            missing = variable if variable not in self.secrets else "handle under [networks.bluesky]"
+        if not handle:
             raise PublishError(
-                f"{missing} is not set; Bluesky needs the account's handle and an app password", retry=False
+                f"no handle for Bluesky account {self.account!r}; set handle under [networks.bluesky]",
+                retry=False,
             )
         client = Client(base_url=self.options.get("service", "https://bsky.social"))
         try:
-            client.login(handle, self.secrets[variable], fetch_bsky_profile=False)  # only the PDS is needed
+            client.login(handle, password, fetch_bsky_profile=False)  # only the PDS is needed
         except Exception as exc:
             raise _publish_error(exc) from None
         return client

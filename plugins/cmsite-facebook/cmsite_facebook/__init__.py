@@ -27,15 +27,7 @@ class FacebookPage(Network):
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
         import httpx
 
-        variable = (
-            "FACEBOOK_PAGE_TOKEN"
-            if self.account == "default"
-            else f"FACEBOOK_{self.account.upper()}_PAGE_TOKEN"
-        )
-        if variable not in self.secrets:
-            raise PublishError(
-                f"{variable} is not set; put the page access token in the environment or .env", retry=False
-            )
+        token = self.account_secret("FACEBOOK", "PAGE_TOKEN")
         page = self.options.get("page_id")
         if not page:
             raise PublishError(
@@ -48,7 +40,7 @@ class FacebookPage(Network):
             base_url=self.options.get("api", GRAPH), timeout=self.options.get("timeout", 30)
         ) as client:
             for number, text in enumerate(post.texts):
-                data = {"message": text, "access_token": self.secrets[variable]}
+                data = {"message": text, "access_token": token}
                 if post.link and number == 0:
                     data["link"] = post.link
                 try:

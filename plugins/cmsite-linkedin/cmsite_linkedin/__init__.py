@@ -49,16 +49,7 @@ class LinkedIn(Network):
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
         import httpx
 
-        variable = (
-            "LINKEDIN_ACCESS_TOKEN"
-            if self.account == "default"
-            else f"LINKEDIN_{self.account.upper()}_ACCESS_TOKEN"
-        )
-        if variable not in self.secrets:
-            raise PublishError(
-                f"{variable} is not set; put the account's access token in the environment or .env",
-                retry=False,
-            )
+        token = self.account_secret("LINKEDIN", "ACCESS_TOKEN")
         author = self.options.get("author")
         if not author:
             raise PublishError(
@@ -66,7 +57,7 @@ class LinkedIn(Network):
                 retry=False,
             )
         headers = {
-            "Authorization": f"Bearer {self.secrets[variable]}",
+            "Authorization": f"Bearer {token}",
             "LinkedIn-Version": str(self.options.get("api_version", "202411")),
             "X-Restli-Protocol-Version": "2.0.0",
         }

@@ -23,27 +23,18 @@ class Mastodon(Network):
     idempotent = True  # the Idempotency-Key header
     settings: ClassVar[dict[str, tuple[type, Any]]] = {"instance": (str, None), "max_characters": (int, 500)}
 
-    @classmethod
-    def token_variable(cls, account: str) -> str:
-        return "MASTODON_ACCESS_TOKEN" if account == "default" else f"MASTODON_{account.upper()}_ACCESS_TOKEN"
-
     def _client(self) -> Any:
         from mastodon import Mastodon as Client
 
-        variable = self.token_variable(self.account)
+        token = self.account_secret("MASTODON", "ACCESS_TOKEN")
         instance = self.options.get("instance")
         if not instance:
             raise PublishError(
                 f"no instance for Mastodon account {self.account!r}; set instance under [networks.mastodon]",
                 retry=False,
             )
-        if variable not in self.secrets:
-            raise PublishError(
-                f"{variable} is not set; put the account's access token in the environment or .env",
-                retry=False,
-            )
         return Client(
-            access_token=self.secrets[variable],
+            access_token=token,
             api_base_url=instance,
             ratelimit_method="throw",
             request_timeout=self.options.get("timeout", DEFAULT_TIMEOUT),

@@ -23,19 +23,10 @@ class Webhook(Network):
         middle = "" if account == "default" else f"{account.upper()}_"
         return f"{cls.prefix}_{middle}WEBHOOK_URL"
 
-    def _address(self) -> str:
-        variable = self.variable(self.account)
-        if variable not in self.secrets:
-            raise PublishError(
-                f"{variable} is not set; put the channel's webhook address in the environment or .env",
-                retry=False,
-            )
-        return self.secrets[variable]
-
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
         import httpx
 
-        address = self._address()
+        address = self.account_secret(self.prefix, "WEBHOOK_URL")
         first: Any = None
         with httpx.Client(timeout=self.options.get("timeout", TIMEOUT)) as client:
             for text in post.texts:
