@@ -143,12 +143,6 @@ class Publisher:
             return self._finish(
                 entry, "failed", f"no plugin provides the network {entry.network!r}; install it"
             )
-        if entry.status == "unknown" and not network_class.idempotent:
-            return self._finish(
-                entry, "unknown",
-                f"{network_class.label} may have received it already; check there, then "
-                f"`cmsite queue retry {entry.id}` or `cmsite queue cancel {entry.id}`",
-            )  # fmt: skip
         network = self.network_for(entry)
         assert network is not None
         post = SocialPost(
@@ -158,6 +152,10 @@ class Publisher:
             title=entry.title,
             summary=entry.summary,
         )
+        if entry.status == "unknown" and not network_class.idempotent:
+            settled = self._reconcile(entry, network, post)
+            if settled is not None:
+                return settled
         try:
             site.pm.hook.cmsite_before_publish(entry=entry, network=network, site=site)
         except PublishError as exc:
@@ -178,6 +176,24 @@ class Publisher:
             return self._finish(entry, "unknown", f"{network_class.label}: {type(exc).__name__}: {exc}")
         site.pm.hook.cmsite_after_publish(entry=entry, published=published, site=site)
         return self._finish(entry, "published", "", remote_id=published.remote_id, url=published.url)
+
+    def _reconcile(self, entry: Entry, network: Network, post: SocialPost) -> Outcome | None:
+        """An earlier send may have gone through: look before sending again (None: not there, send)."""
+        try:
+            found = network.find(post, entry.id)
+        except NotImplementedError:
+            return self._finish(
+                entry, "unknown",
+                f"{network.label} may have received it already and cannot be asked; check there, then "
+                f"`cmsite queue retry {entry.id}` or `cmsite queue cancel {entry.id}`",
+            )  # fmt: skip
+        except PublishError as exc:
+            return self._finish(
+                entry, "unknown", f"could not look on {network.label} for an earlier send: {exc}"
+            )
+        if found is None:
+            return None
+        return self._finish(entry, "published", "", remote_id=found.remote_id, url=found.url)
 
     def _failed(self, entry: Entry, network: type[Network], error: PublishError) -> Outcome:
         attempts = entry.attempts + 1

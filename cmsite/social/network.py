@@ -167,6 +167,15 @@ class Network(ABC):
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
         """Send the post; the same key must never make a second post (raise PublishError on failure)."""
 
+    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
+        """After a send whose outcome is unknown: the post if it is on the network, None if it is not.
+
+        Networks that cannot deduplicate look through the account's recent posts for the
+        text. Raise NotImplementedError when the network gives no way to look; the entry
+        then waits for a person to check.
+        """
+        raise NotImplementedError
+
     def delete(self, remote_id: str) -> None:
         raise NotImplementedError(f"{self.label}: deleting is not supported by this plugin")
 

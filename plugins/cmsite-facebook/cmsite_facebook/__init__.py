@@ -55,8 +55,34 @@ class FacebookPage(Network):
         assert first is not None
         return first
 
+    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
+        return _find(self, post)
+
+
+def _find(network: FacebookPage, post: SocialPost) -> Published | None:
+    """The page's recent posts, looked through for this text (after a send whose outcome is unknown)."""
+    import httpx
+
+    token = network.account_secret("FACEBOOK", "PAGE_TOKEN")
+    page, version = network.options.get("page_id"), network.options.get("graph_version", "v21.0")
+    with httpx.Client(
+        base_url=network.options.get("api", GRAPH), timeout=network.options.get("timeout", 30)
+    ) as client:
+        try:
+            response = client.get(
+                f"/{version}/{page}/feed", params={"fields": "id,message", "limit": 25, "access_token": token}
+            )
+        except httpx.TransportError as exc:
+            raise PublishError(f"Facebook: no answer ({exc.__class__.__name__})", retry=True) from None
+        _check(response)
+    for found in response.json().get("data", []):
+        if found.get("message") == post.texts[0]:
+            return Published(str(found["id"]), f"https://www.facebook.com/{found['id']}")
+    return None
+
 
 def _check(response: Any) -> None:
+    """Graph API errors: rate-limit codes and 5xx are retried, the rest fail with what to do."""
     if response.status_code < 400:
         return
     try:

@@ -50,3 +50,15 @@ def test_graph_errors(loopback_server, status, error, retry):
         network(loopback_server, token="tok-secret").publish(SocialPost(["x"]), "k")
     assert caught.value.retry is retry
     assert error["message"] in str(caught.value) and "tok-secret" not in str(caught.value)
+
+
+def test_find_looks_through_the_page_feed(loopback_server):
+    feed = {"data": [{"id": "555_1", "message": "Older"}, {"id": "555_2", "message": "Plan the week."}]}
+    loopback_server.reply(200, json_body=feed)
+    found = network(loopback_server).find(SocialPost(["Plan the week."]), "key")
+    assert found.remote_id == "555_2"
+    (request,) = loopback_server.requests
+    assert request.method == "GET" and request.path.startswith("/v21.0/555/feed?")
+    assert "fields=id%2Cmessage" in request.path and "access_token=page-token-1" in request.path
+    loopback_server.reply(200, json_body=feed)
+    assert network(loopback_server).find(SocialPost(["Never posted"]), "key") is None

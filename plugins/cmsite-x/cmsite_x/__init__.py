@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -56,6 +57,27 @@ class X(Network):
         except tweepy.TweepyException as exc:
             raise _publish_error(exc) from None
         return Published(str(first), f"https://x.com/i/web/status/{first}")
+
+    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
+        """Look through the account's 20 latest posts for this text."""
+        import tweepy
+
+        client = self._client()
+        try:
+            me = client.get_me(user_auth=True).data
+            recent = client.get_users_tweets(me["id"], max_results=20, user_auth=True).data or []
+        except tweepy.TweepyException as exc:
+            raise _publish_error(exc) from None
+        wanted = _comparable(post.texts[0])
+        for tweet in recent:
+            if _comparable(tweet["text"]) == wanted:
+                return Published(str(tweet["id"]), f"https://x.com/i/web/status/{tweet['id']}")
+        return None
+
+
+def _comparable(text: str) -> str:
+    """X rewrites links to t.co: compare texts without their links and extra spaces."""
+    return " ".join(re.sub(r"https?://\S+", "", text).split())
 
 
 class _Redirect:

@@ -63,3 +63,24 @@ def test_errors(loopback_server):
 def test_missing_keys_are_named():
     with pytest.raises(PublishError, match="X_TEAM_ACCESS_TOKEN, X_TEAM_ACCESS_TOKEN_SECRET not set"):
         X("team", {}, Credentials(tuple(KEYS), KEYS)).publish(SocialPost(["x"]), "k")
+
+
+def test_find_looks_through_recent_posts_ignoring_shortened_links(loopback_server):
+    loopback_server.reply(200, json_body={"data": {"id": "42", "name": "Carnet", "username": "carnet"}})
+    loopback_server.reply(
+        200,
+        json_body={
+            "data": [{"id": "7", "text": "Plan the week https://t.co/abc123"}],
+            "meta": {"result_count": 1},
+        },
+    )
+    found = network(loopback_server).find(
+        SocialPost(["Plan the week https://carnet.example.org/posts/plan/"]), "k"
+    )
+    assert found.remote_id == "7"
+    me, tweets = loopback_server.requests
+    assert me.path == "/2/users/me"
+    assert tweets.path.startswith("/2/users/42/tweets?") and "max_results=20" in tweets.path
+    loopback_server.reply(200, json_body={"data": {"id": "42", "name": "Carnet", "username": "carnet"}})
+    loopback_server.reply(200, json_body={"meta": {"result_count": 0}})
+    assert network(loopback_server).find(SocialPost(["Not there"]), "k") is None

@@ -1,0 +1,68 @@
+"""An entry whose send was interrupted is looked for on networks that cannot deduplicate, never blindly re-sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from cmsite.cli import main
+from cmsite.queue.store import QueueStore
+
+NETWORK = """
+import json
+from pathlib import Path
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published
+
+
+class Wall(Network):
+    name, label, max_length = "wall", "Wall", 500
+    LOOK = "{look}"
+
+    def publish(self, post, idempotency_key):
+        with (Path(self.options["record"])).open("a") as handle:
+            handle.write(post.texts[0] + "\\n")
+        return Published("w-1", "https://wall.example/1")
+
+    def find(self, post, idempotency_key):
+        if self.LOOK == "cannot":
+            raise NotImplementedError
+        if self.LOOK == "found":
+            return Published("w-0", "https://wall.example/0")
+        return None
+
+
+@hookimpl
+def cmsite_networks():
+    return [Wall]
+"""
+
+
+@pytest.mark.parametrize(
+    ("look", "status", "sent"),
+    [("found", "published", 0), ("absent", "published", 1), ("cannot", "unknown", 0)],
+)
+def test_an_interrupted_send_is_reconciled(site_folder, look, status, sent):
+    record = site_folder.root / "sent.txt"
+    site_folder.write("plugins/wall.py", NETWORK.format(look=look))
+    config = site_folder.root / "cmsite.toml"
+    config.write_text(config.read_text() + f'\n[networks.wall]\nrecord = "{record}"\n')
+    site_folder.write(
+        "content/social/2026-11-20-a.md", "---\nnetworks: [wall]\nat: 2026-11-20 10:00\n---\nOn the wall.\n"
+    )
+    runner = CliRunner()
+    assert runner.invoke(main, ["--site", str(site_folder.root), "queue"]).exit_code == 0
+    store = QueueStore(site_folder.root / ".cmsite/queue.sqlite")
+    (entry,) = store.all()
+    with store.transaction() as db:  # as a publisher killed during the HTTP call leaves it
+        store.update(db, entry.id, status="sending", lease_until=datetime.now(UTC) - timedelta(seconds=1))
+    result = runner.invoke(main, ["--site", str(site_folder.root), "publish", "--json"])
+    (outcome,) = json.loads(result.output)
+    assert outcome["status"] == status
+    assert (record.read_text().count("On the wall.") if record.exists() else 0) == sent
+    if look == "cannot":
+        assert f"cmsite queue retry {entry.id}" in outcome["message"]
+        assert result.exit_code == 1
