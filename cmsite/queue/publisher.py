@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmsite.queue.store import Entry, QueueStore
+from cmsite.queue.store import Entry, Store
 from cmsite.social.network import Credentials, Media, Network, PublishError, SocialPost
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class Publisher:
     def __init__(
         self,
         site: Site,
-        store: QueueStore,
+        store: Store,
         *,
         environ: Mapping[str, str] | None = None,
         owner: str | None = None,

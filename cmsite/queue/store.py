@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -102,6 +102,18 @@ def _row(row: sqlite3.Row) -> Entry:
             "published_at": _time(data["published_at"]),
         }
     )
+
+
+class Store(Protocol):
+    """What the publisher and the sync need from a state store. SQLite (below) is the one cmsite
+    ships; a server database for teams running publishers on several machines implements the same.
+    """
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+    def get(self, entry_id: str) -> Entry | None: ...
+    def all(self) -> list[Entry]: ...
+    def insert(self, db: Any, entry: Entry) -> None: ...
+    def update(self, db: Any, entry_id: str, **values: Any) -> None: ...
 
 
 class QueueStore:

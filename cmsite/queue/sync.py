@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cmsite.queue.store import Entry, QueueStore
+from cmsite.queue.store import Entry, Store
 from cmsite.social.planner import PlannedPost
 
 CHANGEABLE = ("pending", "failed", "cancelled")
@@ -43,7 +43,7 @@ def entry_of(post: PlannedPost) -> Entry:
     )
 
 
-def sync(store: QueueStore, posts: list[PlannedPost]) -> SyncReport:
+def sync(store: Store, posts: list[PlannedPost]) -> SyncReport:
     """Apply the plans to the store in one transaction; plans with errors or not yet due are left out."""
     report = SyncReport()
     planned = {post.id: entry_of(post) for post in posts if post.id and not post.errors and not post.waiting}
