@@ -70,7 +70,9 @@ def test_find_looks_through_recent_posts_ignoring_shortened_links(loopback_serve
     loopback_server.reply(
         200,
         json_body={
-            "data": [{"id": "7", "text": "Plan the week https://t.co/abc123"}],
+            "data": [
+                {"id": "7", "text": "Plan the week https://t.co/abc123", "edit_history_tweet_ids": ["7"]}
+            ],
             "meta": {"result_count": 1},
         },
     )
