@@ -68,23 +68,23 @@ class PluginCommands(click.Group):
         if self._loaded:
             return
         self._loaded = True
-        from cmsite.plugins import PluginSelection, call_each, make_plugin_manager
+        from cmsite.plugins import PluginSelection, make_plugin_manager, unique_results
 
-        builtin = set(self.commands)
-        owners = dict.fromkeys(builtin, "cmsite")
         try:
             pm = make_plugin_manager(PluginSelection.from_settings(None, (), None, os.environ))
-            for plugin, commands in call_each(pm, "cmsite_commands"):
-                for command in commands:
-                    if command.name in owners:
-                        raise PluginError(
-                            f"plugin {plugin} adds the command {command.name!r}, "
-                            f"which {owners[command.name]} already has; rename one"
-                        )
-                    owners[command.name] = plugin
-                    self.add_command(command)
+            commands = unique_results(
+                pm,
+                "cmsite_commands",
+                lambda command: command.name,
+                lambda plugin, name, owner: (
+                    f"plugin {plugin} adds the command {name!r}, which {owner} already has; rename one"
+                ),
+                taken=dict.fromkeys(self.commands, "cmsite"),
+            )
         except PluginError as exc:
             _plugin_failure(exc)
+        for command in commands:
+            self.add_command(command)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()

@@ -165,6 +165,30 @@ def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[t
     return results
 
 
+def unique_results(
+    pm: pluggy.PluginManager,
+    hook_name: str,
+    name_of: Callable[[Any], str],
+    clash: Callable[[str, str, str], str],
+    taken: Mapping[str, str] | None = None,
+) -> list[Any]:
+    """Every value of every plugin's list from a hook, where no two may share a name.
+
+    `taken` names already owned (name → owner); `clash(plugin, name, owner)` words the
+    error, which names both plugins. Used for commands, networks and settings sections.
+    """
+    owners = dict(taken or {})
+    found = []
+    for plugin, values in call_each(pm, hook_name):
+        for value in values:
+            name = name_of(value)
+            if name in owners:
+                raise PluginError(clash(plugin, name, owners[name]))
+            owners[name] = plugin
+            found.append(value)
+    return found
+
+
 def _load(loader: Callable[[], object], source: PluginSource) -> object:
     try:
         return loader()

@@ -26,7 +26,7 @@ from cmsite.content.loader import discover, is_ignored
 from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.errors import ContentError, ContentErrors
-from cmsite.plugins import PluginError, PluginSelection, call_each, make_plugin_manager
+from cmsite.plugins import PluginSelection, make_plugin_manager, unique_results
 from cmsite.social.network import Network
 from cmsite.urls import UnsafeURL, Urls
 
@@ -112,18 +112,19 @@ class Site:
     def _plugin_settings(self) -> dict[str, dict[str, Any]]:
         """Each plugin's own cmsite.toml table, checked against what the plugin declared."""
         settings: dict[str, dict[str, Any]] = {}
-        owners: dict[str, str] = {}
         errors: list[ContentError] = []
-        for plugin, sections in call_each(self.pm, "cmsite_settings"):
-            for section in sections:
-                if section.name in owners or section.name in CORE_SECTIONS:
-                    owner = owners.get(section.name, "cmsite")
-                    raise PluginError(
-                        f"plugin {plugin} declares settings [{section.name}], already declared by {owner}"
-                    )
-                owners[section.name] = plugin
-                settings[section.name], problems = read_section(self.config, section)
-                errors += problems
+        sections = unique_results(
+            self.pm,
+            "cmsite_settings",
+            lambda section: section.name,
+            lambda plugin, name, owner: (
+                f"plugin {plugin} declares settings [{name}], already declared by {owner}"
+            ),
+            taken=dict.fromkeys(CORE_SECTIONS, "cmsite"),
+        )
+        for section in sections:
+            settings[section.name], problems = read_section(self.config, section)
+            errors += problems
         if errors:
             raise ContentErrors(errors)
         return settings
@@ -131,18 +132,15 @@ class Site:
     @cached_property
     def networks(self) -> dict[str, type[Network]]:
         """Every network a plugin registered, by name."""
-        found: dict[str, type[Network]] = {}
-        owners: dict[str, str] = {}
-        for plugin, classes in call_each(self.pm, "cmsite_networks"):
-            for network in classes:
-                if network.name in owners:
-                    raise PluginError(
-                        f"plugin {plugin} registers the network {network.name!r}, "
-                        f"which plugin {owners[network.name]} already registered; disable one"
-                    )
-                owners[network.name] = plugin
-                found[network.name] = network
-        return found
+        networks = unique_results(
+            self.pm,
+            "cmsite_networks",
+            lambda network: network.name,
+            lambda plugin, name, owner: (
+                f"plugin {plugin} registers the network {name!r}, which plugin {owner} already registered; disable one"
+            ),
+        )
+        return {network.name: network for network in networks}
 
     @cached_property
     def content_loaders(self) -> dict[str, Callable[[str], Any]]:

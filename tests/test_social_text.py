@@ -8,7 +8,7 @@ from cmsite.hookspecs import hookimpl
 from cmsite.plugins import PluginError
 from cmsite.social import counting
 from cmsite.social.excerpt import ELLIPSIS, fit, plain_text
-from cmsite.social.network import Credentials, Media, Network, Published, SocialPost
+from cmsite.social.network import Credentials, Media, Network, Published, PublishError, SocialPost
 
 FAMILY = "👩‍👩‍👧‍👦"  # one grapheme, seven code points
 TAIL = "https://carnet.example.org/posts/plan/ #planning"
@@ -133,3 +133,13 @@ def test_credentials_never_show_their_values():
     assert secrets["FORUM_TOKEN"] == "s3cret-value"
     assert secrets.missing == ("OTHER",)
     assert "s3cret" not in repr(secrets) and "s3cret" not in str(secrets)
+
+
+def test_a_missing_setting_says_where_to_set_it():
+    forum = _Forum("team", {}, Credentials(("FORUM_TOKEN",), {}))
+    with pytest.raises(
+        PublishError,
+        match=r"no url for Team forum account 'team'; set url = \"https://x\" under \[networks.forum.accounts.team\]",
+    ):
+        forum.required_option("url", '"https://x"')
+    assert _Forum("default", {"url": "u"}, Credentials((), {})).required_option("url", "") == "u"

@@ -121,6 +121,19 @@ class Network(ABC):
             )
         return self.secrets[variable]
 
+    def required_option(self, key: str, example: str) -> Any:
+        """A setting the account cannot send without; a missing one stops the send saying where to set it."""
+        value = self.options.get(key)
+        if not value:
+            section = f"networks.{self.name}" + (
+                "" if self.account == "default" else f".accounts.{self.account}"
+            )
+            raise PublishError(
+                f"no {key} for {self.label} account {self.account!r}; set {key} = {example} under [{section}]",
+                retry=False,
+            )
+        return value
+
     @classmethod
     def count(cls, text: str) -> int:
         """The text's length as this network counts it (the text as written, before `prepare`)."""

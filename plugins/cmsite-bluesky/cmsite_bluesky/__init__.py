@@ -79,12 +79,7 @@ class Bluesky(Network):
         from atproto import Client
 
         password = self.account_secret("BLUESKY", "APP_PASSWORD")
-        handle = self.options.get("handle")
-        if not handle:
-            raise PublishError(
-                f"no handle for Bluesky account {self.account!r}; set handle under [networks.bluesky]",
-                retry=False,
-            )
+        handle = self.required_option("handle", '"carnet.example.org"')
         client = Client(base_url=self.options.get("service", "https://bsky.social"))
         try:
             client.login(handle, password, fetch_bsky_profile=False)  # only the PDS is needed

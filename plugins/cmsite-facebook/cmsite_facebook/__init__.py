@@ -28,12 +28,7 @@ class FacebookPage(Network):
         import httpx
 
         token = self.account_secret("FACEBOOK", "PAGE_TOKEN")
-        page = self.options.get("page_id")
-        if not page:
-            raise PublishError(
-                f"no page_id for Facebook account {self.account!r}; set page_id under [networks.facebook]",
-                retry=False,
-            )
+        page = self.required_option("page_id", '"1234567890"')
         version = self.options.get("graph_version", "v21.0")
         first = None
         with httpx.Client(
@@ -64,7 +59,10 @@ def _find(network: FacebookPage, post: SocialPost) -> Published | None:
     import httpx
 
     token = network.account_secret("FACEBOOK", "PAGE_TOKEN")
-    page, version = network.options.get("page_id"), network.options.get("graph_version", "v21.0")
+    page, version = (
+        network.required_option("page_id", '"1234567890"'),
+        network.options.get("graph_version", "v21.0"),
+    )
     with httpx.Client(
         base_url=network.options.get("api", GRAPH), timeout=network.options.get("timeout", 30)
     ) as client:

@@ -50,12 +50,7 @@ class LinkedIn(Network):
         import httpx
 
         token = self.account_secret("LINKEDIN", "ACCESS_TOKEN")
-        author = self.options.get("author")
-        if not author:
-            raise PublishError(
-                f'no author for LinkedIn account {self.account!r}; set author = "urn:li:organization:…"',
-                retry=False,
-            )
+        author = self.required_option("author", '"urn:li:organization:1234567"')
         headers = {
             "Authorization": f"Bearer {token}",
             "LinkedIn-Version": str(self.options.get("api_version", "202411")),

@@ -27,12 +27,7 @@ class Mastodon(Network):
         from mastodon import Mastodon as Client
 
         token = self.account_secret("MASTODON", "ACCESS_TOKEN")
-        instance = self.options.get("instance")
-        if not instance:
-            raise PublishError(
-                f"no instance for Mastodon account {self.account!r}; set instance under [networks.mastodon]",
-                retry=False,
-            )
+        instance = self.required_option("instance", '"https://social.example"')
         return Client(
             access_token=token,
             api_base_url=instance,
