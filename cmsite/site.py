@@ -99,7 +99,7 @@ class Site:
         self.fixed_now = now  # tests and previews pin the clock; otherwise each build reads it
         self.now = now or datetime.now(UTC)
         self.cache_dir = self.root / CACHE_DIR
-        self._builders: dict[Path | None, Any] = {}
+        self._builders: dict[Path, Any] = {}
         self.items: list[Item] = []
         self.posts: list[Item] = []
         self.pages: list[Item] = []
@@ -241,11 +241,7 @@ class Site:
         progress: Callable[[int, int], None] | None = None,
     ) -> BuildReport:
         """Build into the output folder, rendering and writing only what changed."""
-        from cmsite.build.builder import Builder
-
-        return Builder(self, Path(output) if output else self.config.output_dir).build(
-            clean=clean, progress=progress
-        )
+        return self._builder(output).build(clean=clean, progress=progress)
 
     def rebuild(self, changed: Iterable[Path], output: Path | None = None) -> BuildReport:
         """Rebuild after `changed` files were saved, reusing everything this Site already holds.
@@ -253,15 +249,18 @@ class Site:
         For watch mode: items of unchanged files stay in memory, and only the pages whose
         inputs changed are rendered. The report lists what was written and removed.
         """
-        from cmsite.build.builder import Builder
-
-        builder = self._builders.get(output)
-        if builder is None:
-            builder = self._builders[output] = Builder(
-                self, Path(output) if output else self.config.output_dir
-            )
+        builder = self._builder(output)
         changed = [Path(path).resolve() for path in changed]
         return builder.quick_rebuild(changed) or builder.build(changed=changed)
+
+    def _builder(self, output: Path | None) -> Any:
+        """One Builder per output folder, kept so the next rebuild can take the quick path."""
+        from cmsite.build.builder import Builder
+
+        target = (Path(output) if output else self.config.output_dir).resolve()
+        if target not in self._builders:
+            self._builders[target] = Builder(self, target)
+        return self._builders[target]
 
     def _static_files(self) -> list[File]:
         files = []
