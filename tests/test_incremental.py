@@ -230,14 +230,15 @@ def test_the_cache_is_invalidated_when_what_it_depends_on_changes(site_folder, m
 def test_a_corrupt_cache_is_discarded(site_folder, tmp_path):
     write_posts(site_folder, 4)
     site_folder.build()
-    (site_folder.root / ".cmsite/build-state.pickle").write_bytes(b"\x80\x04garbage")
+    (state,) = (site_folder.root / ".cmsite").glob("build-state-*.pickle")
+    state.write_bytes(b"\x80\x04garbage")
     with sqlite3.connect(site_folder.root / ".cmsite/content.sqlite") as db:
         db.execute("UPDATE items SET item = ?", (b"not a pickle",))
     report = site_folder.build()
     assert report.rendered == report.pages
     assert_same_as_clean_build(site_folder, tmp_path, site_folder.output)
     (site_folder.root / ".cmsite/content.sqlite").write_bytes(b"this is not sqlite at all" * 100)
-    (site_folder.root / ".cmsite/build-state.pickle").unlink()
+    state.unlink()
     site_folder.build()
     assert_same_as_clean_build(site_folder, tmp_path, site_folder.output)
 

@@ -172,6 +172,16 @@ def test_drafts_plan_nothing(social_site):
     assert json.loads(result.output) == []
 
 
+def test_drafts_and_future_posts_shown_by_build_are_never_queued(social_site):
+    social_site.post("2026-05-04-d.md", "title: D\ndraft: true\nsocial: [toot]")
+    social_site.post("2099-05-04-f.md", "title: F\nsocial: [chirp]")
+    result = cli(social_site, "build", "--drafts", "--future")
+    assert result.exit_code == 0, result.output
+    assert "queued" not in result.output
+    listing = cli(social_site, "queue", "--all", "--json")
+    assert json.loads(listing.output) == []
+
+
 def test_plus_zero_and_pages_without_plans(social_site):
     config = social_site.root / "cmsite.toml"
     config.write_text(config.read_text() + '\n[[social.defaults]]\nnetwork = "toot"\n')

@@ -34,7 +34,10 @@ from cmsite.plugins import DEFAULT_PLUGINS
 if TYPE_CHECKING:
     from cmsite.site import BuildReport, Plan, Site
 
-STATE_FILE = "build-state.pickle"
+
+def state_file(cache_dir: Path, output: Path) -> Path:
+    """One state file per output folder, so `cmsite build` and `cmsite serve` never undo each other's."""
+    return cache_dir / f"build-state-{digest(str(output))[:12]}.pickle"
 
 
 class Builder:
@@ -66,7 +69,7 @@ class Builder:
         if clean and self.output.exists():
             shutil.rmtree(self.output)
             self.state = None
-        state = self.state or load_state(site.cache_dir / STATE_FILE, site.build_key, self.output)
+        state = self.state or load_state(state_file(site.cache_dir, self.output), site.build_key, self.output)
         inputs = self._inputs(state, changed)
         if self._nothing_changed(state, inputs):
             self.state = state
@@ -83,10 +86,12 @@ class Builder:
             report = self._render(plan, make_environment(site, site.theme_dir), writer, progress)
         except ContentErrors as exc:
             writer.abort()
+            self.last = None  # the items in memory no longer match the last plan: no quick path
             site.pm.hook.cmsite_build_failed(site=site, errors=exc.errors)
             raise
         except BaseException:
             writer.abort()
+            self.last = None
             raise
         report.write = writer.commit(set(plan.targets.values()), sweep=changed is None, written=self._written)
         self.last = _LastBuild(
@@ -94,7 +99,7 @@ class Builder:
             {str(item.source): item for item in site.items},
         )  # fmt: skip
         state.inputs, state.next_due = inputs, site.next_due
-        save_state(site.cache_dir / STATE_FILE, state)
+        save_state(state_file(site.cache_dir, self.output), state)
         self.state = state
         report.output = self.output
         report.seconds = time.perf_counter() - started

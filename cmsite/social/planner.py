@@ -159,9 +159,14 @@ def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | N
             post.errors.append(
                 f"{plan.network} goes out at {_local(site, plan.at)}, before the post itself ({_local(site, item.date)}); move `at:` later"
             )
-        if not site.is_published(item):
+        if item.draft or (item.date is not None and item.date > site.now):
+            # Never queued before the post is public, even when --drafts or --future shows it.
             post.waiting = True
-            post.warnings.append("the post is not published yet; this goes to the queue once it is")
+            post.warnings.append(
+                "the post is a draft; this goes to the queue once it is published"
+                if item.draft
+                else "the post is not published yet; this goes to the queue once it is"
+            )
         post.title, post.summary = item.title, item.summary_text
     else:
         text, tail = plain_text_of(body or ""), ""
