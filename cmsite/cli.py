@@ -173,6 +173,103 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
         _sync(site, loaded=not report.nothing_changed)  # a skipped build loaded no items
 
 
+def _watch_options(command: Any) -> Any:
+    """The options `cmsite serve` and `cmsite watch` share."""
+    for option in reversed(
+        [
+            click.option(
+                "--drafts", is_flag=True, help="Include drafts (their social posts are never queued)."
+            ),
+            click.option("--future", is_flag=True, help="Include posts dated in the future."),
+            click.option(
+                "--publish", is_flag=True, help="Also send due social posts, like `cmsite publish`."
+            ),
+            click.option(
+                "-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder."
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@_watch_options
+@click.pass_context
+def serve(
+    ctx: click.Context, port: int, drafts: bool, future: bool, publish: bool, output: Path | None
+) -> None:
+    """Build, serve on 127.0.0.1 and rebuild on every save; open pages reload by themselves.
+
+    The output goes to .cmsite/serve/ unless -o says otherwise, so drafts shown here never
+    reach the folder you deploy.
+    """
+    from cmsite.serve.server import DevServer
+
+    def start(session: Any) -> Any:
+        try:
+            server = DevServer(session.output, session.hub, port=port, base_path=session.site.urls.base_path)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another with --port"
+            ) from None
+        server.start()
+        click.secho(f"Serving {server.url}  (Ctrl-C to stop)", fg="cyan", bold=True)
+        return server.stop
+
+    from cmsite.site import CACHE_DIR
+
+    _run_watch(ctx, drafts, future, publish, output or Path(ctx.obj["site"]) / CACHE_DIR / "serve", start)
+
+
+@main.command()
+@_watch_options
+@click.pass_context
+def watch(ctx: click.Context, drafts: bool, future: bool, publish: bool, output: Path | None) -> None:
+    """Build, then rebuild on every save (into the output folder), without serving."""
+    _run_watch(ctx, drafts, future, publish, output, lambda session: lambda: None)
+
+
+def _run_watch(
+    ctx: click.Context, drafts: bool, future: bool, publish: bool, output: Path | None, start: Any
+) -> None:
+    """Run a watch session until Ctrl-C; `start` begins serving and returns how to stop."""
+    import signal
+    import threading
+
+    from cmsite.serve.publishing import PublishLoop
+    from cmsite.serve.session import WatchSession
+    from cmsite.site import Site
+
+    def say(text: str, *, fg: str | None = None) -> None:
+        click.secho(text, fg=fg, err=fg in ("red", "yellow"))
+
+    try:
+        session = WatchSession(lambda: Site(ctx.obj["site"], drafts=drafts, future=future), output, say=say)
+    except ContentErrors as exc:
+        _fail(exc.errors, what="fix them and start again")
+    except PluginError as exc:
+        _plugin_failure(exc)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    session.start()
+    stop_serving = start(session)
+    publisher = PublishLoop(session) if publish else None
+    if publisher:
+        publisher.start()
+    click.echo(f"Watching {session.site.root} for changes…")
+    try:
+        session.run(stop)
+    except KeyboardInterrupt:
+        click.echo("\nStopped.")
+    finally:
+        if publisher:
+            publisher.stop()
+        session.close()
+        stop_serving()
+
+
 @main.command()
 @click.option("--drafts", is_flag=True, help="Check drafts as if they were published.")
 @click.option("--future", is_flag=True, help="Check future posts as if they were published.")
@@ -334,10 +431,9 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
 
 def _queue(site: Any) -> Any:
-    from cmsite.queue.store import QueueStore
+    from cmsite.queue.store import QueueStore, queue_path
 
-    path = site.config.raw.get("queue", {}).get("path")
-    return QueueStore(site.root / path if path else site.cache_dir / "queue.sqlite")
+    return QueueStore(queue_path(site))
 
 
 def _planned(site: Any, *, as_json: bool, what: str, load: bool = True) -> Any:
@@ -369,15 +465,8 @@ def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool
             err=True,
         )
     if not quiet and not as_json:
-        tz = site.config.tz
-        for label, entries in (
-            ("queued", report.queued),
-            ("updated", report.updated),
-            ("cancelled", report.cancelled),
-        ):
-            for entry in entries:
-                when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                click.echo(f"{label}: {entry.network} ({entry.account}) {when} — {entry.source}", err=True)
+        for line in report.lines(site.config.tz):
+            click.echo(line, err=True)
         for warning in report.warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)
     return store
@@ -480,7 +569,7 @@ def publish(
             limit = parse_date(until, site.config.tz)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--until") from None
-    lock = PublishLock(site.cache_dir / "publish.lock", enabled=not no_lock and not dry_run)
+    lock = PublishLock.of_site(site.cache_dir, enabled=not no_lock and not dry_run)
     if not lock.acquire():
         click.echo("another cmsite publish is running on this site; nothing to do", err=True)
         return
@@ -493,10 +582,7 @@ def publish(
         click.echo(json.dumps([o.as_dict() for o in outcomes], indent=2, ensure_ascii=False))
     else:
         for outcome in outcomes:
-            detail = outcome.url or outcome.message
-            click.echo(
-                f"{outcome.status}: {outcome.network} ({outcome.account}) {outcome.id} {detail}".rstrip()
-            )
+            click.echo(str(outcome))
         sent = sum(o.status == "published" for o in outcomes)
         click.echo(
             f"{sent} published, {sum(o.status in ('failed', 'unknown') for o in outcomes)} need attention."

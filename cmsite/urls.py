@@ -37,6 +37,10 @@ class Urls:
         check_safe(path)
         return self.base_path + path
 
+    def of_output(self, relative: str) -> str:
+        """File path in the output folder → its URL (`posts/x/index.html` → `/posts/x/`)."""
+        return self.url("/" + relative.removesuffix("index.html"))
+
     def absolute(self, url: str) -> str:
         return self.origin + url
 

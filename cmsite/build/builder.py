@@ -295,7 +295,7 @@ class Builder:
         return report
 
     def _written(self, path: Path, relative: str) -> None:
-        url = self.site.urls.url("/" + relative.removesuffix("index.html"))
+        url = self.site.urls.of_output(relative)
         self.site.pm.hook.cmsite_page_written(path=path, url=url, site=self.site)
 
 

@@ -15,8 +15,7 @@ from markupsafe import Markup
 
 from cmsite.build.i18n import load_translations
 from cmsite.hookspecs import hookimpl
-
-QUEUE_FILE = "queue.sqlite"
+from cmsite.queue.store import queue_path
 
 
 @hookimpl(trylast=True)
@@ -50,10 +49,6 @@ def cmsite_watch_paths(site: Any) -> list[Path]:
     """A publish changes what posts show: the queue (and its write-ahead log) is an input."""
     path = queue_path(site)
     return [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
-
-
-def queue_path(site: Any) -> Path:
-    return site.root / (site.config.raw.get("queue", {}).get("path") or f"{site.cache_dir.name}/{QUEUE_FILE}")
 
 
 def _published(site: Any) -> dict[str, list[dict[str, str]]]:

@@ -14,6 +14,11 @@ class PublishLock:
         self.enabled = enabled
         self._handle: IO[str] | None = None
 
+    @classmethod
+    def of_site(cls, cache_dir: Path, *, enabled: bool = True) -> PublishLock:
+        """The lock every publisher of one site shares: cron's `cmsite publish` and `cmsite serve --publish`."""
+        return cls(cache_dir / "publish.lock", enabled=enabled)
+
     def acquire(self) -> bool:
         """True when this process holds the lock (or locking is off); the OS frees it if we die."""
         if not self.enabled:

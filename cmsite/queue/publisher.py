@@ -48,6 +48,9 @@ class Outcome:
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def __str__(self) -> str:
+        return f"{self.status}: {self.network} ({self.account}) {self.id} {self.url or self.message}".rstrip()
+
 
 class Publisher:
     def __init__(

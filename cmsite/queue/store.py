@@ -18,7 +18,10 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cmsite.site import Site
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -114,6 +117,12 @@ class Store(Protocol):
     def all(self) -> list[Entry]: ...
     def insert(self, db: Any, entry: Entry) -> None: ...
     def update(self, db: Any, entry_id: str, **values: Any) -> None: ...
+
+
+def queue_path(site: Site) -> Path:
+    """The site's queue database: `[queue] path` in cmsite.toml, or .cmsite/queue.sqlite."""
+    configured = site.config.raw.get("queue", {}).get("path")
+    return site.root / configured if configured else site.cache_dir / "queue.sqlite"
 
 
 class QueueStore:

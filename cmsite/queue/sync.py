@@ -7,6 +7,7 @@ sync says so instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from cmsite.queue.store import Entry, Store
 from cmsite.social.planner import PlannedPost
@@ -24,6 +25,19 @@ class SyncReport:
     @property
     def changed(self) -> bool:
         return bool(self.queued or self.updated or self.cancelled)
+
+    def lines(self, tz: tzinfo) -> list[str]:
+        """One line per queued, updated or cancelled entry, with when it goes out in the site's zone."""
+        lines = []
+        for label, entries in (
+            ("queued", self.queued),
+            ("updated", self.updated),
+            ("cancelled", self.cancelled),
+        ):
+            for entry in entries:
+                when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                lines.append(f"{label}: {entry.network} ({entry.account}) {when} — {entry.source}")
+        return lines
 
 
 def entry_of(post: PlannedPost) -> Entry:

@@ -1,0 +1,126 @@
+"""Saved files, from watchdog's events, handed over in debounced batches.
+
+Editors rarely save in one step: many write a temporary file and rename it over the
+original, some save twice, a `git checkout` touches hundreds of files. The watcher
+collects every path an event names and returns them once nothing has happened for a
+short quiet time (or a longer limit has passed), so one save is one rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchdog.events import (
+    EVENT_TYPE_CLOSED,
+    EVENT_TYPE_CREATED,
+    EVENT_TYPE_DELETED,
+    EVENT_TYPE_MODIFIED,
+    EVENT_TYPE_MOVED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+
+CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED}
+SKIPPED_FOLDERS = {".git", ".hg", ".svn", ".cmsite", "__pycache__", "node_modules", ".venv"}
+# Editors' temporary and lock files: vim's swap files and its "4913" probe, emacs's
+# `.#name` locks and `name~` backups, LibreOffice's `.~lock`, downloads in progress.
+TEMPORARY_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", "~")
+
+
+@dataclass
+class Batch:
+    """Paths saved together; `folders` is true when a whole folder appeared, moved or went away."""
+
+    paths: set[Path] = field(default_factory=set)
+    folders: bool = False
+
+
+def is_temporary(path: Path) -> bool:
+    name = path.name
+    return name.startswith((".", "#")) or name.endswith(TEMPORARY_SUFFIXES) or name == "4913"
+
+
+class ChangeWatcher(FileSystemEventHandler):
+    """Watches folders (recursively) and single files; `next_batch` waits for the next save."""
+
+    def __init__(
+        self, roots: Iterable[Path], skipped: Iterable[Path] = (), *, quiet: float = 0.03, limit: float = 0.5
+    ):
+        self.roots = [Path(root).resolve() for root in roots]
+        self.skipped = [Path(path).resolve() for path in skipped]
+        self.quiet, self.limit = quiet, limit
+        self.files = {root for root in self.roots if root.is_file()}
+        self.folders = {root for root in self.roots if root.is_dir()}
+        self._batch = Batch()
+        self._last_event = 0.0
+        self._ready = threading.Condition()
+        self._observer = Observer()
+
+    def start(self) -> None:
+        folders = self.folders
+        for folder in sorted(folders):
+            if not any(parent in folders for parent in folder.parents):
+                self._observer.schedule(self, str(folder), recursive=True)
+        for parent in sorted({file.parent for file in self.files}):
+            if any(parent.is_relative_to(folder) for folder in folders):
+                continue
+            self._observer.schedule(self, str(parent), recursive=False)
+        self._observer.daemon = True
+        self._observer.start()
+
+    def stop(self) -> None:
+        self._observer.stop()
+        self._observer.join(timeout=5)
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in CHANGES:
+            return
+        if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_CLOSED):
+            return  # a file inside changed: its own event follows
+        paths = [Path(str(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        wanted = [path for path in paths if self.wanted(path)]
+        if wanted:
+            with self._ready:
+                self._batch.folders |= event.is_directory
+            self.add(wanted)
+
+    def wanted(self, path: Path) -> bool:
+        """A path inside what is watched that is not an editor's scratch file, the output or a cache."""
+        if path in self.files:
+            return True
+        if is_temporary(path) or SKIPPED_FOLDERS.intersection(path.parts):
+            return False
+        if any(path.is_relative_to(skip) for skip in self.skipped):
+            return False
+        return any(path.is_relative_to(folder) for folder in self.folders)
+
+    def add(self, paths: Iterable[Path]) -> None:
+        """Treat these paths as saved now (for changes no file event reports)."""
+        with self._ready:
+            self._batch.paths.update(paths)
+            self._last_event = time.monotonic()
+            self._ready.notify_all()
+
+    def next_batch(self, timeout: float | None = None) -> Batch | None:
+        """The next debounced batch of saved paths, or None if nothing was saved within `timeout`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._ready:
+            while not self._batch.paths:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return None
+                self._ready.wait(left)
+            first = time.monotonic()
+            while True:
+                now = time.monotonic()
+                calm = self._last_event + self.quiet - now
+                if calm <= 0 or now - first >= self.limit:
+                    break
+                self._ready.wait(min(calm, self.limit - (now - first)))
+            batch, self._batch = self._batch, Batch()
+            return batch

@@ -1,0 +1,254 @@
+"""Watch mode without a browser: debounced saves, rebuilds, errors, the queue on save, the dev server."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from cmsite.serve.reload import ReloadHub
+from cmsite.serve.server import DevServer
+from cmsite.serve.session import WatchSession
+from cmsite.serve.watcher import Batch, ChangeWatcher
+
+NETWORK_PLUGIN = """
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published
+
+class Toot(Network):
+    name, label, max_length, counting = "toot", "Toot", 500, "mastodon"
+    def publish(self, post, idempotency_key):
+        return Published("1", "https://toot.example/1")
+
+@hookimpl
+def cmsite_networks():
+    return [Toot]
+"""
+
+
+class Session:
+    """A WatchSession over a test site, with what it said kept for the assertions."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.said: list[str] = []
+        self.session = WatchSession(
+            folder.site, folder.output, say=lambda text, fg=None: self.said.append(text), hub=ReloadHub()
+        )
+        self.session.start()
+
+    def save(self, relative: str, text: str) -> bool:
+        """Write a file and rebuild for it, as the watcher would after the save."""
+        self.said.clear()
+        path = self.folder.write(relative, text)
+        return self.session.handle(Batch({path.resolve()}))
+
+    @property
+    def hub(self) -> ReloadHub:
+        return self.session.hub
+
+    def close(self) -> None:
+        self.session.close()
+
+
+@pytest.fixture
+def watching(site_folder):
+    site_folder.post("2026-05-01-first.md", "title: First post", "The first words.\n")
+    site_folder.post("2026-05-02-second.md", "title: Second post", "The second words.\n")
+    session = Session(site_folder)
+    yield session
+    session.close()
+
+
+def test_a_save_rebuilds_the_page_and_tells_the_tabs_which_urls_changed(watching):
+    version = watching.hub.version
+    assert watching.save("content/posts/2026-05-01-first.md", "---\ntitle: First post\n---\nNew words.\n")
+    assert "New words." in watching.folder.read("posts/first/index.html")
+    news = watching.hub.news_since(version)
+    assert "/posts/first/" in news.urls
+    assert "/posts/second/" not in news.urls
+    assert news.errors == []
+    assert any("written" in line and "/posts/first/" in line for line in watching.said)
+
+
+def test_a_broken_save_reports_path_line_keeps_the_last_build_and_the_next_good_save_clears_it(watching):
+    post = "content/posts/2026-05-01-first.md"
+    assert not watching.save(post, "---\ntitle: First post\ndate: next tuesday\n---\nBroken.\n")
+    errors = watching.hub.news_since(0).errors
+    assert errors and errors[0].startswith(post + ":3")
+    assert any(line.startswith(post + ":3") for line in watching.said)
+    assert "The first words." in watching.folder.read("posts/first/index.html")
+    assert watching.save(post, "---\ntitle: First post\n---\nFixed.\n")
+    assert watching.hub.news_since(0).errors == []
+    assert "Fixed." in watching.folder.read("posts/first/index.html")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda path: path.write_bytes(b"---\ntitle: \xff\xfe\n---\nLatin-1?\n"), id="not-utf8"),
+        pytest.param(lambda path: path.write_bytes(b"---\ntitle: Half"), id="half-written"),
+        pytest.param(lambda path: path.write_bytes(b""), id="emptied"),
+    ],
+)
+def test_bad_files_never_end_the_session(watching, damage):
+    path = watching.folder.root / "content/posts/2026-05-01-first.md"
+    damage(path)
+    assert not watching.session.handle(Batch({path}))
+    assert watching.hub.news_since(0).errors
+    assert watching.save("content/posts/2026-05-01-first.md", "---\ntitle: First post\n---\nBack.\n")
+    assert "Back." in watching.folder.read("posts/first/index.html")
+
+
+def test_deleted_and_renamed_posts(watching):
+    first = watching.folder.root / "content/posts/2026-05-01-first.md"
+    first.unlink()
+    assert watching.session.handle(Batch({first}))
+    assert not (watching.folder.output / "posts/first").exists()
+    assert "/posts/first/" in watching.hub.news_since(0).urls
+    second = watching.folder.root / "content/posts/2026-05-02-second.md"
+    renamed = second.with_name("2026-05-02-renamed.md")
+    second.rename(renamed)
+    assert watching.session.handle(Batch({second, renamed}))
+    assert (watching.folder.output / "posts/renamed/index.html").is_file()
+    assert not (watching.folder.output / "posts/second").exists()
+
+
+def test_a_template_edit_rewrites_every_page_and_settings_reload(watching):
+    version = watching.hub.version
+    assert watching.save(
+        "templates/base.html", "<!doctype html><title>{{ page.title }}</title><p>new base</p>"
+    )
+    urls = watching.hub.news_since(version).urls
+    assert {"/posts/first/", "/posts/second/", "/"} <= set(urls)
+    config = watching.folder.root / "cmsite.toml"
+    original = config.read_text()
+    assert not watching.save("cmsite.toml", original + "\n[site\n")  # broken settings: the old site stays
+    assert watching.hub.news_since(0).errors[0].startswith("cmsite.toml")
+    assert watching.save("cmsite.toml", original.replace("Test site", "Renamed Site"))
+    assert watching.session.site.config.title == "Renamed Site"
+
+
+def test_a_save_that_adds_a_social_plan_queues_it_and_says_when_it_goes_out(site_folder):
+    site_folder.write("plugins/networks.py", NETWORK_PLUGIN)
+    site_folder.post("2026-11-20-news.md", "title: News", "Words.\n")
+    watching = Session(site_folder)
+    try:
+        assert watching.save(
+            "content/posts/2026-11-20-news.md",
+            "---\ntitle: News\nsocial:\n  - network: toot\n    at: 2026-11-25 09:00\n---\nWords.\n",
+        )
+        assert any(
+            line.startswith("queued: toot (default) 2026-11-25 09:00 — content/posts/2026-11-20-news.md")
+            for line in watching.said
+        ), watching.said
+        assert watching.save(
+            "content/posts/2026-11-20-news.md", "---\ntitle: News\nsocial: []\n---\nWords.\n"
+        )
+        assert any(line.startswith("cancelled: toot") for line in watching.said), watching.said
+    finally:
+        watching.close()
+
+
+def test_the_watcher_debounces_an_editors_save_into_one_batch(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    target = content / "post.md"
+    target.write_text("one")
+    watcher = ChangeWatcher([content], quiet=0.1)
+    watcher.start()
+    try:
+        temporary = content / ".post.md.swp"
+        temporary.write_text("two")  # what vim and many editors do: write aside, then rename over
+        scratch = content / "post.md.tmp"
+        scratch.write_text("two")
+        os.replace(scratch, target)
+        target.write_text("three")  # and a second save right after
+        batch = watcher.next_batch(timeout=5)
+        assert batch is not None
+        assert batch.paths == {target.resolve()}
+        assert watcher.next_batch(timeout=0.3) is None
+    finally:
+        watcher.stop()
+
+
+@pytest.fixture
+def dev_server(watching):
+    server = DevServer(watching.folder.output, watching.hub, port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_only_the_dev_server_adds_the_reload_script(watching, dev_server):
+    status, body = fetch(dev_server.url + "posts/first/")
+    assert status == 200
+    assert b'<script src="/_cmsite/livereload.js"' in body
+    assert body.index(b"livereload.js") < body.rindex(b"</body>")
+    on_disk = (watching.folder.output / "posts/first/index.html").read_bytes()
+    assert body.replace(body[body.index(b'<script src="/_cmsite') : body.rindex(b"</body>")], b"") == on_disk
+    assert "_cmsite" not in watching.folder.all_output_text()
+    status, css = fetch(dev_server.url + "theme/style.css")
+    assert (status, css) == (200, (watching.folder.output / "theme/style.css").read_bytes())
+    status, script = fetch(dev_server.url + "_cmsite/livereload.js")
+    assert status == 200 and b"EventSource" in script
+
+
+def test_a_missing_page_gets_the_sites_404_page_which_reloads_once_it_exists(watching, dev_server):
+    status, body = fetch(dev_server.url + "posts/third/")
+    assert status == 404
+    assert b'data-missing="1"' in body
+    assert body.startswith((watching.folder.output / "404.html").read_bytes()[:50])
+
+
+def test_the_event_stream_sends_each_build_and_the_errors(watching, dev_server):
+    version = watching.hub.version
+    events: list[str] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        with urllib.request.urlopen(f"{dev_server.url}_cmsite/events?since={version}", timeout=10) as stream:
+            for raw in stream:
+                line = raw.decode()
+                if line.startswith("data: "):
+                    events.append(line[6:])
+                    connected.set()
+                if len(events) == 3:
+                    return
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    assert connected.wait(10)
+    watching.save("content/posts/2026-05-02-second.md", "---\ntitle: Second post\n---\nChanged.\n")
+    watching.save("content/posts/2026-05-02-second.md", "---\ntitle: Second post\ndate: next tuesday\n---\n")
+    listener.join(timeout=15)
+    first, built, failed = (json.loads(event) for event in events)
+    assert first == {"version": version, "urls": [], "errors": []}
+    assert "/posts/second/" in built["urls"] and built["errors"] == []
+    assert failed["errors"][0].startswith("content/posts/2026-05-02-second.md:3")
+
+
+def test_serve_and_watch_are_documented_commands():
+    from click.testing import CliRunner
+
+    from cmsite.cli import main
+
+    for command in ("serve", "watch"):
+        result = CliRunner().invoke(main, [command, "--help"])
+        assert result.exit_code == 0
+        assert "--drafts" in result.output and "--publish" in result.output
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "cmsite serve" in readme
