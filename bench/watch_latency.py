@@ -1,0 +1,149 @@
+"""Save → rebuilt page served: how long a writer waits in watch mode, beside Hugo and Pelican.
+
+    python3 bench/watch_latency.py                          # sample site, 1,000 and 10,000 posts
+    python3 bench/watch_latency.py --sizes 1000 --edits 20 --tools cmsite hugo
+
+Each tool's development server runs on the generated blog (bench/corpus.py, the same one
+bench/run.py builds): `cmsite serve`, `hugo server` (renders to memory) and
+`pelican --autoreload --listen`. For each edit the script appends a sentence with a
+fresh token to one post and polls that post's URL every 5 ms until the served page
+contains the token; the time from the write to that answer is one sample. It reports the
+median (and the slowest) of the edits, and the ratio to cmsite's median. "sample" is
+this repository's own content/ (cmsite only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import corpus
+from run import BENCH_VENV, REPO, hugo_binary, setup
+
+PAUSE = 0.5  # between edits, so two saves are never one debounced batch
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_command(tool: str, root: Path, port: int) -> list[str]:
+    bin_dir = BENCH_VENV / "bin"
+    return {
+        "cmsite": [str(bin_dir / "cmsite"), "--site", str(root), "serve", "--port", str(port)],
+        "hugo": [hugo_binary(), "server", "--port", str(port), "--bind", "127.0.0.1", "--logLevel", "error"],
+        "pelican": [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output",
+                    "--autoreload", "--listen", "--port", str(port), "--bind", "127.0.0.1", "-q"],
+    }[tool]  # fmt: skip
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_until(url: str, check: object, timeout: float) -> float:
+    """Poll `url` every 5 ms until `check(body)` holds; return when it did (perf_counter)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        body = fetch(url)
+        if body is not None and check(body):  # type: ignore[operator]
+            return time.perf_counter()
+        time.sleep(0.005)
+    raise TimeoutError(f"{url} did not change within {timeout:.0f} s")
+
+
+def latencies(tool: str, root: Path, post: Path, url_path: str, edits: int) -> list[float]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}{url_path}"
+    process = subprocess.Popen(
+        server_command(tool, root, port), cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until(url, lambda body: True, timeout=1800)  # the first, full build
+        time.sleep(2)  # let the watcher settle
+        samples = []
+        for _ in range(edits):
+            token = uuid.uuid4().hex
+            with post.open("a") as handle:
+                handle.write(f"\nA sentence added while watching, {token}.\n")
+            started = time.perf_counter()
+            samples.append(wait_until(url, lambda body, token=token: token in body, timeout=600) - started)
+            time.sleep(PAUSE)
+        return samples
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def sites_for(size: str, work: Path) -> dict[str, tuple[Path, Path, str]]:
+    """tool → (site folder, the post to edit, its URL path)."""
+    if size == "sample":
+        root = work / "sample"
+        shutil.copytree(REPO / "content", root / "content")
+        shutil.copy(REPO / "cmsite.toml", root / "cmsite.toml")
+        post = root / "content/posts/2026-05-04-one-post-many-networks.md"
+        return {"cmsite": (root, post, "/posts/one-post-many-networks/")}
+    roots = corpus.generate(int(size), work / size)
+    posts = {"cmsite": "content/posts/post-7.md", "pelican": "content/post-7.md", "hugo": "content/posts/post-7.md"}
+    return {tool: (root, root / posts[tool], "/posts/post-7/") for tool, root in roots.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=["sample", "1000", "10000"])
+    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--tools", nargs="+", default=["cmsite", "hugo", "pelican"])
+    parser.add_argument("--peer-edits", type=int, help="fewer edits for the peers (Pelican rebuilds everything)")
+    args = parser.parse_args()
+    setup()
+    results: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="cmsite-latency-") as tmp:
+        for size in args.sizes:
+            for tool, (root, post, url_path) in sites_for(size, Path(tmp)).items():
+                if tool in args.tools:
+                    edits = args.edits if tool == "cmsite" else (args.peer_edits or args.edits)
+                    print(f"{size}: {tool}, {edits} edits…", file=sys.stderr, flush=True)
+                    results.setdefault(size, {})[tool] = latencies(tool, root, post, url_path, edits)
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; save → page served with the change; ratio = tool ÷ cmsite."
+    )
+    print()
+    print("| posts | tool | median ms | slowest ms | edits | ratio |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for size, tools in results.items():
+        reference = statistics.median(tools["cmsite"]) if "cmsite" in tools else float("nan")
+        shown = "sample site" if size == "sample" else f"{int(size):,}"
+        for tool, samples in tools.items():
+            median = statistics.median(samples)
+            print(
+                f"| {shown} | {tool} | {median * 1000:.0f} | {max(samples) * 1000:.0f} | {len(samples)} "
+                f"| {median / reference:.2f}× |"
+            )
+
+
+if __name__ == "__main__":
+    main()
