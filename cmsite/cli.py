@@ -452,11 +452,11 @@ def _planned(site: Any, *, as_json: bool, what: str, load: bool = True) -> Any:
 
 def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
     """Make the plans (loading the content unless `loaded`) and bring the queue in step; say what changed."""
-    from cmsite.queue.sync import sync
+    from cmsite.queue.sync import sync_site
 
     posts = _planned(site, as_json=as_json, what="the queue was not changed", load=not loaded)
     store = _queue(site)
-    report = sync(store, posts)
+    report = sync_site(site, store, posts)
     broken = sum(bool(post.errors) for post in posts)
     if broken and not quiet and not as_json:
         click.secho(
@@ -482,7 +482,7 @@ def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         return
     site = _open_site(ctx, as_json=as_json)
     store = _sync(site, as_json=as_json)
-    entries = [e for e in store.all() if show_all or e.status not in ("published", "cancelled")]
+    entries = [e for e in store.all() if show_all or e.status not in ("published", "cancelled", "expired")]
     if as_json:
         click.echo(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
         return
@@ -494,7 +494,7 @@ def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         click.echo(
             f"{entry.id}  {when}  {entry.status:<9} {entry.network:<10} {entry.account:<8} {words}…{mark}"
         )
-        if entry.error and entry.status != "published":
+        if entry.error and entry.status != "published":  # failed, unknown, expired: why, and what to do
             click.secho(f"    {entry.error}", fg="red" if entry.status in ("failed", "unknown") else "yellow")
         if entry.remote_url:
             click.echo(f"    {entry.remote_url}")
@@ -535,11 +535,14 @@ _entry_command(
 _entry_command(
     "retry",
     "Send a failed or unknown entry again at the next publish (check the network first for an unknown one).",
-    ("failed", "unknown", "cancelled"),
+    ("failed", "unknown", "cancelled", "expired"),
     {"status": "pending", "attempts": 0, "next_attempt": None, "error": None},
 )
 _entry_command(
-    "cancel", "Never send this entry.", ("pending", "failed", "unknown", "claimed"), {"status": "cancelled"}
+    "cancel",
+    "Never send this entry.",
+    ("pending", "failed", "unknown", "claimed", "expired"),
+    {"status": "cancelled"},
 )
 
 

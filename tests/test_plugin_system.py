@@ -9,6 +9,7 @@ import sys
 import sysconfig
 import textwrap
 import venv
+from datetime import UTC, datetime, timedelta
 
 import click
 import pytest
@@ -433,6 +434,7 @@ def cmsite_metrics(entry, metrics, site):
     note(site, "metrics", metrics["replies"])
 """,
     )
+    plans_in_the_past_are_sent(site_folder)
     site_folder.write(
         "content/social/2026-11-20-a.md", "---\nnetworks: [board]\nat: 2026-11-20 10:00\n---\nHello board.\n"
     )
@@ -451,6 +453,12 @@ def cmsite_metrics(entry, metrics, site):
         "before held one.",
         "metrics 2",
     ]
+
+
+def plans_in_the_past_are_sent(site_folder) -> None:
+    """These tests plan at fixed dates the real clock has left behind: no catch-up window."""
+    config = site_folder.root / "cmsite.toml"
+    config.write_text(config.read_text() + "\n[queue]\ncatch_up_hours = false\n")
 
 
 BOARD = """
@@ -473,6 +481,7 @@ def cmsite_networks():
 
 def test_published_posts_link_to_their_copies(site_folder):
     """After a publish, the next build shows "Also on" links (u-syndication) and feed links."""
+    plans_in_the_past_are_sent(site_folder)
     site_folder.write("plugins/board.py", BOARD)
     site_folder.post("2026-11-20-news.md", "title: News\nsocial: [board]")
     site_folder.build()
@@ -486,6 +495,7 @@ def test_published_posts_link_to_their_copies(site_folder):
 
 
 def test_builds_keep_the_queue_in_step_and_never_cancel_by_mistake(site_folder):
+    plans_in_the_past_are_sent(site_folder)
     site_folder.write("plugins/board.py", BOARD)
     site_folder.post("2026-11-20-news.md", "title: News\nsocial: [board]")
     for _ in range(2):  # the second build changes nothing and loads nothing
@@ -497,3 +507,28 @@ def test_builds_keep_the_queue_in_step_and_never_cancel_by_mistake(site_folder):
     cli("--site", site_folder.root, "build")
     (entry,) = json.loads(cli("--site", site_folder.root, "queue", "--all", "--json").output)
     assert entry["status"] == "cancelled"
+
+
+def test_plans_whose_time_long_passed_are_recorded_as_expired_never_sent(site_folder):
+    """The first build of an old blog with social defaults must not announce years of posts at once."""
+    site_folder.write("plugins/board.py", BOARD)
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=30), now - timedelta(hours=2)
+    site_folder.post(f"{old:%Y-%m-%d}-old.md", f"title: Old\ndate: {old:%Y-%m-%d %H:%M}\nsocial: [board]")
+    site_folder.post(
+        f"{recent:%Y-%m-%d}-recent.md", f"title: Recent\ndate: {recent.isoformat()}\nsocial: [board]"
+    )
+    result = cli("--site", site_folder.root, "build")
+    assert "queued: board (default)" in result.output
+    assert "not queued: 1 plans whose time had long passed" in result.output
+    (pending,) = json.loads(cli("--site", site_folder.root, "queue", "--json").output)
+    assert pending["source"].endswith("-recent.md")
+    entries = json.loads(cli("--site", site_folder.root, "queue", "--all", "--json").output)
+    (expired,) = [e for e in entries if e["status"] == "expired"]
+    assert expired["source"].endswith("-old.md") and "retry" in expired["error"]
+    published = json.loads(cli("--site", site_folder.root, "publish", "--json").output)
+    assert [o["id"] for o in published] == [pending["id"]]
+    assert cli("--site", site_folder.root, "build").exit_code == 0  # a later build leaves it expired
+    assert cli("--site", site_folder.root, "queue", "retry", expired["id"]).exit_code == 0
+    published = json.loads(cli("--site", site_folder.root, "publish", "--json").output)
+    assert [(o["id"], o["status"]) for o in published] == [(expired["id"], "published")]

@@ -6,7 +6,7 @@ only records what happened. Every change of status is a transaction of its own, 
 leaves an entry whose state says what may have happened.
 
 Status: pending → claimed → sending → published | failed | unknown; cancelled when its
-plan is removed. `approved` is separate: with approval on, only approved entries are sent.
+plan is removed; expired when the plan was first seen long after its time (see sync). `approved` is separate: with approval on, only approved entries are sent.
 """
 
 from __future__ import annotations
@@ -160,11 +160,11 @@ class QueueStore:
     def insert(self, db: sqlite3.Connection, entry: Entry) -> None:
         db.execute(
             "INSERT INTO entries (id, source, line, network, account, at, texts, media, link, title, summary, status,"
-            " approved, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " approved, error, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.id, entry.source, entry.line, entry.network, entry.account, utc(entry.at),
                 json.dumps(entry.texts), json.dumps(entry.media), entry.link, entry.title, entry.summary,
-                entry.status, int(entry.approved), now_text(),
+                entry.status, int(entry.approved), entry.error, now_text(),
             ),
         )  # fmt: skip
 

@@ -7,12 +7,17 @@ sync says so instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from cmsite.queue.store import Entry, Store
 from cmsite.social.planner import PlannedPost
 
+if TYPE_CHECKING:
+    from cmsite.site import Site
+
 CHANGEABLE = ("pending", "failed", "cancelled")
+CATCH_UP_HOURS = 24
 
 
 @dataclass
@@ -20,6 +25,7 @@ class SyncReport:
     queued: list[Entry] = field(default_factory=list)
     updated: list[Entry] = field(default_factory=list)
     cancelled: list[Entry] = field(default_factory=list)
+    expired: list[Entry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -37,6 +43,11 @@ class SyncReport:
             for entry in entries:
                 when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
                 lines.append(f"{label}: {entry.network} ({entry.account}) {when} — {entry.source}")
+        if self.expired:
+            lines.append(
+                f"not queued: {len(self.expired)} plans whose time had long passed when first seen "
+                "(`cmsite queue --all` lists them; `cmsite queue retry ID` sends one anyway)"
+            )
         return lines
 
 
@@ -57,17 +68,38 @@ def entry_of(post: PlannedPost) -> Entry:
     )
 
 
-def sync(store: Store, posts: list[PlannedPost]) -> SyncReport:
-    """Apply the plans to the store in one transaction; plans with errors or not yet due are left out."""
+def sync(
+    store: Store, posts: list[PlannedPost], *, now: datetime | None = None, catch_up: timedelta | None = None
+) -> SyncReport:
+    """Apply the plans to the store in one transaction; plans with errors or not yet due are left out.
+
+    A plan first seen more than `catch_up` after its time (the announcements of a blog's
+    old posts, the first time it is built with social defaults) is recorded as expired,
+    not sent: `cmsite queue retry ID` sends one anyway.
+    """
     report = SyncReport()
+    late = (now or datetime.now(UTC)) - catch_up if catch_up is not None else None
     planned = {post.id: entry_of(post) for post in posts if post.id and not post.errors and not post.waiting}
     with store.transaction() as db:
         existing = {entry.id: entry for entry in store.all()}
         for entry_id, wanted in planned.items():
             current = existing.get(entry_id)
             if current is None:
+                if late is not None and wanted.at < late:
+                    wanted.status = "expired"
+                    wanted.error = (
+                        f"planned for {wanted.at:%Y-%m-%d %H:%M} UTC, long before it was first queued; "
+                        f"not sent (`cmsite queue retry {entry_id}` sends it anyway)"
+                    )
+                    report.expired.append(wanted)
+                else:
+                    report.queued.append(wanted)
                 store.insert(db, wanted)
-                report.queued.append(wanted)
+                continue
+            if current.status == "expired":  # left alone unless moved to a time still to come
+                if late is not None and wanted.at >= late and wanted.at != current.at:
+                    store.update(db, entry_id, at=wanted.at, texts=wanted.texts, status="pending", error=None)
+                    report.updated.append(wanted)
                 continue
             changes = {
                 key: getattr(wanted, key)
@@ -91,3 +123,10 @@ def sync(store: Store, posts: list[PlannedPost]) -> SyncReport:
                 store.update(db, entry_id, status="cancelled")
                 report.cancelled.append(current)
     return report
+
+
+def sync_site(site: Site, store: Store, posts: list[PlannedPost]) -> SyncReport:
+    """`sync` on the site's clock, with `[queue] catch_up_hours` (24 unless set; false: send however late)."""
+    hours = site.config.raw.get("queue", {}).get("catch_up_hours", CATCH_UP_HOURS)
+    catch_up = None if hours is False else timedelta(hours=float(hours))
+    return sync(store, posts, now=site.now, catch_up=catch_up)

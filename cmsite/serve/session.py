@@ -128,7 +128,7 @@ class WatchSession:
     def _sync(self) -> None:
         """Queue what the plans now say; tell the writer what will go out and when."""
         from cmsite.queue.store import QueueStore, queue_path
-        from cmsite.queue.sync import sync
+        from cmsite.queue.sync import sync_site
         from cmsite.social.planner import planned_posts
 
         site = self.site
@@ -141,7 +141,7 @@ class WatchSession:
             return
         store = QueueStore(queue_path(site))
         try:
-            report = sync(store, posts)
+            report = sync_site(site, store, posts)
         finally:
             store.close()
         for line in report.lines(site.config.tz):
