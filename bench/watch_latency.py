@@ -107,16 +107,24 @@ def sites_for(size: str, work: Path) -> dict[str, tuple[Path, Path, str]]:
         post = root / "content/posts/2026-05-04-one-post-many-networks.md"
         return {"cmsite": (root, post, "/posts/one-post-many-networks/")}
     roots = corpus.generate(int(size), work / size)
-    posts = {"cmsite": "content/posts/post-7.md", "pelican": "content/post-7.md", "hugo": "content/posts/post-7.md"}
+    posts = {
+        "cmsite": "content/posts/post-7.md",
+        "pelican": "content/post-7.md",
+        "hugo": "content/posts/post-7.md",
+    }
     return {tool: (root, root / posts[tool], "/posts/post-7/") for tool, root in roots.items()}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", nargs="+", default=["sample", "1000", "10000"])
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--tools", nargs="+", default=["cmsite", "hugo", "pelican"])
-    parser.add_argument("--peer-edits", type=int, help="fewer edits for the peers (Pelican rebuilds everything)")
+    parser.add_argument(
+        "--peer-edits", type=int, help="fewer edits for the peers (Pelican rebuilds everything)"
+    )
     args = parser.parse_args()
     setup()
     results: dict[str, dict[str, list[float]]] = {}
