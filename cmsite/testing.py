@@ -95,6 +95,22 @@ class RecordedRequest:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    def form_parts(self) -> dict[str, tuple[str | None, str | None, bytes]]:
+        """A multipart/form-data body, by field name: (filename, declared content type or None, bytes)."""
+        from email import policy
+        from email.parser import BytesParser
+
+        head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + self.body)
+        return {
+            str(part.get_param("name", header="content-disposition")): (
+                part.get_filename(),
+                part.get("Content-Type"),
+                part.get_payload(decode=True),
+            )
+            for part in message.iter_parts()  # type: ignore[attr-defined]
+        }
+
 
 @dataclass
 class Reply:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-from email import policy
-from email.parser import BytesParser
 
 import pytest
 from cmsite_x import X
@@ -46,19 +44,6 @@ def test_a_thread_is_a_chain_of_replies(loopback_server):
     assert published.remote_id == "1001" and published.url == "https://x.com/i/web/status/1001"
 
 
-def form_parts(request):
-    """The parts of a multipart/form-data body, by name: (filename, bytes)."""
-    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
-    message = BytesParser(policy=policy.HTTP).parsebytes(head + request.body)
-    return {
-        part.get_param("name", header="content-disposition"): (
-            part.get_filename(),
-            part.get_payload(decode=True),
-        )
-        for part in message.iter_parts()
-    }
-
-
 def assert_signed(request):
     auth = request.headers["Authorization"]
     for part in ('oauth_consumer_key="app-key"', 'oauth_token="user-token"', "oauth_signature="):
@@ -83,8 +68,8 @@ def test_pictures_are_uploaded_described_then_attached(loopback_server, tmp_path
     upload, describe, upload2, describe2, first, second = loopback_server.requests
     assert (upload.method, upload.path) == ("POST", "/1.1/media/upload.json")
     assert upload.headers["Content-Type"].startswith("multipart/form-data; boundary=")
-    assert form_parts(upload)["media"] == ("chart.png", chart.read_bytes())  # small: byte for byte
-    filename, sent = form_parts(upload2)["media"]
+    assert upload.form_parts()["media"] == ("chart.png", None, chart.read_bytes())  # small: byte for byte
+    filename, _, sent = upload2.form_parts()["media"]
     assert filename == "room.jpg" and len(sent) <= X.max_media_bytes and sent != photo.read_bytes()
     with Image.open(io.BytesIO(sent)) as copy:
         assert copy.format == "JPEG" and abs(copy.width / copy.height - 1.5) < 0.01
