@@ -69,6 +69,12 @@ def test_a_pixel_limit_is_kept(tmp_path):
     assert picture.width * picture.height <= 1_500_000 and picture.resized
 
 
+def test_a_thin_banner_is_converted_without_being_shrunk(tmp_path):
+    source = make_picture(tmp_path / "banner.bmp", 3000, 100)
+    picture = prepare(source, "A banner", max_bytes=1_000_000, types=frozenset({"image/jpeg"}))
+    assert (picture.mime, picture.width, picture.height) == ("image/jpeg", 3000, 100)
+
+
 def test_a_picture_that_cannot_fit_is_a_clear_error(tmp_path):
     source = make_picture(tmp_path / "noise.png", 800, 800, noisy=True)
     with pytest.raises(MediaError, match=r"noise.png cannot be brought under 5 kB .* crop it"):

@@ -103,7 +103,8 @@ def prepare(
     try:
         data = path.read_bytes()
         with Image.open(io.BytesIO(data)) as image:
-            mime = Image.MIME.get(image.format or "", "")
+            # A camera's MPO is a JPEG followed by more pictures: the first is what people see.
+            mime = "image/jpeg" if image.format == "MPO" else Image.MIME.get(image.format or "", "")
             width, height = image.size
             fits = (
                 mime in types and len(data) <= max_bytes and (not max_pixels or width * height <= max_pixels)
@@ -127,7 +128,7 @@ def _shrunk(image: Any, path: Path, alt: str, max_bytes: int, max_pixels: int | 
     scale = min(1.0, math.sqrt(max_pixels / (width * height))) if max_pixels else 1.0
     while True:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        if min(size) < MIN_SIDE:
+        if size != image.size and min(size) < MIN_SIDE:  # a thin banner may still fit by quality alone
             raise MediaError(
                 f"{path.name} cannot be brought under {human_bytes(max_bytes)} without shrinking it below "
                 f"{MIN_SIDE} pixels; crop it or send a simpler picture"
