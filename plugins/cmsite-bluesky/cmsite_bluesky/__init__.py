@@ -146,7 +146,7 @@ def _card(post: SocialPost) -> dict[str, Any]:
 
 def _images(client: Any, pictures: list[Picture]) -> dict[str, Any]:
     """Upload each picture as a blob; a post has one embed, so pictures replace the link card."""
-    from atproto_client.models.utils import get_model_as_dict
+    from atproto import models
 
     images = []
     for picture in pictures:
@@ -154,7 +154,7 @@ def _images(client: Any, pictures: list[Picture]) -> dict[str, Any]:
         images.append(
             {
                 "alt": picture.alt,
-                "image": get_model_as_dict(blob),
+                "image": models.get_model_as_dict(blob),
                 "aspectRatio": {"width": picture.width, "height": picture.height},
             }
         )
