@@ -190,5 +190,6 @@ def test_preview_warns_of_copies_and_check_passes(media_site):
         "Strict does not take image/gif; /images/logo.gif will be sent as a JPEG copy",
     ]
     text = run(media_site, "preview").output
+    assert "  + picture /images/photo.jpg — alt: Noise\n  + picture /images/logo.gif — alt: Logo\n" in text
     assert "! /images/photo.jpg is" in text
     assert run(media_site, "check").exit_code == 0
