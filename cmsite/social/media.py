@@ -116,7 +116,10 @@ def prepare(
             image.load()
             return _shrunk(image, path, alt, max_bytes, max_pixels)
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise MediaError(f"{path} cannot be read as a picture ({exc.__class__.__name__})") from None
+        raise MediaError(
+            f"{path} cannot be read as a picture ({exc.__class__.__name__}); check the file, or export it "
+            "again as JPEG or PNG"
+        ) from None
 
 
 def _shrunk(image: Any, path: Path, alt: str, max_bytes: int, max_pixels: int | None) -> Picture:
