@@ -418,6 +418,8 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
                     if len(post.texts) > 1:
                         click.echo(f"  [{number}/{len(post.texts)}]")
                     click.echo("\n".join("  │ " + line for line in text.splitlines()))
+                for media in post.media:
+                    click.echo(f"  + picture {media.path} — alt: {media.alt or '(none)'}")
             else:
                 click.secho(where, bold=True)
             for warning in post.warnings:

@@ -6,6 +6,8 @@ Fixtures:
   extra plugins registered for this one build, read the output back.
 - `loopback_server` — an HTTP server on 127.0.0.1 that records every request and answers
   what the test told it to (`LoopbackServer`), for network plugins.
+
+`make_picture` writes a picture (Pillow) for tests of media upload and resizing.
 """
 
 from __future__ import annotations
@@ -93,6 +95,22 @@ class RecordedRequest:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    def form_parts(self) -> dict[str, tuple[str | None, str | None, bytes]]:
+        """A multipart/form-data body, by field name: (filename, declared content type or None, bytes)."""
+        from email import policy
+        from email.parser import BytesParser
+
+        head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + self.body)
+        return {
+            str(part.get_param("name", header="content-disposition")): (
+                part.get_filename(),
+                part.get("Content-Type"),
+                part.get_payload(decode=True),
+            )
+            for part in message.iter_parts()  # type: ignore[attr-defined]
+        }
+
 
 @dataclass
 class Reply:
@@ -176,6 +194,30 @@ class LoopbackServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def make_picture(path: Path, width: int, height: int, *, noisy: bool = False, seed: int = 5) -> Path:
+    """Write a picture for media tests; its format follows the suffix (.png, .jpg…).
+
+    `noisy` fills it with random pixels, which compress badly: a big file from a modest size.
+    A JPEG carries an EXIF block (a camera name), so a test can see metadata go.
+    """
+    import random
+
+    from PIL import Image
+
+    if noisy:
+        image = Image.frombytes("RGB", (width, height), random.Random(seed).randbytes(width * height * 3))
+    else:
+        image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {}
+    if path.suffix.lower() in (".jpg", ".jpeg"):
+        exif = Image.Exif()
+        exif[0x0110] = "cmsite test camera"  # Model
+        options = {"exif": exif.tobytes(), "quality": 95}
+    image.save(path, **options)
+    return path
 
 
 @pytest.fixture

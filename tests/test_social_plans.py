@@ -153,6 +153,8 @@ def test_defaults_from_the_settings_apply_to_posts_without_plans(social_site):
 
 
 def test_standalone_social_posts(social_site):
+    (social_site.root / "content/images").mkdir(parents=True)
+    (social_site.root / "content/images/room.jpg").write_bytes(b"\xff\xd8\xff\xe0 a picture's bytes")
     social_site.write(
         "content/social/2026-06-01-meetup.md",
         "---\nnetworks: [toot, chirp]\nat: 2026-06-01 18:00\nmedia: [/images/room.jpg]\nalt: The meetup room, chairs in a circle\n---\n"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmsite.queue.store import Entry, Store
+from cmsite.social.media import media_file
 from cmsite.social.network import Credentials, Media, Network, PublishError, SocialPost
 
 if TYPE_CHECKING:
@@ -246,8 +247,7 @@ class Publisher:
 
     def media_path(self, path: str) -> str:
         """A site path (/images/x.png) is a file of the content folder."""
-        candidate = self.site.config.content_dir / path.lstrip("/")
-        return str(candidate if candidate.exists() else Path(path))
+        return str(media_file(self.site.config.content_dir, path))
 
 
 def secrets_environment(root: Path) -> dict[str, str]:

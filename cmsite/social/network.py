@@ -13,10 +13,13 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cmsite.social import counting
 from cmsite.social.excerpt import Excerpt, fit
+
+if TYPE_CHECKING:
+    from cmsite.social.media import Picture
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,15 @@ class Network(ABC):
     label: ClassVar[str]  # e.g. "Mastodon": what people read
     max_length: ClassVar[int]
     counting: ClassVar[str] = "graphemes"  # x, mastodon, graphemes or code_points
+    # Pictures: how many one post takes, bytes per picture (a bigger one is sent as a smaller copy),
+    # pixels per picture (None: no limit), the alt text's length (counted by `alt_counting`), and the
+    # types taken as they are (another is sent as a JPEG copy). Plugins cite the network's docs.
     max_media: ClassVar[int] = 4
     max_media_bytes: ClassVar[int] = 5_000_000
+    max_media_pixels: ClassVar[int | None] = None
     max_alt_length: ClassVar[int] = 1000
+    alt_counting: ClassVar[str] = "code_points"
+    media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
     credentials: ClassVar[tuple[str, ...]] = ()  # environment variables this network needs
     credential_prefixes: ClassVar[
         tuple[str, ...]
@@ -172,9 +181,33 @@ class Network(ABC):
         for item in post.media:
             if not item.alt.strip():
                 problems.append(f"{item.path} has no alt text; describe the picture with `alt:`")
-            elif len(item.alt) > cls.max_alt_length:
-                problems.append(f"the alt text of {item.path} is over {cls.max_alt_length} characters")
+            elif (length := counting.counter(cls.alt_counting)(item.alt)) > cls.max_alt_length:
+                problems.append(
+                    f"the alt text of {item.path} is {length} characters, over {cls.label}'s limit of "
+                    f"{cls.max_alt_length}; shorten it"
+                )
         return problems
+
+    def pictures(self, post: SocialPost) -> list[Picture]:
+        """The post's pictures as they go over the wire: each within this network's limits, with its alt.
+
+        Called before anything is sent, so a picture that cannot be read stops the send at once.
+        """
+        from cmsite.social.media import MediaError, prepare
+
+        try:
+            return [
+                prepare(
+                    item.path,
+                    item.alt,
+                    max_bytes=self.max_media_bytes,
+                    types=self.media_types,
+                    max_pixels=self.max_media_pixels,
+                )
+                for item in post.media
+            ]
+        except MediaError as exc:
+            raise PublishError(f"{self.label}: {exc}", retry=False) from None
 
     @abstractmethod
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:

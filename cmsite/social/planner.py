@@ -16,6 +16,7 @@ from cmsite.content.item import Item
 from cmsite.errors import ContentError, display_path
 from cmsite.social.excerpt import join as join_text
 from cmsite.social.excerpt import plain_text
+from cmsite.social.media import media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
 from cmsite.social.plans import Plan, PlanError, parse_at, parse_media, parse_plan
 
@@ -187,6 +188,11 @@ def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | N
             f"shortened to fit {network.label}'s {network.max_length}; add `thread: true` to keep it all"
         )
     post.errors += network.validate(SocialPost(texts=post.written, media=plan.media, link=post.link))
+    errors, warnings = media_problems(
+        network, plan.media, lambda path: media_file(site.config.content_dir, path)
+    )
+    post.errors += errors
+    post.warnings += warnings
     return post
 
 

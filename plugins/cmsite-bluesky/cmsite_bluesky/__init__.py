@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.counting import find_urls
+from cmsite.social.media import Picture
 from cmsite.social.network import Network, Published, PublishError, SocialPost
 
 _TAG = re.compile(r"(?<![\w#])#([^\s#.,;:!?()\[\]{}'\"]+)")
@@ -67,7 +68,15 @@ class Bluesky(Network):
     label = "Bluesky"
     max_length = 300
     counting = "graphemes"
-    max_media = 0
+    # app.bsky.embed.images: at most 4 images of 1,000,000 bytes each (lexicons/app/bsky/embed/images.json,
+    # bluesky-social/atproto); alt text: 2,000 graphemes in the Bluesky app (MAX_ALT_TEXT in
+    # bluesky-social/social-app src/lib/constants.ts). The lexicon takes image/*; other types than these
+    # are sent as a JPEG copy.
+    max_media = 4
+    max_media_bytes = 1_000_000
+    max_alt_length = 2000
+    alt_counting = "graphemes"
+    media_types = frozenset({"image/jpeg", "image/png", "image/webp"})
     credentials = ("BLUESKY_APP_PASSWORD",)
     idempotent = True  # record keys derived from the entry
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
@@ -91,6 +100,7 @@ class Bluesky(Network):
         from atproto import models
         from atproto.exceptions import AtProtocolError
 
+        pictures = self.pictures(post)  # before logging in: a broken picture stops the send at once
         client = self._client()
         root: dict[str, str] | None = None
         parent: dict[str, str] | None = None
@@ -106,15 +116,8 @@ class Bluesky(Network):
                         "createdAt": client.get_current_time_iso(),
                         "facets": _resolved(client, facets(text)),
                     }
-                    if number == 0 and post.link:
-                        record["embed"] = {
-                            "$type": "app.bsky.embed.external",
-                            "external": {
-                                "uri": post.link,
-                                "title": post.title or post.link,
-                                "description": post.summary,
-                            },
-                        }
+                    if number == 0 and (pictures or post.link):
+                        record["embed"] = _images(client, pictures) if pictures else _card(post)
                     if root and parent:
                         record["reply"] = {"root": root, "parent": parent}
                     data = models.ComAtprotoRepoCreateRecord.Data(
@@ -131,6 +134,31 @@ class Bluesky(Network):
         return Published(
             root["uri"], f"https://bsky.app/profile/{handle}/post/{root['uri'].rsplit('/', 1)[-1]}"
         )
+
+
+def _card(post: SocialPost) -> dict[str, Any]:
+    """The link card of the post's page."""
+    return {
+        "$type": "app.bsky.embed.external",
+        "external": {"uri": post.link, "title": post.title or post.link, "description": post.summary},
+    }
+
+
+def _images(client: Any, pictures: list[Picture]) -> dict[str, Any]:
+    """Upload each picture as a blob; a post has one embed, so pictures replace the link card."""
+    from atproto import models
+
+    images = []
+    for picture in pictures:
+        blob = client.com.atproto.repo.upload_blob(picture.data, headers={"Content-Type": picture.mime}).blob
+        images.append(
+            {
+                "alt": picture.alt,
+                "image": models.get_model_as_dict(blob),
+                "aspectRatio": {"width": picture.width, "height": picture.height},
+            }
+        )
+    return {"$type": "app.bsky.embed.images", "images": images}
 
 
 def _existing(client: Any, did: str, rkey: str) -> dict[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from cmsite_bluesky import Bluesky, facets, record_key
+from PIL import Image
 
-from cmsite.social.network import Credentials, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.testing import make_picture
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = Path(os.environ.get("CMSITE_TOOLS", REPO / ".tools"))
@@ -127,6 +130,65 @@ def test_publish_and_read_the_record_back(pds, account):
     assert record.embed.external.uri == "https://carnet.example.org/posts/plan/"
     assert record.embed.external.title == "Plan the week"
     assert published.url.startswith("https://bsky.app/profile/carnet.test/post/")
+
+
+def fetch_blob(pds, did, cid):
+    from atproto import Client, models
+
+    return Client(base_url=pds["pds"]).com.atproto.sync.get_blob(
+        models.ComAtprotoSyncGetBlob.Params(did=did, cid=cid)
+    )
+
+
+def test_pictures_are_uploaded_with_alt_text_and_replace_the_link_card(pds, account, tmp_path):
+    chart = make_picture(tmp_path / "chart.png", 640, 360)
+    photo = make_picture(tmp_path / "room.jpg", 1600, 1000, noisy=True)  # over 1,000,000 bytes
+    assert photo.stat().st_size > Bluesky.max_media_bytes
+    post = SocialPost(
+        ["Two pictures"],
+        media=[Media(str(chart), "Replies per week, rising"), Media(str(photo), "The meetup room")],
+        link="https://carnet.example.org/posts/plan/",
+        title="Plan the week",
+    )
+    published = network(pds, account).publish(post, "entry-pictures")
+    record = read_back(pds, published.remote_id)
+    assert record.embed.py_type == "app.bsky.embed.images"  # one embed: the pictures, not the card
+    first, second = record.embed.images
+    assert (first.alt, second.alt) == ("Replies per week, rising", "The meetup room")
+    assert (first.image.mime_type, second.image.mime_type) == ("image/png", "image/jpeg")
+    assert (first.aspect_ratio.width, first.aspect_ratio.height) == (640, 360)
+    assert abs(second.aspect_ratio.width / second.aspect_ratio.height - 1.6) < 0.01
+    did = published.remote_id.split("/")[2]
+    sent = fetch_blob(pds, did, first.image.cid.encode())
+    assert sent == chart.read_bytes() and first.image.size == len(sent)  # small: byte for byte
+    smaller = fetch_blob(pds, did, second.image.cid.encode())
+    assert second.image.size == len(smaller) <= Bluesky.max_media_bytes
+    with Image.open(io.BytesIO(smaller)) as copy:
+        assert copy.format == "JPEG" and copy.size == (second.aspect_ratio.width, second.aspect_ratio.height)
+
+
+def test_an_unreadable_picture_stops_the_send_before_anything_is_posted(pds, account, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG not really")
+    with pytest.raises(PublishError, match=r"broken\.png cannot be read as a picture") as caught:
+        network(pds, account).publish(SocialPost(["x"], media=[Media(str(broken), "Broken")]), "entry-broken")
+    assert not caught.value.retry
+    did = published_did(pds, account)
+    from atproto import Client, models
+    from atproto.exceptions import BadRequestError
+
+    with pytest.raises(BadRequestError):
+        Client(base_url=pds["pds"]).com.atproto.repo.get_record(
+            models.ComAtprotoRepoGetRecord.Params(
+                repo=did, collection="app.bsky.feed.post", rkey=record_key("entry-broken")
+            )
+        )
+
+
+def published_did(pds, account):
+    from atproto import Client
+
+    return Client(base_url=pds["pds"]).resolve_handle(account[0]).did
 
 
 def test_the_same_entry_never_posts_twice(pds, account):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import parse_qs
 
 import pytest
 from cmsite_facebook import FacebookPage
+from PIL import Image
 
-from cmsite.social.network import Credentials, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.testing import make_picture
 
 
 def network(server, token="page-token-1"):
@@ -33,6 +36,41 @@ def test_publish_posts_message_and_link_to_the_page_feed(loopback_server):
         "access_token": "page-token-1",
     }
     assert published.remote_id == "555_9001" and published.url == "https://www.facebook.com/555_9001"
+
+
+def test_pictures_are_unpublished_photos_attached_to_the_post(loopback_server, tmp_path):
+    chart = make_picture(tmp_path / "chart.png", 640, 360)
+    photo = make_picture(tmp_path / "room.jpg", 2400, 1500, noisy=True)  # over 4 MB
+    assert photo.stat().st_size > FacebookPage.max_media_bytes
+    loopback_server.reply(200, json_body={"id": "801"})
+    loopback_server.reply(200, json_body={"id": "802"})
+    loopback_server.reply(200, json_body={"id": "555_9002"})
+    post = SocialPost(
+        ["Two pictures from the meetup."],
+        media=[Media(str(chart), "Replies per week, rising"), Media(str(photo), "The meetup room")],
+        link="https://carnet.example.org/posts/plan/",
+    )
+    published = network(loopback_server).publish(post, "key-2")
+    first, second, feed = loopback_server.requests
+    assert (first.method, first.path) == ("POST", "/v21.0/555/photos")
+    parts = first.form_parts()
+    assert parts["source"] == ("chart.png", "image/png", chart.read_bytes())
+    assert parts["published"][2] == b"false" and parts["access_token"][2] == b"page-token-1"
+    assert parts["alt_text_custom"][2].decode() == "Replies per week, rising"
+    filename, kind, sent = second.form_parts()["source"]
+    assert (filename, kind) == ("room.jpg", "image/jpeg") and len(sent) <= FacebookPage.max_media_bytes
+    with Image.open(io.BytesIO(sent)) as copy:
+        assert abs(copy.width / copy.height - 2400 / 1500) < 0.01
+    assert second.form_parts()["alt_text_custom"][2].decode() == "The meetup room"
+    assert feed.path == "/v21.0/555/feed"
+    form = {key: values[0] for key, values in parse_qs(feed.body.decode()).items()}
+    assert form == {
+        "message": "Two pictures from the meetup.",
+        "attached_media[0]": '{"media_fbid": "801"}',
+        "attached_media[1]": '{"media_fbid": "802"}',
+        "access_token": "page-token-1",
+    }
+    assert published.remote_id == "555_9002"
 
 
 @pytest.mark.parametrize(

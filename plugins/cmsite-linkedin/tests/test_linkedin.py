@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from cmsite_linkedin import LinkedIn, little_text, shown_text
+from PIL import Image
 
-from cmsite.social.network import Credentials, PublishError, SocialPost
-from cmsite.testing import Reply
+from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.testing import Reply, make_picture
 
 
 def network(server, token="tok-123"):
@@ -42,6 +46,86 @@ def test_publish_sends_the_documented_request(loopback_server):
     assert body["distribution"]["feedDistribution"] == "MAIN_FEED"
     assert published.remote_id == "urn:li:share:7001"
     assert published.url == "https://www.linkedin.com/feed/update/urn:li:share:7001/"
+
+
+def image_api(server):
+    """Answers as LinkedIn does: an upload address and an image URN per initializeUpload, 201 for the rest."""
+    count = 0
+
+    def answer(request):
+        nonlocal count
+        if request.path == "/rest/images?action=initializeUpload":
+            count += 1
+            value = {"uploadUrl": f"{server.url}/dms-uploads/up-{count}", "image": f"urn:li:image:C{count}"}
+            return Reply(200, json.dumps({"value": value}).encode(), {"Content-Type": "application/json"})
+        return Reply(201, b"", {"x-restli-id": "urn:li:share:7002"})
+
+    server.handler(answer)
+
+
+def assert_linkedin_headers(request):
+    assert request.headers["Authorization"] == "Bearer tok-123"
+    assert request.headers["LinkedIn-Version"] == "202411"
+    assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
+
+
+def test_one_picture_is_the_posts_media(loopback_server, tmp_path):
+    image_api(loopback_server)
+    chart = make_picture(tmp_path / "chart.png", 640, 360)
+    post = SocialPost(["With a chart"], media=[Media(str(chart), "Replies per week, rising")])
+    network(loopback_server).publish(post, "key-1")
+    start, upload, create = loopback_server.requests
+    assert (start.method, start.path) == ("POST", "/rest/images?action=initializeUpload")
+    assert start.json() == {"initializeUploadRequest": {"owner": "urn:li:organization:42"}}
+    assert (upload.method, upload.path) == ("PUT", "/dms-uploads/up-1")
+    assert upload.body == chart.read_bytes() and upload.headers["Content-Type"] == "image/png"
+    for request in (start, upload, create):
+        assert_linkedin_headers(request)
+    assert create.path == "/rest/posts"
+    assert create.json()["content"] == {
+        "media": {"id": "urn:li:image:C1", "altText": "Replies per week, rising"}
+    }
+
+
+def test_several_pictures_make_a_multi_image_post_on_the_first_of_a_thread(loopback_server, tmp_path):
+    image_api(loopback_server)
+    chart = make_picture(tmp_path / "chart.png", 640, 360)
+    huge = make_picture(tmp_path / "huge.png", 7000, 6000)  # 42 million pixels, over the Images API's limit
+    post = SocialPost(
+        ["First 1/2", "Second 2/2"],
+        media=[Media(str(chart), "Replies per week"), Media(str(huge), "A grey gradient")],
+    )
+    network(loopback_server).publish(post, "key-2")
+    paths = [request.path for request in loopback_server.requests]
+    assert paths == [
+        "/rest/images?action=initializeUpload",
+        "/dms-uploads/up-1",
+        "/rest/images?action=initializeUpload",
+        "/dms-uploads/up-2",
+        "/rest/posts",
+        "/rest/posts",
+    ]
+    with Image.open(io.BytesIO(loopback_server.requests[3].body)) as copy:
+        assert copy.width * copy.height <= LinkedIn.max_media_pixels
+        assert abs(copy.width / copy.height - 7000 / 6000) < 0.01
+    first, second = (request.json() for request in loopback_server.requests[4:])
+    assert first["content"] == {
+        "multiImage": {
+            "images": [
+                {"id": "urn:li:image:C1", "altText": "Replies per week"},
+                {"id": "urn:li:image:C2", "altText": "A grey gradient"},
+            ]
+        }
+    }
+    assert "content" not in second
+
+
+def test_a_refused_upload_stops_before_the_post(loopback_server, tmp_path):
+    loopback_server.reply(403, json_body={"message": "Not enough permissions to upload images"})
+    chart = make_picture(tmp_path / "chart.png", 64, 64)
+    with pytest.raises(PublishError, match="Not enough permissions to upload images") as caught:
+        network(loopback_server).publish(SocialPost(["x"], media=[Media(str(chart), "A chart")]), "k")
+    assert not caught.value.retry and len(loopback_server.requests) == 1
 
 
 def test_refusals_and_retries(loopback_server):

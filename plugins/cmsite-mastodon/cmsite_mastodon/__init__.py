@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any, ClassVar
 
@@ -39,9 +40,18 @@ class Mastodon(Network):
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
         from mastodon import MastodonError
 
+        pictures = self.pictures(post)
         client = self._client()
         try:
-            media_ids = [client.media_post(media.path, description=media.alt)["id"] for media in post.media]
+            media_ids = [
+                client.media_post(
+                    io.BytesIO(picture.data),
+                    mime_type=picture.mime,
+                    description=picture.alt,
+                    file_name=picture.filename,
+                )["id"]
+                for picture in pictures
+            ]
             first, previous = None, None
             for number, text in enumerate(post.texts):
                 status = client.status_post(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from typing import Any
 
 from cmsite.hookspecs import hookimpl
+from cmsite.social.media import Picture
 from cmsite.social.network import Network, Published, PublishError, SocialPost
 
 API_HOST = "https://api.twitter.com"
+UPLOAD_HOST = "https://upload.twitter.com"  # v1.1 media/upload and media/metadata/create
 
 
 class X(Network):
@@ -17,41 +20,73 @@ class X(Network):
     label = "X"
     max_length = 280
     counting = "x"
-    max_media = 0
+    # Up to 4 pictures per post, 5 MB per image (docs.x.com/x-api/media: "Image: 5 MB"; read as 5,000,000
+    # bytes to be safe); alt text up to 1,000 characters (media/metadata/create); JPEG, PNG, GIF, WebP.
+    max_media = 4
+    max_media_bytes = 5_000_000
+    max_alt_length = 1000
+    media_types = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
     credentials = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
-    def _names(self) -> tuple[str, str]:
+    def _keys(self) -> dict[str, str]:
+        """The app's and the account's OAuth 1.0a keys; missing ones stop the send with their names."""
         middle = "" if self.account == "default" else f"{self.account.upper()}_"
-        return f"X_{middle}ACCESS_TOKEN", f"X_{middle}ACCESS_TOKEN_SECRET"
-
-    def _client(self) -> Any:
-        import tweepy
-
-        token, secret = self._names()
-        missing = [name for name in ("X_API_KEY", "X_API_SECRET", token, secret) if name not in self.secrets]
+        names = {
+            "consumer_key": "X_API_KEY",
+            "consumer_secret": "X_API_SECRET",
+            "access_token": f"X_{middle}ACCESS_TOKEN",
+            "access_token_secret": f"X_{middle}ACCESS_TOKEN_SECRET",
+        }
+        missing = [name for name in names.values() if name not in self.secrets]
         if missing:
             raise PublishError(
                 f"{', '.join(missing)} not set; put the X app's and account's keys in the environment or .env",
                 retry=False,
             )
-        client = tweepy.Client(
-            consumer_key=self.secrets["X_API_KEY"],
-            consumer_secret=self.secrets["X_API_SECRET"],
-            access_token=self.secrets[token],
-            access_token_secret=self.secrets[secret],
-        )
-        if self.options.get("api"):  # another address for the API (a proxy, or a test server)
-            client.session.mount(API_HOST, _Redirect(API_HOST, self.options["api"]))
+        return {key: self.secrets[name] for key, name in names.items()}
+
+    def _redirected(self, session: Any, host: str) -> None:
+        """Send `host`'s requests to the `api` setting's address instead (a proxy, or a test server)."""
+        if self.options.get("api"):
+            session.mount(host, _Redirect(host, self.options["api"]))
+
+    def _client(self) -> Any:
+        import tweepy
+
+        client = tweepy.Client(**self._keys())
+        self._redirected(client.session, API_HOST)
         return client
+
+    def _upload(self, pictures: list[Picture]) -> list[str]:
+        """v1.1 media upload, then the alt text of each picture; the media ids for the post."""
+        import tweepy
+
+        if not pictures:
+            return []
+        api = tweepy.API(tweepy.OAuth1UserHandler(**self._keys()))
+        self._redirected(api.session, UPLOAD_HOST)
+        media_ids = []
+        for picture in pictures:
+            media = api.media_upload(picture.filename, file=io.BytesIO(picture.data))
+            api.create_media_metadata(media.media_id_string, picture.alt)
+            media_ids.append(media.media_id_string)
+        return media_ids
 
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
         import tweepy
 
+        pictures = self.pictures(post)
         client = self._client()
         first, previous = None, None
         try:
+            media_ids = self._upload(pictures)
             for text in post.texts:
-                response = client.create_tweet(text=text, in_reply_to_tweet_id=previous, user_auth=True)
+                response = client.create_tweet(
+                    text=text,
+                    in_reply_to_tweet_id=previous,
+                    media_ids=None if first else (media_ids or None),
+                    user_auth=True,
+                )
                 previous = response.data["id"]
                 first = first or previous
         except tweepy.TweepyException as exc:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from cmsite_x import X
+from PIL import Image
 
-from cmsite.social.network import Credentials, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.testing import make_picture
 
 KEYS = {
     "X_API_KEY": "app-key",
@@ -38,6 +42,53 @@ def test_a_thread_is_a_chain_of_replies(loopback_server):
         assert part in auth
     assert "secret" not in auth  # secrets sign the request; they are never sent
     assert published.remote_id == "1001" and published.url == "https://x.com/i/web/status/1001"
+
+
+def assert_signed(request):
+    auth = request.headers["Authorization"]
+    for part in ('oauth_consumer_key="app-key"', 'oauth_token="user-token"', "oauth_signature="):
+        assert part in auth
+    assert "secret" not in auth
+
+
+def test_pictures_are_uploaded_described_then_attached(loopback_server, tmp_path):
+    chart = make_picture(tmp_path / "chart.png", 640, 360)
+    photo = make_picture(tmp_path / "room.jpg", 2700, 1800, noisy=True)  # over 5 MB
+    assert photo.stat().st_size > X.max_media_bytes
+    for media_id in ("7001", "7002"):
+        loopback_server.reply(200, json_body={"media_id": int(media_id), "media_id_string": media_id})
+        loopback_server.reply(200)  # metadata/create answers with an empty body
+    loopback_server.reply(201, json_body={"data": {"id": "1001", "text": "one"}})
+    loopback_server.reply(201, json_body={"data": {"id": "1002", "text": "two"}})
+    post = SocialPost(
+        ["With pictures 1/2", "More 2/2"],
+        media=[Media(str(chart), "Replies per week, rising"), Media(str(photo), "The meetup room")],
+    )
+    network(loopback_server).publish(post, "key-1")
+    upload, describe, upload2, describe2, first, second = loopback_server.requests
+    assert (upload.method, upload.path) == ("POST", "/1.1/media/upload.json")
+    assert upload.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert upload.form_parts()["media"] == ("chart.png", None, chart.read_bytes())  # small: byte for byte
+    filename, _, sent = upload2.form_parts()["media"]
+    assert filename == "room.jpg" and len(sent) <= X.max_media_bytes and sent != photo.read_bytes()
+    with Image.open(io.BytesIO(sent)) as copy:
+        assert copy.format == "JPEG" and abs(copy.width / copy.height - 1.5) < 0.01
+    assert (describe.method, describe.path) == ("POST", "/1.1/media/metadata/create.json")
+    assert describe.json() == {"media_id": "7001", "alt_text": {"text": "Replies per week, rising"}}
+    assert describe2.json() == {"media_id": "7002", "alt_text": {"text": "The meetup room"}}
+    for request in (upload, describe, upload2, describe2, first):
+        assert_signed(request)
+    assert first.json() == {"text": "With pictures 1/2", "media": {"media_ids": ["7001", "7002"]}}
+    assert second.json() == {"text": "More 2/2", "reply": {"in_reply_to_tweet_id": "1001"}}
+
+
+def test_a_refused_upload_is_not_retried_and_posts_nothing(loopback_server, tmp_path):
+    chart = make_picture(tmp_path / "chart.png", 64, 64)
+    loopback_server.reply(400, json_body={"errors": [{"code": 324, "message": "Image file is invalid."}]})
+    with pytest.raises(PublishError, match="Image file is invalid") as caught:
+        network(loopback_server).publish(SocialPost(["x"], media=[Media(str(chart), "A chart")]), "k")
+    assert not caught.value.retry
+    assert [request.path for request in loopback_server.requests] == ["/1.1/media/upload.json"]
 
 
 def test_errors(loopback_server):
