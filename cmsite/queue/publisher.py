@@ -227,6 +227,13 @@ class Publisher:
         if status == "published":
             values.update(remote_id=remote["remote_id"], remote_url=remote["url"], published_at=self.clock())
         with self.store.transaction() as db:
+            current = self.store.get(entry.id)
+            if current is not None and current.lease_owner != self.owner:
+                # Our lease ran out during the call and another publisher took the entry over
+                # (and reconciles it with the same key): its record stands, not ours.
+                return Outcome(
+                    entry.id, entry.network, entry.account, "taken over", "another publisher finished it"
+                )
             self.store.update(db, entry.id, **values)
         return Outcome(entry.id, entry.network, entry.account, status, message, remote.get("url"))
 
