@@ -13,14 +13,12 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import REPO, SiteFolder, missing_tool
-from test_watch import NETWORK_PLUGIN
+from test_watch import NETWORK_PLUGIN, Running
 
 CMSITE = Path(sys.executable).with_name("cmsite")
 POST = "content/posts/2026-05-01-first.md"
@@ -32,49 +30,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-class Served:
-    """A `cmsite serve` process, with every line it printed."""
-
-    def __init__(self, folder: SiteFolder):
-        self.folder = folder
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [str(CMSITE), "--site", str(folder.root), "serve", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        match = self.wait_for(r"Serving (http://127\.0\.0\.1:\d+/)")
-        self.url = match.group(1)
-        self.wait_for(r"Watching ")
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                if match := re.search(pattern, line):
-                    return match
-            if self.process.poll() is not None and not self._reader.is_alive():
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"cmsite serve never printed {pattern!r}:\n" + "\n".join(self.lines))
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +48,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def served(site_folder: SiteFolder) -> Iterator[Served]:
+def served(site_folder: SiteFolder) -> Iterator[Running]:
     site_folder.post("2026-05-01-first.md", "title: First post", "The first words.\n")
     site_folder.post("2026-05-02-second.md", "title: Second post", "The second words.\n")
     site_folder.write("plugins/networks.py", NETWORK_PLUGIN)
     theme_base = REPO / "themes/default/templates/base.html"
     site_folder.write("templates/base.html", theme_base.read_text(encoding="utf-8"))
-    server = Served(site_folder)
+    server = Running(site_folder, "serve", "--port", "0")
+    server.url = server.wait_for(r"Serving (http://127\.0\.0\.1:\d+/)").group(1)
     yield server
     server.stop()
 

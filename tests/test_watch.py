@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import SiteFolder
 
 from cmsite.serve.reload import ReloadHub
 from cmsite.serve.server import DevServer
 from cmsite.serve.session import WatchSession
 from cmsite.serve.watcher import Batch, ChangeWatcher
 
+CMSITE = Path(sys.executable).with_name("cmsite")
 NETWORK_PLUGIN = """
 from cmsite.hookspecs import hookimpl
 from cmsite.social.network import Network, Published
@@ -23,12 +30,57 @@ from cmsite.social.network import Network, Published
 class Toot(Network):
     name, label, max_length, counting = "toot", "Toot", 500, "mastodon"
     def publish(self, post, idempotency_key):
-        return Published("1", "https://toot.example/1")
+        from pathlib import Path
+        with Path(__file__).with_name("sent.txt").open("a") as record:
+            record.write(post.texts[0].splitlines()[0] + "\\n")
+        return Published(idempotency_key, "https://toot.example/" + idempotency_key)
 
 @hookimpl
 def cmsite_networks():
     return [Toot]
 """
+
+
+class Running:
+    """A `cmsite serve` or `cmsite watch` process, with every line it printed."""
+
+    def __init__(self, folder: SiteFolder, *command: str):
+        self.folder = folder
+        self.url = ""
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [str(CMSITE), "--site", str(folder.root), *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.wait_for(r"Watching ")
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if match := re.search(pattern, line):
+                    return match
+            if self.process.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"cmsite never printed {pattern!r}:\n" + "\n".join(self.lines))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 class Session:
@@ -252,3 +304,29 @@ def test_serve_and_watch_are_documented_commands():
         assert "--drafts" in result.output and "--publish" in result.output
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "cmsite serve" in readme
+
+
+def test_watch_with_publish_sends_due_posts_once_and_links_them_from_the_page(site_folder):
+    site_folder.write("plugins/networks.py", NETWORK_PLUGIN)
+    posted = datetime.now(UTC) - timedelta(minutes=5)
+    site_folder.post("2026-01-01-news.md", f"title: News\ndate: {posted.isoformat()}", "Words.\n")
+    watching = Running(site_folder, "watch", "--publish")
+    try:
+        site_folder.post(
+            "2026-01-01-news.md", f"title: News\ndate: {posted.isoformat()}\nsocial: [toot]", "Words.\n"
+        )
+        watching.wait_for(r"queued: toot \(default\)")
+        watching.wait_for(r"published: toot \(default\) \w+ https://toot\.example/")
+        deadline = time.monotonic() + 30
+        page = site_folder.output / "posts/news/index.html"
+        while "u-syndication" not in page.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert 'class="u-syndication" href="https://toot.example/' in page.read_text()
+        site_folder.post(
+            "2026-01-01-news.md", f"title: News\ndate: {posted.isoformat()}\nsocial: [toot]", "More words.\n"
+        )
+        watching.wait_for(r"written.*posts/news/")
+        time.sleep(1)
+    finally:
+        watching.stop()
+    assert (site_folder.root / "plugins/sent.txt").read_text().splitlines() == ["News"]
