@@ -148,7 +148,8 @@ def cmsite_watch_paths(site: Site) -> list[Path]:
     """Return files or folders whose changes should trigger a rebuild in watch mode.
 
     The built-in plugin returns cmsite.toml, the content folder, the theme, the site's
-    `templates/` and its plugin folder.
+    `templates/` and its plugin folder. A path that does not exist yet is watched for
+    its creation. Builds also use these paths to tell whether anything changed at all.
     """
 
 

@@ -330,3 +330,16 @@ def test_watch_with_publish_sends_due_posts_once_and_links_them_from_the_page(si
     finally:
         watching.stop()
     assert (site_folder.root / "plugins/sent.txt").read_text().splitlines() == ["News"]
+
+
+def test_a_templates_folder_made_while_watching_takes_effect(watching):
+    watcher = watching.session.watcher
+    watching.folder.write(
+        "templates/post.html", "<!doctype html><title>t</title><p>custom: {{ item.title }}</p>"
+    )
+    batch = watcher.next_batch(timeout=10)
+    assert batch is not None
+    while watching.session.handle(batch) and "custom:" not in watching.folder.read("posts/first/index.html"):
+        batch = watching.session.watcher.next_batch(timeout=10)
+        assert batch is not None, "the new template never reached the page"
+    assert "custom: First post" in watching.folder.read("posts/first/index.html")

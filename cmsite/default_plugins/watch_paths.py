@@ -15,4 +15,4 @@ def cmsite_watch_paths(site: Any) -> list[Path]:
     candidates = [site.root / CONFIG_NAME, config.content_dir, site.theme_dir, site.root / "templates"]
     if config.plugins_folder is not None:
         candidates.append(config.plugins_folder)
-    return [path for path in candidates if path.exists()]
+    return candidates  # watched even before they exist: a new templates/ folder takes effect at once

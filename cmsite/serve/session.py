@@ -88,7 +88,13 @@ class WatchSession:
     def _settings_changed(self, paths: set[Path]) -> bool:
         config = self.site.root / CONFIG_NAME
         plugins = self.site.config.plugins_folder
-        return any(path == config or (plugins is not None and path.is_relative_to(plugins)) for path in paths)
+        appeared = self.watcher.files if self.watcher is not None else set()
+        return any(
+            path == config
+            or (plugins is not None and path.is_relative_to(plugins))
+            or (path in appeared and path.is_dir())  # a watched folder that did not exist: watch it now
+            for path in paths
+        )
 
     def _watch(self) -> None:
         if self.watcher is not None:

@@ -54,7 +54,7 @@ class ChangeWatcher(FileSystemEventHandler):
         self.roots = [Path(root).resolve() for root in roots]
         self.skipped = [Path(path).resolve() for path in skipped]
         self.quiet, self.limit = quiet, limit
-        self.files = {root for root in self.roots if root.is_file()}
+        self.files = {root for root in self.roots if not root.is_dir()}  # files, and folders yet to come
         self.folders = {root for root in self.roots if root.is_dir()}
         self._batch = Batch()
         self._last_event = 0.0
@@ -67,7 +67,7 @@ class ChangeWatcher(FileSystemEventHandler):
             if not any(parent in folders for parent in folder.parents):
                 self._observer.schedule(self, str(folder), recursive=True)
         for parent in sorted({file.parent for file in self.files}):
-            if any(parent.is_relative_to(folder) for folder in folders):
+            if not parent.is_dir() or any(parent.is_relative_to(folder) for folder in folders):
                 continue
             self._observer.schedule(self, str(parent), recursive=False)
         self._observer.daemon = True
