@@ -226,3 +226,31 @@ def test_schedule_and_excerpt_hooks_change_the_plan(site_folder):
     from cmsite.social.counting import mastodon
 
     assert toot["lengths"][0] == mastodon(toot["texts"][0])  # counted after the hook changed it
+
+
+def test_excerpts_are_remembered_between_runs_and_made_again_when_an_input_changes(social_site, monkeypatch):
+    from cmsite.social.network import Network
+    from cmsite.social.planner import planned_posts
+
+    social_site.post("2026-05-04-a.md", "title: A\nsummary: " + "word " * 60 + "\nsocial: [chirp]")
+    site = social_site.site()
+    site.load()
+    (first,) = planned_posts(site)
+    made: list[str] = []
+    original = Network.excerpt.__func__
+
+    def counting_excerpt(cls, text, tail, **options):
+        made.append(text)
+        return original(cls, text, tail, **options)
+
+    monkeypatch.setattr(Network, "excerpt", classmethod(counting_excerpt))
+    again = social_site.site()
+    again.load()
+    (second,) = planned_posts(again)
+    assert made == [] and second.written == first.written and second.lengths == first.lengths
+    config = social_site.root / "cmsite.toml"
+    config.write_text(config.read_text() + '\n[site.extra]\nnote = "settings changed"\n')
+    changed = social_site.site()
+    changed.load()
+    (third,) = planned_posts(changed)
+    assert len(made) == 1 and third.written == first.written

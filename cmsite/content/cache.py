@@ -14,7 +14,10 @@ from pathlib import Path
 
 from cmsite.content.item import Item
 
-SCHEMA = "CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, key TEXT, mtime_ns INTEGER, size INTEGER, item BLOB)"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, key TEXT, mtime_ns INTEGER, size INTEGER, item BLOB);
+CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);
+"""
 
 
 class ContentCache:
@@ -28,11 +31,11 @@ class ContentCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._db = sqlite3.connect(self.path)
-                self._db.execute(SCHEMA)
+                self._db.executescript(SCHEMA)
             except sqlite3.DatabaseError:  # not a database any more: start over
                 self.path.unlink(missing_ok=True)
                 self._db = sqlite3.connect(self.path)
-                self._db.execute(SCHEMA)
+                self._db.executescript(SCHEMA)
         return self._db
 
     def index(self) -> dict[str, tuple[int, int]]:
@@ -77,6 +80,23 @@ class ContentCache:
                 if path not in keep or key != self.key
             ]
             db.executemany("DELETE FROM items WHERE path = ?", stale)
+
+    def recall(self, key: str) -> bytes | None:
+        """A remembered result of a costly pure computation, by the digest of all its inputs."""
+        try:
+            row = self._connect().execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError:
+            self._reset()
+            return None
+        return row[0] if row else None
+
+    def remember(self, rows: dict[str, bytes], used: set[str]) -> None:
+        """Save new results, and forget those the last run did not ask for (old texts)."""
+        db = self._connect()
+        with db:
+            db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", rows.items())
+            stale = [(key,) for (key,) in db.execute("SELECT key FROM memo") if key not in used]
+            db.executemany("DELETE FROM memo WHERE key = ?", stale)
 
     def _reset(self) -> None:
         self.close()

@@ -129,8 +129,15 @@ def _tokens(text: str) -> list[str]:
 
 def _longest_prefix(tokens: list[str], fits: Callable[[str], bool]) -> str:
     """The longest prefix that fits, moved back to a sentence end when one is not too far back."""
-    low, high = 0, len(tokens)
-    while low < high:  # binary search: counting can be costly (X's weighted count)
+    # Counting costs time in the length of the text (URLs, graphemes, X's weights), and a
+    # post's text is often far longer than what fits: gallop to a bound first, so that
+    # nothing much longer than the answer is ever counted, then search between.
+    bound = 1
+    while bound < len(tokens) and fits("".join(tokens[:bound])):
+        bound *= 2
+    low = bound // 2
+    high = min(bound, len(tokens))
+    while low < high:  # binary search
         middle = (low + high + 1) // 2
         if fits("".join(tokens[:middle])):
             low = middle

@@ -6,6 +6,7 @@ publishing queue is built from the same list.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,8 +15,8 @@ from cmsite.build.fingerprint import digest
 from cmsite.content.frontmatter import FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.errors import ContentError, display_path
+from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import join as join_text
-from cmsite.social.excerpt import plain_text
 from cmsite.social.media import media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
 from cmsite.social.plans import Plan, PlanError, parse_at, parse_media, parse_plan
@@ -57,15 +58,17 @@ class PlannedPost:
 def planned_posts(site: Site) -> list[PlannedPost]:
     """Every planned social post of every published or scheduled item, and of content/social/."""
     posts: list[PlannedPost] = []
+    excerpts = ExcerptMemo(site)
     for item in site.items:
         if item.draft and not site.drafts:
             continue
-        posts += _item_posts(site, item)
-    posts += _standalone_posts(site)
+        posts += _item_posts(site, item, excerpts)
+    posts += _standalone_posts(site, excerpts)
+    excerpts.save()
     return sorted(posts, key=lambda p: (p.at, p.network, p.account, p.id))
 
 
-def _item_posts(site: Site, item: Item) -> list[PlannedPost]:
+def _item_posts(site: Site, item: Item, excerpts: ExcerptMemo) -> list[PlannedPost]:
     raw = item.meta.get("social")
     entries: list[tuple[Any, int | None]] = []
     if raw is not None and not isinstance(raw, list):
@@ -85,11 +88,11 @@ def _item_posts(site: Site, item: Item) -> list[PlannedPost]:
         except PlanError as exc:
             posts.append(_broken(item.shown, line, str(exc)))
             continue
-        posts.append(_render(site, plan, item.shown, item, None))
+        posts.append(_render(site, plan, item.shown, item, None, excerpts))
     return posts
 
 
-def _standalone_posts(site: Site) -> list[PlannedPost]:
+def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
     folder = site.config.content_dir / SOCIAL_FOLDER
     posts = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
@@ -118,11 +121,45 @@ def _standalone_posts(site: Site) -> list[PlannedPost]:
                 line=front.line_of("networks"),
                 index=index,
             )
-            posts.append(_render(site, plan, shown, None, front.body.strip()))
+            posts.append(_render(site, plan, shown, None, front.body.strip(), excerpts))
     return posts
 
 
-def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | None) -> PlannedPost:
+class ExcerptMemo:
+    """Excerpts made before, from `.cmsite/content.sqlite`: fitting a long text is costly, and
+    on a site of thousands of posts most texts are the same from one command to the next.
+    The key holds every input, with the content key (cmsite, plugins and settings)."""
+
+    def __init__(self, site: Site):
+        self.cache = site.store.cache
+        self.content_key = site.content_key
+        self.new: dict[str, bytes] = {}
+        self.used: set[str] = set()
+
+    def excerpt(self, network: type[Network], text: str, tail: str, thread: bool) -> Excerpt:
+        kind = f"{network.__module__}.{network.__qualname__}"
+        key = digest(self.content_key, kind, network.max_length, network.counting, text, tail, thread)
+        self.used.add(key)
+        blob = self.new.get(key) or self.cache.recall(key)
+        if blob is not None:
+            try:
+                found = pickle.loads(blob)
+            except Exception:  # unreadable: make it again
+                found = None
+            if isinstance(found, Excerpt):
+                return found
+        made = network.excerpt(text, tail, thread=thread)
+        self.new[key] = pickle.dumps(made)
+        return made
+
+    def save(self) -> None:
+        if self.new or self.used:
+            self.cache.remember(self.new, self.used)
+
+
+def _render(
+    site: Site, plan: Plan, shown: str, item: Item | None, body: str | None, excerpts: ExcerptMemo
+) -> PlannedPost:
     post = PlannedPost(
         id=digest(shown if item is None else item.url, plan.network, plan.account, plan.index)[:16],
         source=shown,
@@ -171,10 +208,11 @@ def _render(site: Site, plan: Plan, shown: str, item: Item | None, body: str | N
         post.title, post.summary = item.title, item.summary_text
     else:
         text, tail = plain_text_of(body or ""), ""
-    excerpt = network.excerpt(text, tail, thread=plan.thread)
-    post.written, post.limit = excerpt.posts, excerpt.limit
+    excerpt = excerpts.excerpt(network, text, tail, plan.thread)
+    post.written, post.limit = list(excerpt.posts), excerpt.limit
     site.pm.hook.cmsite_excerpt(post=post, network=network, site=site)
-    post.lengths = [network.count(text) for text in post.written]
+    unchanged = post.written == excerpt.posts  # a hook may rewrite them: count again then
+    post.lengths = list(excerpt.lengths) if unchanged else [network.count(text) for text in post.written]
     post.texts = [network.prepare(text) for text in post.written]
     written_by_hand = item is None or plan.template is not None
     if excerpt.cut and not plan.thread and written_by_hand:
