@@ -343,3 +343,24 @@ def test_a_templates_folder_made_while_watching_takes_effect(watching):
         batch = watching.session.watcher.next_batch(timeout=10)
         assert batch is not None, "the new template never reached the page"
     assert "custom: First post" in watching.folder.read("posts/first/index.html")
+
+
+def test_a_site_under_a_base_path_is_served_under_it(site_folder):
+    config = site_folder.root / "cmsite.toml"
+    config.write_text(config.read_text().replace("https://blog.example.org", "https://example.org/blog"))
+    site_folder.post("2026-05-01-first.md", "title: First post", "The first words.\n")
+    watching = Session(site_folder)
+    server = DevServer(
+        site_folder.output, watching.hub, port=0, base_path=watching.session.site.urls.base_path
+    )
+    server.start()
+    try:
+        assert server.url.endswith("/blog/")
+        status, body = fetch(server.url + "posts/first/")
+        assert status == 200 and b"The first words." in body and b"livereload.js" in body
+        assert fetch(server.url.removesuffix("blog/") + "posts/first/")[0] == 404
+        status, _ = fetch(server.url + "theme/style.css")
+        assert status == 200
+    finally:
+        server.stop()
+        watching.close()
