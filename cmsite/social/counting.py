@@ -4,7 +4,9 @@
   twitter-text-parser library.
 - Mastodon: extended grapheme clusters, every URL counts 23, a remote mention
   `@name@server` counts as `@name` (what Mastodon's own validator does).
-- Bluesky, Threads: extended grapheme clusters.
+- Bluesky: extended grapheme clusters.
+- Threads: extended grapheme clusters, except that one holding an emoji counts as many
+  as its UTF-8 bytes (what Meta's documentation says of emoji).
 - LinkedIn, Discord, Slack, Mattermost, Facebook: Unicode code points.
 """
 
@@ -19,12 +21,18 @@ import regex
 
 URL_WEIGHT = 23
 _GRAPHEME = regex.compile(r"\X")
+_EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]")
 _REMOTE_MENTION = regex.compile(r"(?<![\w@])(@[\w.]+)@[\w.-]+\w")
 
 
 def graphemes(text: str) -> int:
     """Extended grapheme clusters: 👩🏽‍💻 and é (e + combining accent) are one each."""
     return len(_GRAPHEME.findall(text))
+
+
+def threads(text: str) -> int:
+    """Threads: grapheme clusters, but one with an emoji counts its UTF-8 bytes (👍 is 4, 👩🏽‍💻 is 15)."""
+    return sum(len(cluster.encode()) if _EMOJI.search(cluster) else 1 for cluster in _GRAPHEME.findall(text))
 
 
 def code_points(text: str) -> int:
@@ -93,5 +101,6 @@ def find_urls(text: str) -> list[str]:
 
 @cache
 def counter(name: str):  # type: ignore[no-untyped-def]
-    """The counting function for a rule name used by networks: x, mastodon, graphemes, code_points."""
-    return {"x": x_weighted, "mastodon": mastodon, "graphemes": graphemes, "code_points": code_points}[name]
+    """The counting function for a rule name used by networks: x, mastodon, graphemes, threads, code_points."""
+    rules = {"x": x_weighted, "mastodon": mastodon, "graphemes": graphemes, "threads": threads}
+    return {**rules, "code_points": code_points}[name]

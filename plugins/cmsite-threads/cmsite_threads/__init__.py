@@ -1,0 +1,194 @@
+"""cmsite plugin: Threads, through its Graph API (graph.threads.net), with httpx (imported when sending).
+
+A Threads post is made in two steps: a container (`POST /{user}/threads`), then its
+publication (`POST /{user}/threads_publish`). Only the second one puts something on
+Threads, so only a lost answer to it leaves the outcome unknown.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from cmsite.hookspecs import hookimpl
+from cmsite.social.counting import find_urls
+from cmsite.social.http import graph_error, no_answer, retry_after
+from cmsite.social.network import Network, Published, PublishError, SocialPost
+
+API = "https://graph.threads.net"
+MAX_LINKS = 5  # Threads refuses a post with more distinct links (THREADS_API__LINK_LIMIT_EXCEEDED)
+TOKEN_CODES = {190}
+PERMISSION_CODES = {10, 200}
+
+
+class Threads(Network):
+    name = "threads"
+    label = "Threads"
+    max_length = 500
+    counting = "threads"
+    max_media = 0
+    credentials = ("THREADS_ACCESS_TOKEN",)
+    settings: ClassVar[dict[str, tuple[type, Any]]] = {
+        "user_id": (str, "me"),
+        "api_version": (str, "v1.0"),
+    }
+
+    @classmethod
+    def validate(cls, post: SocialPost) -> list[str]:
+        problems = super().validate(post)
+        for number, text in enumerate(post.texts):
+            links = set(find_urls(text)) | ({post.link} if post.link and number == 0 else set())
+            if len(links) > MAX_LINKS:
+                where = f"post {number + 1} of the thread" if len(post.texts) > 1 else "the text"
+                problems.append(
+                    f"{where} has {len(links)} different links and Threads takes at most {MAX_LINKS}; "
+                    "remove some"
+                )
+        return problems
+
+    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        sent: list[Published] = []
+        with self._client() as client:
+            for number, text in enumerate(post.texts):
+                reply_to = sent[-1].remote_id if sent else None
+                try:
+                    sent.append(self._post(client, text, reply_to, post.link if number == 0 else None))
+                except PublishError as error:
+                    if not sent:
+                        raise
+                    raise _partly_sent(error, sent[0], len(sent), len(post.texts), idempotency_key) from None
+        return sent[0]
+
+    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
+        """The account's 25 latest posts, looked through for the first text (replies are not listed)."""
+        with self._client() as client:
+            recent = self._call(
+                client,
+                "GET",
+                f"/{self._version}/{self._user}/threads",
+                {"fields": "id,text,permalink,timestamp", "limit": 25},
+            )
+        wanted = _comparable(post.texts[0])
+        for found in recent.get("data", []):
+            if _comparable(found.get("text") or "") == wanted:
+                return Published(str(found["id"]), found.get("permalink") or "")
+        return None
+
+    @property
+    def _version(self) -> str:
+        return str(self.options.get("api_version", "v1.0"))
+
+    @property
+    def _user(self) -> str:
+        return str(self.options.get("user_id", "me"))
+
+    def _client(self) -> Any:
+        import httpx
+
+        return httpx.Client(base_url=self.options.get("api", API), timeout=self.options.get("timeout", 30))
+
+    def _post(self, client: Any, text: str, reply_to: str | None, link: str | None) -> Published:
+        """One post: its container, the wait until Threads has it ready, then its publication."""
+        fields = {"media_type": "TEXT", "text": text}
+        if reply_to:
+            fields["reply_to_id"] = reply_to
+        if link:
+            fields["link_attachment"] = link
+        container = self._call(client, "POST", f"/{self._version}/{self._user}/threads", fields)["id"]
+        self._wait_until_ready(client, str(container))
+        media = self._call(
+            client,
+            "POST",
+            f"/{self._version}/{self._user}/threads_publish",
+            {"creation_id": container},
+            publishes=True,
+        )["id"]
+        return Published(str(media), self._permalink(client, str(media)))
+
+    def _wait_until_ready(self, client: Any, container: str) -> None:
+        """Threads prepares a container before it can be published (at once, for text, most of the time)."""
+        deadline = time.monotonic() + float(self.options.get("ready_wait", 60))
+        while True:
+            answer = self._call(
+                client, "GET", f"/{self._version}/{container}", {"fields": "status,error_message"}
+            )
+            status = answer.get("status")
+            if status == "FINISHED":
+                return
+            if status == "ERROR":
+                raise PublishError(
+                    f"Threads could not prepare the post: {answer.get('error_message', 'no reason given')}; "
+                    "check the text and the link",
+                    retry=False,
+                )
+            if status == "EXPIRED" or time.monotonic() >= deadline:
+                raise PublishError(f"Threads: the post was not ready to publish ({status})", retry=True)
+            time.sleep(float(self.options.get("ready_interval", 3)))
+
+    def _permalink(self, client: Any, media: str) -> str:
+        """The post's address; empty when Threads does not give it (the post is out all the same)."""
+        try:
+            answer = self._call(client, "GET", f"/{self._version}/{media}", {"fields": "permalink"})
+        except PublishError:
+            return ""
+        return str(answer.get("permalink") or "")
+
+    def _call(
+        self, client: Any, method: str, path: str, fields: dict[str, Any], *, publishes: bool = False
+    ) -> dict[str, Any]:
+        """One request, with the access token as the API wants it (form field, or query for GET)."""
+        import httpx
+
+        token = self.account_secret("THREADS", "ACCESS_TOKEN")
+        fields = {**fields, "access_token": token}
+        try:
+            response = client.get(path, params=fields) if method == "GET" else client.post(path, data=fields)
+        except httpx.TransportError as exc:
+            error = no_answer("Threads", exc)
+            error.maybe_sent = error.maybe_sent and publishes  # a container alone posts nothing
+            raise error from None
+        _check(response)
+        return response.json()
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _partly_sent(error: PublishError, first: Published, sent: int, total: int, key: str) -> PublishError:
+    """A thread that stopped half-way is never sent again whole: a person finishes or removes it."""
+    where = first.url or f"post id {first.remote_id}"
+    return PublishError(
+        f"Threads: {sent} of the {total} posts of the thread went out ({where}), then: {error}; "
+        f"finish the thread there by hand, or delete it and run `cmsite queue retry {key}`",
+        retry=False,
+    )
+
+
+def _check(response: Any) -> None:
+    """Graph API errors: 429, 5xx and rate-limit codes are retried; the rest fail with what to do."""
+    if response.status_code < 400:
+        return
+    code, message, retry = graph_error(response)
+    if retry:
+        raise PublishError(
+            f"Threads: {message} ({response.status_code}, code {code})",
+            retry=True,
+            retry_after=retry_after(response),
+        )
+    if code in TOKEN_CODES or response.status_code == 401:
+        hint = "get a new access token and put it in THREADS_ACCESS_TOKEN"
+    elif code in PERMISSION_CODES or response.status_code == 403:
+        hint = (
+            "give the app threads_basic and threads_content_publish (and threads_manage_replies for threads)"
+        )
+    else:
+        hint = "check the text, the link and the user_id setting"
+    raise PublishError(
+        f"Threads refused the post ({response.status_code}): {message} (code {code}); {hint}", retry=False
+    )
+
+
+@hookimpl
+def cmsite_networks() -> list[type[Network]]:
+    return [Threads]

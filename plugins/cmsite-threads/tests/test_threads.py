@@ -1,0 +1,268 @@
+"""Threads against a loopback server that checks each documented Graph API request and answers as the docs say."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from cmsite_threads import Threads
+
+from cmsite.cli import main
+from cmsite.queue.store import QueueStore
+from cmsite.social.network import Credentials, PublishError, SocialPost
+from cmsite.testing import RecordedRequest, Reply
+
+TOKEN = "threads-token-1"
+
+
+class FakeThreads:
+    """The part of graph.threads.net the plugin uses: containers, their status, publication, posts."""
+
+    def __init__(self, user: str = "me") -> None:
+        self.user = user
+        self.containers: dict[str, dict[str, str]] = {}
+        self.posts: dict[str, dict[str, str]] = {}
+        self.calls: list[tuple[str, str, dict[str, str]]] = []
+        self.status = ["FINISHED"]  # what the next status checks answer, the last one repeated
+        self.fail: dict[str, Reply] = {}  # "create", "publish", "permalink", "list": one failure
+        self.delay: dict[str, float] = {}
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        url = urlsplit(request.path)
+        fields = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if request.method == "POST":
+            assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+            fields.update({k: v[0] for k, v in parse_qs(request.body.decode()).items()})
+        self.calls.append((request.method, url.path, dict(fields)))
+        if fields.pop("access_token", None) != TOKEN:
+            return _error(400, "Invalid OAuth access token - Cannot parse access token", 190)
+        step, answer = self._route(request.method, url.path, fields)
+        time.sleep(self.delay.pop(step, 0))
+        if step in self.fail:
+            return self.fail.pop(step)
+        return Reply(200, json.dumps(answer()).encode(), {"Content-Type": "application/json"})
+
+    def _route(self, method: str, path: str, fields: dict[str, str]):
+        parts = path.strip("/").split("/")
+        assert parts[0] == "v1.0", path
+        if method == "POST" and parts[1:] == [self.user, "threads"]:
+            return "create", lambda: self._create(fields)
+        if method == "POST" and parts[1:] == [self.user, "threads_publish"]:
+            return "publish", lambda: self._publish(fields)
+        if method == "GET" and parts[1:] == [self.user, "threads"]:
+            assert fields["fields"] == "id,text,permalink,timestamp"
+            return "list", lambda: {
+                "data": [
+                    self._shown(i, ("id", "text", "permalink", "timestamp")) for i in reversed(self.posts)
+                ]
+            }
+        if method == "GET" and len(parts) == 2 and parts[1] in self.containers:
+            assert fields["fields"] == "status,error_message"
+            status = self.status.pop(0) if len(self.status) > 1 else self.status[0]
+            return (
+                "status",
+                lambda: (
+                    {"id": parts[1], "status": status}
+                    | ({"error_message": "UNKNOWN"} if status == "ERROR" else {})
+                ),
+            )
+        if method == "GET" and len(parts) == 2 and parts[1] in self.posts:
+            assert fields["fields"] == "permalink"
+            return "permalink", lambda: self._shown(parts[1], ("id", "permalink"))
+        raise AssertionError(f"not a documented request: {method} {path}")  # fmt: skip
+
+    def _create(self, fields: dict[str, str]) -> dict[str, str]:
+        assert fields["media_type"] == "TEXT" and fields["text"]
+        assert set(fields) <= {"media_type", "text", "reply_to_id", "link_attachment"}
+        if "reply_to_id" in fields:
+            assert fields["reply_to_id"] in self.posts, "replies go to a published post"
+        container = f"c{len(self.containers) + 1}"
+        self.containers[container] = fields
+        return {"id": container}
+
+    def _publish(self, fields: dict[str, str]) -> dict[str, str]:
+        container = self.containers.pop(fields["creation_id"])  # a container is published once
+        media = f"9{len(self.posts) + 1:03d}"
+        self.posts[media] = {**container, "id": media, "permalink": f"https://www.threads.net/@carnet/post/P{media}", "timestamp": "2026-11-22T12:00:00+0000"}  # fmt: skip
+        return {"id": media}
+
+    def _shown(self, media: str, names: tuple[str, ...]) -> dict[str, str]:
+        return {name: self.posts[media][name] for name in names}
+
+
+def _error(status: int, message: str, code: int, headers: dict[str, str] | None = None) -> Reply:
+    body = {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "Ab1"}}
+    return Reply(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+@pytest.fixture
+def threads(loopback_server):
+    fake = FakeThreads()
+    loopback_server.handler(fake)
+    return fake
+
+
+def network(server, token=TOKEN, **options):
+    settings = {"api": server.url, "ready_interval": 0.01, "ready_wait": 1, **options}
+    return Threads(
+        "default", settings, Credentials(("THREADS_ACCESS_TOKEN",), {"THREADS_ACCESS_TOKEN": token})
+    )
+
+
+def test_a_post_is_a_container_then_its_publication(loopback_server, threads):
+    post = SocialPost(
+        ["Plan the week — ten minutes on Monday."], link="https://carnet.example.org/posts/plan/"
+    )
+    published = network(loopback_server).publish(post, "key-1")
+    steps = [(method, path) for method, path, _ in threads.calls]
+    assert steps == [
+        ("POST", "/v1.0/me/threads"),
+        ("GET", "/v1.0/c1"),
+        ("POST", "/v1.0/me/threads_publish"),
+        ("GET", "/v1.0/9001"),
+    ]
+    assert threads.calls[0][2] == {
+        "media_type": "TEXT",
+        "text": "Plan the week — ten minutes on Monday.",
+        "link_attachment": "https://carnet.example.org/posts/plan/",
+        "access_token": TOKEN,
+    }
+    assert threads.calls[2][2] == {"creation_id": "c1", "access_token": TOKEN}
+    assert published.remote_id == "9001"
+    assert published.url == "https://www.threads.net/@carnet/post/P9001"
+
+
+def test_a_numbered_thread_is_chained_by_reply_to_id(loopback_server, threads):
+    texts = ["1/3 The week starts on Monday.", "2/3 Ten minutes.", "3/3 That is all."]
+    post = SocialPost(texts, link="https://carnet.example.org/posts/plan/")
+    threads.user = "17841400000"
+    published = network(loopback_server, user_id="17841400000").publish(post, "key-2")
+    created = [fields for method, path, fields in threads.calls if path == "/v1.0/17841400000/threads"]
+    assert [c["text"] for c in created] == texts
+    assert "reply_to_id" not in created[0] and created[0]["link_attachment"] == post.link
+    assert [c["reply_to_id"] for c in created[1:]] == ["9001", "9002"]  # each answers the one before
+    assert all("link_attachment" not in c for c in created[1:])
+    assert published.remote_id == "9001" and len(threads.posts) == 3
+
+
+def test_publishing_waits_until_the_container_is_ready(loopback_server, threads):
+    threads.status = ["IN_PROGRESS", "IN_PROGRESS", "FINISHED"]
+    network(loopback_server).publish(SocialPost(["Soon."]), "k")
+    assert [path for _, path, _ in threads.calls].count("/v1.0/c1") == 3 and len(threads.posts) == 1
+    threads.status = ["ERROR"]
+    with pytest.raises(PublishError, match="could not prepare the post: UNKNOWN") as caught:
+        network(loopback_server).publish(SocialPost(["Never."]), "k")
+    assert not caught.value.retry and len(threads.posts) == 1
+    threads.status = ["IN_PROGRESS"]
+    with pytest.raises(PublishError, match="not ready") as caught:
+        network(loopback_server, ready_wait=0.05).publish(SocialPost(["Later."]), "k")
+    assert caught.value.retry and not caught.value.maybe_sent
+
+
+@pytest.mark.parametrize(
+    ("reply", "retry", "says"),
+    [
+        (_error(429, "Too many calls", 4, {"Retry-After": "120"}), True, "Too many calls"),
+        (_error(400, "Application request limit reached", 4), True, "request limit"),
+        (_error(500, "An unexpected error has occurred", 2), True, "unexpected error"),
+        (_error(400, "Error validating access token", 190), False, "get a new access token"),
+        (_error(403, "Permissions error", 10), False, "threads_content_publish"),
+        (_error(400, "Param text must be at most 500 characters long.", 100), False, "500 characters"),
+    ],
+)
+def test_api_errors_are_retried_or_refused_with_what_to_do(loopback_server, threads, reply, retry, says):
+    threads.fail["create"] = reply
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).publish(SocialPost(["x"]), "k")
+    assert caught.value.retry is retry and says in str(caught.value)
+    assert TOKEN not in str(caught.value) and not threads.posts
+    if reply.headers.get("Retry-After"):
+        assert caught.value.retry_after == 120
+
+
+def test_a_wrong_token_is_refused_and_never_shown(loopback_server, threads):
+    with pytest.raises(PublishError, match="get a new access token") as caught:
+        network(loopback_server, token="wrong-secret").publish(SocialPost(["x"]), "k")
+    assert "wrong-secret" not in str(caught.value)
+
+
+def test_a_lost_answer_is_unknown_only_when_the_publication_was_asked_for(loopback_server, threads):
+    threads.delay["create"] = 0.5
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server, timeout=0.2).publish(SocialPost(["A container only."]), "k")
+    assert caught.value.retry and not caught.value.maybe_sent  # nothing can be on Threads
+    threads.delay["publish"] = 0.5
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server, timeout=0.2).publish(SocialPost(["Maybe out."]), "k")
+    assert caught.value.retry and caught.value.maybe_sent
+    time.sleep(0.4)
+    assert [p["text"] for p in threads.posts.values()] == ["Maybe out."]  # it did go out
+
+
+def test_no_permalink_does_not_undo_a_publication(loopback_server, threads):
+    threads.fail["permalink"] = _error(500, "Temporarily unavailable", 2)
+    published = network(loopback_server).publish(SocialPost(["Out."]), "k")
+    assert published == published.__class__("9001", "")
+
+
+def test_a_thread_stopped_half_way_is_not_sent_again(loopback_server, threads):
+    def second_create_fails(request):
+        if sum(path.endswith("/threads") and method == "POST" for method, path, _ in threads.calls) == 1:
+            threads.fail["create"] = _error(500, "Service unavailable", 2)
+        return threads(request)
+
+    loopback_server.handler(second_create_fails)
+    post = SocialPost(["1/3 one", "2/3 two", "3/3 three"])
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).publish(post, "entry-7")
+    message = str(caught.value)
+    assert not caught.value.retry
+    assert "1 of the 3 posts" in message and "P9001" in message and "cmsite queue retry entry-7" in message
+
+
+def test_find_looks_through_the_latest_posts(loopback_server, threads):
+    network(loopback_server).publish(SocialPost(["Older post"]), "k0")
+    network(loopback_server).publish(SocialPost(["Plan the week.\nTen minutes."]), "k1")
+    threads.calls.clear()
+    found = network(loopback_server).find(SocialPost(["Plan the week.\nTen minutes."]), "k1")
+    assert found.remote_id == "9002" and found.url.endswith("P9002")
+    ((method, path, fields),) = threads.calls
+    assert (method, path) == ("GET", "/v1.0/me/threads")
+    assert fields == {"fields": "id,text,permalink,timestamp", "limit": "25", "access_token": TOKEN}
+    assert network(loopback_server).find(SocialPost(["Never posted"]), "k2") is None
+
+
+def test_counting_and_checks():
+    assert Threads.max_length == 500
+    assert Threads.count("Plan 👍") == 5 + 4  # an emoji counts its UTF-8 bytes
+    assert Threads.count("é" * 500) == 500 and Threads.count("e\u0301") == 1
+    assert Threads.validate(SocialPost(["a" * 500])) == []
+    (long,) = Threads.validate(SocialPost(["👍" * 126]))  # 504
+    assert "504 characters" in long
+    links = " ".join(f"https://example.org/{n}" for n in range(5))
+    assert Threads.validate(SocialPost([links])) == []
+    (many,) = Threads.validate(SocialPost([links], link="https://carnet.example.org/p/"))
+    assert "6 different links" in many
+
+
+def test_an_interrupted_send_is_reconciled_by_the_queue_not_sent_again(cmsite_site, loopback_server, threads):
+    network(loopback_server).publish(SocialPost(["On Threads already."]), "earlier")
+    config = cmsite_site.root / "cmsite.toml"
+    config.write_text(config.read_text() + f'\n[networks.threads]\napi = "{loopback_server.url}"\n')
+    cmsite_site.write(
+        "content/social/2026-11-20-a.md",
+        "---\nnetworks: [threads]\nat: 2026-11-20 10:00\n---\nOn Threads already.\n",
+    )
+    runner = CliRunner(env={"THREADS_ACCESS_TOKEN": TOKEN, "CMSITE_DISABLE_PLUGINS": ""})
+    assert runner.invoke(main, ["--site", str(cmsite_site.root), "queue"]).exit_code == 0
+    store = QueueStore(cmsite_site.root / ".cmsite/queue.sqlite")
+    (entry,) = store.all()
+    with store.transaction() as db:  # as a publisher killed while waiting for threads_publish leaves it
+        store.update(db, entry.id, status="sending", lease_until=entry.at)
+    result = runner.invoke(main, ["--site", str(cmsite_site.root), "publish", "--json"])
+    (outcome,) = json.loads(result.output)
+    assert outcome["status"] == "published" and outcome["url"].endswith("P9001")
+    assert len(threads.posts) == 1
