@@ -6,11 +6,11 @@ import json
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
+from cmsite.social.http import graph_error, no_answer
 from cmsite.social.media import Picture
 from cmsite.social.network import Network, Published, PublishError, SocialPost
 
 GRAPH = "https://graph.facebook.com"
-RATE_LIMIT_CODES = {4, 17, 32, 613}  # Graph API "too many calls" errors
 TOKEN_CODES = {190}
 
 
@@ -72,13 +72,13 @@ def _unpublished_photo(client: Any, path: str, token: str, picture: Picture) -> 
 
 
 def _send(client: Any, path: str, **options: Any) -> Any:
-    """One POST to the Graph API; no answer is retried, a refusal says what to do."""
+    """One POST to the Graph API; a lost answer may have been posted, a refusal says what to do."""
     import httpx
 
     try:
         response = client.post(path, **options)
     except httpx.TransportError as exc:
-        raise PublishError(f"Facebook: no answer ({exc.__class__.__name__})", retry=True) from None
+        raise no_answer("Facebook", exc) from None
     _check(response)
     return response
 
@@ -100,7 +100,7 @@ def _find(network: FacebookPage, post: SocialPost) -> Published | None:
                 f"/{version}/{page}/feed", params={"fields": "id,message", "limit": 25, "access_token": token}
             )
         except httpx.TransportError as exc:
-            raise PublishError(f"Facebook: no answer ({exc.__class__.__name__})", retry=True) from None
+            raise no_answer("Facebook", exc) from None
         _check(response)
     for found in response.json().get("data", []):
         if found.get("message") == post.texts[0]:
@@ -112,12 +112,8 @@ def _check(response: Any) -> None:
     """Graph API errors: rate-limit codes and 5xx are retried, the rest fail with what to do."""
     if response.status_code < 400:
         return
-    try:
-        error = response.json().get("error", {})
-    except ValueError:
-        error = {}
-    code, message = error.get("code"), error.get("message", response.text[:200])
-    if response.status_code >= 500 or code in RATE_LIMIT_CODES:
+    code, message, retry = graph_error(response)
+    if retry:
         raise PublishError(f"Facebook: {message} (code {code})", retry=True)
     hint = (
         "get a new page access token"
