@@ -33,7 +33,7 @@ def test_the_sample_site_builds(tmp_path):
     assert (out / "images/editorial-calendar.png").is_file()
 
 
-NETWORK_PLUGINS = ("mastodon", "bluesky", "x", "linkedin", "facebook", "webhooks")
+NETWORK_PLUGINS = ("mastodon", "bluesky", "x", "linkedin", "facebook", "threads", "webhooks")
 
 
 def test_preview_of_the_sample_site_with_the_network_plugins(monkeypatch):
