@@ -6,6 +6,7 @@ import re
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
+from cmsite.social.http import no_answer
 from cmsite.social.media import Picture
 from cmsite.social.network import Network, Published, PublishError, SocialPost
 
@@ -53,21 +54,25 @@ class LinkedIn(Network):
     def prepare(cls, text: str) -> str:
         return little_text(text)
 
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+    def _client(self) -> Any:
+        """An httpx client with the headers every Posts and Images API call needs."""
         import httpx
 
         token = self.account_secret("LINKEDIN", "ACCESS_TOKEN")
-        author = self.required_option("author", '"urn:li:organization:1234567"')
-        pictures = self.pictures(post)
         headers = {
             "Authorization": f"Bearer {token}",
             "LinkedIn-Version": str(self.options.get("api_version", "202411")),
             "X-Restli-Protocol-Version": "2.0.0",
         }
-        first = None
-        with httpx.Client(
+        return httpx.Client(
             base_url=self.options.get("api", API), headers=headers, timeout=self.options.get("timeout", 30)
-        ) as client:
+        )
+
+    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        author = self.required_option("author", '"urn:li:organization:1234567"')
+        pictures = self.pictures(post)
+        first = None
+        with self._client() as client:
             content = _content(client, author, pictures)
             for number, text in enumerate(post.texts):
                 body: dict[str, Any] = {
@@ -85,10 +90,31 @@ class LinkedIn(Network):
                 if content and number == 0:
                     body["content"] = content
                 response = _send(client, "POST", "/rest/posts", json=body)
-                urn = response.headers.get("x-restli-id", "")
-                first = first or Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+                first = first or _published(response.headers.get("x-restli-id", ""))
         assert first is not None
         return first
+
+    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
+        """The author's 20 latest posts (the Posts API's author finder), looked through for this text."""
+        author = self.required_option("author", '"urn:li:organization:1234567"')
+        query = {"author": author, "q": "author", "count": 20, "sortBy": "LAST_MODIFIED"}
+        with self._client() as client:
+            response = _send(
+                client, "GET", "/rest/posts", params=query, headers={"X-RestLi-Method": "FINDER"}
+            )
+        wanted = _comparable(post.texts[0])
+        for element in response.json().get("elements", []):
+            if _comparable(shown_text(element.get("commentary") or "")) == wanted:
+                return _published(str(element["id"]))
+        return None
+
+
+def _published(urn: str) -> Published:
+    return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _content(client: Any, owner: str, pictures: list[Picture]) -> dict[str, Any] | None:
@@ -112,13 +138,13 @@ def _content(client: Any, owner: str, pictures: list[Picture]) -> dict[str, Any]
 
 
 def _send(client: Any, method: str, url: str, **options: Any) -> Any:
-    """One request; no answer is retried, a refusal says what to do."""
+    """One request; a lost answer may have been posted, a refusal says what to do."""
     import httpx
 
     try:
         response = client.request(method, url, **options)
     except httpx.TransportError as exc:
-        raise PublishError(f"LinkedIn: no answer ({exc.__class__.__name__})", retry=True) from None
+        raise no_answer("LinkedIn", exc) from None
     _check(response)
     return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from urllib.parse import parse_qs
 
 import pytest
 from cmsite_linkedin import LinkedIn, little_text, shown_text
@@ -141,3 +142,30 @@ def test_refusals_and_retries(loopback_server):
     with pytest.raises(PublishError) as caught:
         network(loopback_server).publish(SocialPost(["x"]), "k")
     assert caught.value.retry
+
+
+def test_find_looks_through_the_authors_latest_posts(loopback_server):
+    text = "New post (with notes) #Planning"
+    elements = [
+        {"id": "urn:li:share:6999", "commentary": "Older", "author": "urn:li:organization:42"},
+        {"id": "urn:li:share:7001", "commentary": little_text(text), "author": "urn:li:organization:42"},
+    ]
+    loopback_server.reply(200, json_body={"elements": elements, "paging": {"start": 0, "count": 20}})
+    found = network(loopback_server).find(SocialPost([text]), "key-1")
+    assert found.remote_id == "urn:li:share:7001"
+    assert found.url == "https://www.linkedin.com/feed/update/urn:li:share:7001/"
+    (request,) = loopback_server.requests
+    path, _, query = request.path.partition("?")
+    assert (request.method, path) == ("GET", "/rest/posts")
+    assert parse_qs(query) == {
+        "author": ["urn:li:organization:42"], "q": ["author"], "count": ["20"], "sortBy": ["LAST_MODIFIED"],
+    }  # fmt: skip
+    assert "author=urn%3Ali%3Aorganization%3A42" in query  # Rest.li 2.0 wants the URN encoded
+    assert request.headers["X-RestLi-Method"] == "FINDER"
+    assert request.headers["Authorization"] == "Bearer tok-123"
+    assert request.headers["LinkedIn-Version"] == "202411"
+    loopback_server.reply(200, json_body={"elements": elements})
+    assert network(loopback_server).find(SocialPost(["Never posted"]), "key-2") is None
+    loopback_server.reply(403, json_body={"message": "Not enough permissions to access: posts.FINDER-author"})
+    with pytest.raises(PublishError, match="Not enough permissions"):
+        network(loopback_server).find(SocialPost([text]), "key-3")
