@@ -187,9 +187,8 @@ class Publisher:
             found = network.find(post, entry.id)
         except NotImplementedError:
             return self._finish(
-                entry, "unknown",
-                f"{network.label} may have received it already and cannot be asked; check there, then "
-                f"`cmsite queue retry {entry.id}` or `cmsite queue cancel {entry.id}`",
+                entry, "unknown", f"{network.label} may have received it already and cannot be asked; "
+                + _ask_a_person(network.label, entry.id),
             )  # fmt: skip
         except PublishError as exc:
             return self._finish(
@@ -202,7 +201,12 @@ class Publisher:
     def _failed(self, entry: Entry, network: type[Network], error: PublishError) -> Outcome:
         attempts = entry.attempts + 1
         if error.retry and error.maybe_sent and not network.idempotent:
-            return self._finish(entry, "unknown", f"{error}; it may have been posted: check {network.label}")
+            then = (
+                f"the next publish looks for it on {network.label} before sending it again"
+                if network.find is not Network.find
+                else _ask_a_person(network.label, entry.id)
+            )
+            return self._finish(entry, "unknown", f"{error}; it may have been posted: {then}")
         if error.retry and attempts < self.max_attempts:
             delay = min(BACKOFF_CAP, self.backoff_base * 2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
             delay = max(delay, error.retry_after or 0.0)
@@ -255,6 +259,14 @@ class Publisher:
     def media_path(self, path: str) -> str:
         """A site path (/images/x.png) is a file of the content folder."""
         return str(media_file(self.site.config.content_dir, path))
+
+
+def _ask_a_person(label: str, entry_id: str) -> str:
+    """What to do about an entry only a person can settle: look, then send it again or drop it."""
+    return (
+        f"look on {label}, then run `cmsite queue retry {entry_id}` if it is not there "
+        f"or `cmsite queue cancel {entry_id}` if it is"
+    )
 
 
 def secrets_environment(root: Path) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cmsite.hookspecs import hookimpl
+from cmsite.social.http import no_answer, retry_after
 from cmsite.social.network import Network, Published, PublishError, SocialPost
 
 TIMEOUT = 20.0
@@ -33,9 +34,7 @@ class Webhook(Network):
                 try:
                     response = client.post(self.send_url(address), json={self.text_field: text})
                 except httpx.TransportError as exc:
-                    raise PublishError(
-                        f"{self.label}: no answer from the webhook ({exc.__class__.__name__})", retry=True
-                    ) from None
+                    raise no_answer(self.label, exc) from None
                 check(self.label, response)
                 first = first if first is not None else response
         return self.published(first, idempotency_key)
@@ -56,11 +55,47 @@ class Discord(Webhook):
         return address + ("&" if "?" in address else "?") + "wait=true"
 
     def published(self, response: Any, idempotency_key: str) -> Published:
-        message = response.json()
-        return Published(
-            str(message["id"]),
-            f"https://discord.com/channels/{message.get('guild_id', '@me')}/{message['channel_id']}/{message['id']}",
-        )
+        return _discord_message(response.json())
+
+    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
+        """The channel's 50 latest messages, read with a bot token, looked through for this webhook's text.
+
+        A webhook's own token can fetch a message only by its id, which a lost answer never
+        gave; listing the channel needs a bot that can read it (DISCORD_BOT_TOKEN). Without
+        one, Discord cannot be asked and the entry waits for a person.
+        """
+        import httpx
+
+        middle = "" if self.account == "default" else f"{self.account.upper()}_"
+        bot = self.secrets.get(f"DISCORD_{middle}BOT_TOKEN")
+        if not bot:
+            raise NotImplementedError
+        address = self.account_secret(self.prefix, "WEBHOOK_URL")
+        api = address.split("/webhooks/")[0]
+        with httpx.Client(timeout=self.options.get("timeout", TIMEOUT)) as client:
+            try:
+                webhook = client.get(address)
+                check(self.label, webhook)
+                messages = client.get(
+                    f"{api}/channels/{webhook.json()['channel_id']}/messages",
+                    params={"limit": 50},
+                    headers={"Authorization": f"Bot {bot}"},
+                )
+            except httpx.TransportError as exc:
+                raise no_answer(self.label, exc) from None
+            check(self.label, messages)
+        webhook_id = str(webhook.json()["id"])
+        for message in messages.json():
+            if str(message.get("webhook_id")) == webhook_id and message.get("content") == post.texts[0]:
+                return _discord_message(message)
+        return None
+
+
+def _discord_message(message: dict[str, Any]) -> Published:
+    return Published(
+        str(message["id"]),
+        f"https://discord.com/channels/{message.get('guild_id', '@me')}/{message['channel_id']}/{message['id']}",
+    )
 
 
 class Slack(Webhook):
@@ -77,9 +112,9 @@ def check(label: str, response: Any) -> None:
         return
     detail = response.text[:300].strip()
     if response.status_code == 429 or response.status_code >= 500:
-        retry_after = response.headers.get("Retry-After")
-        wait = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None
-        raise PublishError(f"{label}: {response.status_code} {detail}", retry=True, retry_after=wait)
+        raise PublishError(
+            f"{label}: {response.status_code} {detail}", retry=True, retry_after=retry_after(response)
+        )
     raise PublishError(
         f"{label} refused the message ({response.status_code}): {detail}; check the webhook address",
         retry=False,

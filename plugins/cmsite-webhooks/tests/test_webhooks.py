@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import pytest
+from click.testing import CliRunner
 from cmsite_webhooks import Discord, Mattermost, Slack
 
+from cmsite.cli import main
 from cmsite.social.network import Credentials, PublishError, SocialPost
 from cmsite.testing import Reply
 
@@ -76,3 +80,97 @@ def test_limits_are_each_networks():
     assert Discord.validate(SocialPost(["x" * 2001]))[0].startswith(
         "the text is 2001 characters as Discord counts them"
     )
+
+
+def slow(seconds: float):
+    """A webhook that takes its time: the request arrives and is posted, the answer comes too late."""
+
+    def answer(request):
+        time.sleep(seconds)
+        return Reply(200, b"ok")
+
+    return answer
+
+
+def test_a_lost_answer_may_have_been_posted_a_refused_connection_not(loopback_server):
+    loopback_server.handler(slow(0.5))
+    hook = Slack(
+        "default",
+        {"timeout": 0.2},
+        Credentials(("SLACK_WEBHOOK_URL",), {"SLACK_WEBHOOK_URL": loopback_server.url}),
+    )
+    with pytest.raises(PublishError) as caught:
+        hook.publish(SocialPost(["Maybe there"]), "k")
+    assert caught.value.retry and caught.value.maybe_sent
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        address = f"http://127.0.0.1:{closed.getsockname()[1]}/hook"  # bound, not listening: refused
+        hook = Slack(
+            "default", {"timeout": 1}, Credentials(("SLACK_WEBHOOK_URL",), {"SLACK_WEBHOOK_URL": address})
+        )
+        with pytest.raises(PublishError) as caught:
+            hook.publish(SocialPost(["Not there"]), "k")
+    assert caught.value.retry and not caught.value.maybe_sent  # nothing left this machine
+
+
+def discord_api(request):
+    """Discord: the webhook read with its token, and a channel's messages read by a bot."""
+    if request.path == "/api/webhooks/77/hook-token":
+        return Reply(
+            200,
+            json.dumps({"id": "77", "channel_id": "222", "guild_id": "333", "token": "hook-token"}).encode(),
+        )
+    assert request.path == "/api/channels/222/messages?limit=50"
+    if request.headers.get("Authorization") != "Bot bot-secret":
+        return Reply(401, b'{"message": "401: Unauthorized", "code": 0}')
+    messages = [
+        {"id": "503", "channel_id": "222", "content": "Plan the week", "author": {"id": "9", "bot": True}},
+        {"id": "502", "channel_id": "222", "content": "Plan the week", "webhook_id": "77"},
+        {"id": "501", "channel_id": "222", "content": "Older", "webhook_id": "77"},
+    ]
+    return Reply(200, json.dumps(messages).encode())
+
+
+def test_discord_is_looked_up_with_a_bot_token_and_without_one_cannot_be(loopback_server):
+    loopback_server.handler(discord_api)
+    hook = f"{loopback_server.url}/api/webhooks/77/hook-token"
+    secrets = {"DISCORD_WEBHOOK_URL": hook, "DISCORD_BOT_TOKEN": "bot-secret"}
+    discord = Discord("default", {}, Credentials(tuple(secrets), secrets))
+    found = discord.find(SocialPost(["Plan the week"]), "k")
+    assert found.remote_id == "502"  # the webhook's own message, not the bot's with the same text
+    assert found.url == "https://discord.com/channels/@me/222/502"
+    assert discord.find(SocialPost(["Never sent"]), "k") is None
+    wrong = {**secrets, "DISCORD_BOT_TOKEN": "nope"}
+    with pytest.raises(PublishError, match="401"):
+        Discord("default", {}, Credentials(tuple(wrong), wrong)).find(SocialPost(["Plan the week"]), "k")
+    without = Discord("default", {}, Credentials(("DISCORD_WEBHOOK_URL",), secrets))
+    with pytest.raises(NotImplementedError):
+        without.find(SocialPost(["Plan the week"]), "k")
+    assert all("bot-secret" not in str(r.path) for r in loopback_server.requests)
+
+
+def test_an_unknown_outcome_on_slack_is_shown_and_never_sent_again_blindly(cmsite_site, loopback_server):
+    loopback_server.handler(slow(0.6))
+    config = cmsite_site.root / "cmsite.toml"
+    config.write_text(config.read_text() + "\n[networks.slack]\ntimeout = 0.2\n")
+    cmsite_site.write(
+        "content/social/2026-11-20-a.md",
+        "---\nnetworks: [slack]\nat: 2026-11-20 10:00\n---\nTeam call at 18:00.\n",
+    )
+    runner = CliRunner(env={"SLACK_WEBHOOK_URL": f"{loopback_server.url}/hook", "CMSITE_DISABLE_PLUGINS": ""})
+    site = ["--site", str(cmsite_site.root)]
+    first = runner.invoke(main, [*site, "publish", "--json"])
+    (outcome,) = json.loads(first.output)
+    assert first.exit_code == 1 and outcome["status"] == "unknown"
+    assert f"cmsite queue retry {outcome['id']}" in outcome["message"]
+    second = runner.invoke(main, [*site, "publish", "--json"])
+    assert [o["status"] for o in json.loads(second.output)] == ["unknown"]
+    time.sleep(0.5)
+    assert len(loopback_server.requests) == 1  # sent once, never again on its own
+    shown = runner.invoke(main, [*site, "queue"]).output
+    assert "unknown" in shown and f"cmsite queue cancel {outcome['id']}" in shown
+    loopback_server.handler(lambda request: Reply(200, b"ok"))
+    assert runner.invoke(main, [*site, "queue", "retry", outcome["id"]]).exit_code == 0  # a person looked
+    third = runner.invoke(main, [*site, "publish", "--json"])
+    assert [o["status"] for o in json.loads(third.output)] == ["published"]
+    assert len(loopback_server.requests) == 2
