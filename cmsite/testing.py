@@ -8,6 +8,9 @@ Fixtures:
   what the test told it to (`LoopbackServer`), for network plugins.
 
 `make_picture` writes a picture (Pillow) for tests of media upload and resizing.
+
+`KILL_POINTS_PLUGIN` is a site plugin that kills `cmsite publish` at a chosen step, for
+crash tests of a network's exactly-once sending.
 """
 
 from __future__ import annotations
@@ -83,6 +86,53 @@ class TestSite:
         """Every output file's text, to check that something appears nowhere."""
         files = sorted(p for p in self.output.rglob("*") if p.is_file())
         return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+
+
+# A site plugin (write it to plugins/killer.py) that kills `cmsite publish` with SIGKILL at the
+# step named by the KILL_AT environment variable, to prove that a rerun sends every entry
+# exactly once: before-claim (while syncing), after-sending (as soon as "sending" is
+# committed), during-http (half a second later: make the server slow), after-response
+# (the network has answered, the final commit has not happened).
+KILL_POINTS_PLUGIN = """
+import os, signal, sqlite3, threading, time
+from cmsite.hookspecs import hookimpl
+
+POINT = os.environ.get("KILL_AT", "")
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def die_when_sending(site, entry_id, delay):
+    def watch():
+        db = sqlite3.connect(site.cache_dir / "queue.sqlite")
+        while db.execute("SELECT status FROM entries WHERE id = ?", (entry_id,)).fetchone()[0] != "sending":
+            time.sleep(0.001)
+        time.sleep(delay)
+        die()
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@hookimpl
+def cmsite_schedule(post, site):
+    if POINT == "before-claim":
+        die()
+
+
+@hookimpl
+def cmsite_before_publish(entry, network, site):
+    if POINT == "after-sending":
+        die_when_sending(site, entry.id, 0)
+    elif POINT == "during-http":
+        die_when_sending(site, entry.id, 0.5)
+
+
+@hookimpl
+def cmsite_after_publish(entry, published, site):
+    if POINT == "after-response":
+        die()
+"""
 
 
 @dataclass

@@ -14,48 +14,7 @@ import time
 import pytest
 from mastodon_mock.testing.server import MockServer
 
-from cmsite.testing import TestSite
-
-KILLER = """
-import os, signal, sqlite3, threading, time
-from cmsite.hookspecs import hookimpl
-
-POINT = os.environ.get("KILL_AT", "")
-
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def die_when_sending(site, entry_id, delay):
-    def watch():
-        db = sqlite3.connect(site.cache_dir / "queue.sqlite")
-        while db.execute("SELECT status FROM entries WHERE id = ?", (entry_id,)).fetchone()[0] != "sending":
-            time.sleep(0.001)
-        time.sleep(delay)
-        die()
-    threading.Thread(target=watch, daemon=True).start()
-
-
-@hookimpl
-def cmsite_schedule(post, site):
-    if POINT == "before-claim":
-        die()
-
-
-@hookimpl
-def cmsite_before_publish(entry, network, site):
-    if POINT == "after-sending":
-        die_when_sending(site, entry.id, 0)
-    elif POINT == "during-http":
-        die_when_sending(site, entry.id, 0.5)
-
-
-@hookimpl
-def cmsite_after_publish(entry, published, site):
-    if POINT == "after-response":
-        die()
-"""
+from cmsite.testing import KILL_POINTS_PLUGIN, TestSite
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +41,7 @@ def site(server, tmp_path):
             timeout = 1
         """)
     )
-    site.write("plugins/killer.py", KILLER)
+    site.write("plugins/killer.py", KILL_POINTS_PLUGIN)
     return site
 
 
