@@ -95,7 +95,7 @@ class Network(ABC):
     name: ClassVar[str]  # e.g. "mastodon": what front matter and cmsite.toml call it
     label: ClassVar[str]  # e.g. "Mastodon": what people read
     max_length: ClassVar[int]
-    counting: ClassVar[str] = "graphemes"  # x, mastodon, graphemes or code_points
+    counting: ClassVar[str] = "graphemes"  # x, mastodon, graphemes, threads or code_points
     # Pictures: how many one post takes, bytes per picture (a bigger one is sent as a smaller copy),
     # pixels per picture (None: no limit), the alt text's length (counted by `alt_counting`), and the
     # types taken as they are (another is sent as a JPEG copy). Plugins cite the network's docs.
