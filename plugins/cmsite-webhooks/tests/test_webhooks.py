@@ -152,7 +152,9 @@ def test_discord_is_looked_up_with_a_bot_token_and_without_one_cannot_be(loopbac
 def test_an_unknown_outcome_on_slack_is_shown_and_never_sent_again_blindly(cmsite_site, loopback_server):
     loopback_server.handler(slow(0.6))
     config = cmsite_site.root / "cmsite.toml"
-    config.write_text(config.read_text() + "\n[networks.slack]\ntimeout = 0.2\n")
+    config.write_text(
+        config.read_text() + "\n[queue]\ncatch_up_hours = false\n\n[networks.slack]\ntimeout = 0.2\n"
+    )
     cmsite_site.write(
         "content/social/2026-11-20-a.md",
         "---\nnetworks: [slack]\nat: 2026-11-20 10:00\n---\nTeam call at 18:00.\n",
