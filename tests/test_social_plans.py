@@ -254,3 +254,10 @@ def test_excerpts_are_remembered_between_runs_and_made_again_when_an_input_chang
     changed.load()
     (third,) = planned_posts(changed)
     assert len(made) == 1 and third.written == first.written
+    from cmsite.social import counting
+
+    monkeypatch.setattr(counting, "fingerprint", lambda: "another counting rule")  # cmsite's counting changed
+    recounted = social_site.site()
+    recounted.load()
+    planned_posts(recounted)
+    assert len(made) == 2

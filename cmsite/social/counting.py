@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import regex
@@ -97,6 +99,16 @@ def mastodon(text: str) -> int:
 def find_urls(text: str) -> list[str]:
     """URLs as twitter-text finds them (Mastodon uses the same extractor)."""
     return list(_twitter_text().extract_urls(text))
+
+
+@cache
+def fingerprint() -> str:
+    """What the counts depend on (this module and twitter-text-parser), for caches of excerpts:
+    a change of rule, such as the twitter-text conformance fixes, must not reuse old excerpts."""
+    from importlib.metadata import version
+
+    source = Path(__file__).read_bytes()
+    return hashlib.sha256(source + version("twitter-text-parser").encode()).hexdigest()[:16]
 
 
 @cache

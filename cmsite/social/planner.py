@@ -15,6 +15,7 @@ from cmsite.build.fingerprint import digest
 from cmsite.content.frontmatter import FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.errors import ContentError, display_path
+from cmsite.social import counting
 from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import join as join_text
 from cmsite.social.media import media_file, media_problems
@@ -138,7 +139,8 @@ class ExcerptMemo:
 
     def excerpt(self, network: type[Network], text: str, tail: str, thread: bool) -> Excerpt:
         kind = f"{network.__module__}.{network.__qualname__}"
-        key = digest(self.content_key, kind, network.max_length, network.counting, text, tail, thread)
+        rule = (network.max_length, network.counting, counting.fingerprint())
+        key = digest(self.content_key, kind, *rule, text, tail, thread)
         self.used.add(key)
         blob = self.new.get(key) or self.cache.recall(key)
         if blob is not None:
