@@ -272,7 +272,7 @@ def test_the_event_stream_sends_each_build_and_the_errors(watching, dev_server):
     connected = threading.Event()
 
     def listen() -> None:
-        with urllib.request.urlopen(f"{dev_server.url}_cmsite/events?since={version}", timeout=10) as stream:
+        with urllib.request.urlopen(f"{dev_server.url}_cmsite/events?since={version}", timeout=60) as stream:
             for raw in stream:
                 line = raw.decode()
                 if line.startswith("data: "):
@@ -283,10 +283,10 @@ def test_the_event_stream_sends_each_build_and_the_errors(watching, dev_server):
 
     listener = threading.Thread(target=listen)
     listener.start()
-    assert connected.wait(10)
+    assert connected.wait(60)
     watching.save("content/posts/2026-05-02-second.md", "---\ntitle: Second post\n---\nChanged.\n")
     watching.save("content/posts/2026-05-02-second.md", "---\ntitle: Second post\ndate: next tuesday\n---\n")
-    listener.join(timeout=15)
+    listener.join(timeout=60)
     first, built, failed = (json.loads(event) for event in events)
     assert first == {"version": version, "urls": [], "errors": []}
     assert "/posts/second/" in built["urls"] and built["errors"] == []
