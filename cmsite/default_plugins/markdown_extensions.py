@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.toc import TocExtension
@@ -22,7 +22,7 @@ class _HtmlFormatter(HtmlFormatter):  # type: ignore[type-arg]
     from the style each time (a third of the highlighting time). The table is only read afterwards.
     """
 
-    _stylesheets: dict[tuple[Any, str], tuple[dict[Any, str], dict[str, Any]]] = {}
+    _stylesheets: ClassVar[dict[tuple[Any, str], tuple[dict[Any, str], dict[str, Any]]]] = {}
 
     def _create_stylesheet(self) -> None:
         key = (self.style, self.classprefix)
