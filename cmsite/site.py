@@ -20,7 +20,7 @@ from cmsite.build.outputs import File, Page
 from cmsite.build.theme import find_theme
 from cmsite.build.writer import WriteReport
 from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
-from cmsite.content.cache import ContentCache
+from cmsite.content.cache import ITEM_FORMAT, ContentCache
 from cmsite.content.item import Item
 from cmsite.content.loader import discover, is_ignored
 from cmsite.content.markdown import MarkdownRenderer
@@ -193,7 +193,7 @@ class Site:
         for name, source in sorted(self.pm.sources.items()):
             code = Path(source.path).read_bytes() if source.path else b""
             plugins.append((name, source.source, source.distribution, source.version, digest_bytes(code)))
-        return digest(__version__, plugins, self.config.raw, str(self.theme_dir))
+        return digest(__version__, ITEM_FORMAT, plugins, self.config.raw, str(self.theme_dir))
 
     @property
     def build_key(self) -> str:

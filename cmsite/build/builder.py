@@ -186,6 +186,7 @@ class Builder:
     ) -> None:
         """Render pages and make files, staging each; raise ContentErrors with every failure."""
         site = self.site
+        env.globals["memo"].clear()  # items may have changed since the last pass (watch mode)
 
         def render_one(job: tuple[Page | File, str, str | None]) -> Staged | ContentError:
             output, relative, fingerprint = job

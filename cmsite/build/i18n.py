@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 from datetime import datetime
@@ -15,7 +16,9 @@ from babel.support import Translations
 _NAMED_FORMATS = ("short", "medium", "long", "full")
 
 
+@functools.cache
 def locale_for(lang: str) -> Locale:
+    """Parsed once per language: every page's head tags ask for it."""
     return Locale.parse(lang.replace("-", "_"))
 
 

@@ -7,6 +7,7 @@ fork is not available (macOS, Windows) or the job is small, the work runs in-pro
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -35,12 +36,16 @@ def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
         return
     global _job, _inputs
     _job, _inputs = job, inputs
+    # Frozen objects are never scanned by the workers' garbage collector, which would otherwise
+    # write to (and so copy) every page of the parent's objects it looks at.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         chunk = max(1, len(inputs) // (count * 8))
         with context.Pool(count) as pool:
             yield from pool.imap(_run, range(len(inputs)), chunksize=chunk)
     finally:
+        gc.unfreeze()
         _job, _inputs = None, ()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 from cmsite.build.i18n import DateFormatter, load_translations
 from cmsite.build.outputs import Page
@@ -36,8 +37,31 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     env.filters.update(date=formatter.date, datetime=formatter.datetime, isodate=formatter.isodate)
     env.globals["theme_url"] = lambda path: site.urls.url(THEME_STATIC_URL + path.lstrip("/"))
     env.globals["url"] = site.urls.url
+    env.globals["memo"] = RenderMemo()
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
+
+
+class RenderMemo:
+    """`{{ memo(macro, post, page.lang) }}`: a macro's output for one post, made once per render pass.
+
+    A post's list summary appears on about seven pages (home, tag, category, archives) and is the
+    same on each for the same page language. Cleared before every render pass, so an item updated
+    in watch mode is never shown stale.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[Any, ...], Markup] = {}
+
+    def __call__(self, macro: jinja2.runtime.Macro, item: Any, *context: Any) -> Markup:
+        key = (macro.name, id(item), *context)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = Markup(macro(item))
+        return made
+
+    def clear(self) -> None:
+        self._made.clear()
 
 
 def render_page(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -41,7 +42,7 @@ class Item:
     category: Term | None = None
     authors: list[str] = field(default_factory=list)
     summary: Markup = field(default_factory=Markup)
-    content: Markup = field(default_factory=Markup)
+    packed_content: bytes = field(default=b"", repr=False)  # `content`, compressed: see below
     toc: Markup = field(default_factory=Markup)
     image: str | None = None
     image_alt: str = ""
@@ -49,6 +50,16 @@ class Item:
     meta: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     digest: str = ""  # of the file's bytes: what page fingerprints use to see a change
+
+    @property
+    def content(self) -> Markup:
+        """The rendered body. Kept compressed (a quarter of its size) because every item of a
+        site stays in memory for the whole build, and only one or two pages show each body."""
+        return Markup(zlib.decompress(self.packed_content).decode()) if self.packed_content else Markup()
+
+    @content.setter
+    def content(self, html: str) -> None:
+        self.packed_content = zlib.compress(html.encode(), 1) if html else b""
 
     @cached_property
     def summary_text(self) -> str:

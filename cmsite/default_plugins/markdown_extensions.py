@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.toc import TocExtension
@@ -15,12 +15,29 @@ PYGMENTS_CSS_URL = "/theme/pygments.css"
 LIGHT_STYLE, DARK_STYLE = "friendly", "github-dark"
 
 
+class _HtmlFormatter(HtmlFormatter):  # type: ignore[type-arg]
+    """Pygments' HTML formatter with its token-class table built once per style, not once per code block.
+
+    Codehilite makes a formatter for every block, and HtmlFormatter.__init__ rebuilds that table
+    from the style each time (a third of the highlighting time). The table is only read afterwards.
+    """
+
+    _stylesheets: ClassVar[dict[tuple[Any, str], tuple[dict[Any, str], dict[str, Any]]]] = {}
+
+    def _create_stylesheet(self) -> None:
+        key = (self.style, self.classprefix)
+        if key not in self._stylesheets:
+            super()._create_stylesheet()
+            self._stylesheets[key] = (self.ttype2class, self.class2style)
+        self.ttype2class, self.class2style = self._stylesheets[key]
+
+
 @hookimpl(trylast=True)
 def cmsite_markdown_extensions(site: Any) -> list[Any]:
     return [
         "extra",  # tables, footnotes, fenced code, attribute lists, definition lists, abbreviations
         "sane_lists",
-        CodeHiliteExtension(css_class="codehilite", guess_lang=False),
+        CodeHiliteExtension(css_class="codehilite", guess_lang=False, pygments_formatter=_HtmlFormatter),
         TocExtension(permalink=True, permalink_class="headerlink", permalink_title="", toc_depth="2-4"),
     ]
 
