@@ -32,9 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import corpus
-from run import BENCH_VENV, REPO, hugo_binary, setup
+from run import BENCH_VENV, REPO, hugo_binary, python, setup
 
-PAUSE = 0.5  # between edits, so two saves are never one debounced batch
+PAUSE = 2.0  # between edits: no two saves in one batch, and each tool's watcher settles (Pelican's misses quick ones)
+EDIT_TIMEOUT = 180.0  # an edit a tool has not shown by then counts as missed
 
 
 def free_port() -> int:
@@ -72,7 +73,7 @@ def wait_until(url: str, check: object, timeout: float) -> float:
     raise TimeoutError(f"{url} did not change within {timeout:.0f} s")
 
 
-def latencies(tool: str, root: Path, post: Path, url_path: str, edits: int) -> list[float]:
+def latencies(tool: str, root: Path, post: Path, url_path: str, edits: int) -> tuple[list[float], int]:
     port = free_port()
     url = f"http://127.0.0.1:{port}{url_path}"
     process = subprocess.Popen(
@@ -81,15 +82,20 @@ def latencies(tool: str, root: Path, post: Path, url_path: str, edits: int) -> l
     try:
         wait_until(url, lambda body: True, timeout=1800)  # the first, full build
         time.sleep(2)  # let the watcher settle
-        samples = []
+        samples, missed = [], 0
         for _ in range(edits):
             token = uuid.uuid4().hex
             with post.open("a") as handle:
                 handle.write(f"\nA sentence added while watching, {token}.\n")
             started = time.perf_counter()
-            samples.append(wait_until(url, lambda body, token=token: token in body, timeout=600) - started)
+            try:
+                samples.append(
+                    wait_until(url, lambda body, token=token: token in body, EDIT_TIMEOUT) - started
+                )
+            except TimeoutError:
+                missed += 1
             time.sleep(PAUSE)
-        return samples
+        return samples, missed
     finally:
         process.terminate()
         try:
@@ -126,29 +132,38 @@ def main() -> None:
         "--peer-edits", type=int, help="fewer edits for the peers (Pelican rebuilds everything)"
     )
     args = parser.parse_args()
-    setup()
-    results: dict[str, dict[str, list[float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="cmsite-latency-") as tmp:
-        for size in args.sizes:
-            for tool, (root, post, url_path) in sites_for(size, Path(tmp)).items():
-                if tool in args.tools:
-                    edits = args.edits if tool == "cmsite" else (args.peer_edits or args.edits)
-                    print(f"{size}: {tool}, {edits} edits…", file=sys.stderr, flush=True)
-                    results.setdefault(size, {})[tool] = latencies(tool, root, post, url_path, edits)
+    if Path(sys.prefix).resolve() != BENCH_VENV.resolve():  # set up, then run again inside bench/.venv
+        setup()
+        os.execv(python(), [str(python()), __file__, *sys.argv[1:]])
+    results: dict[str, dict[str, tuple[list[float], int]]] = {}
+    work = Path(tempfile.mkdtemp(prefix="cmsite-latency-"))
+    for size in args.sizes:
+        for tool, (root, post, url_path) in sites_for(size, work).items():
+            if tool in args.tools:
+                edits = args.edits if tool == "cmsite" else (args.peer_edits or args.edits)
+                print(f"{size}: {tool}, {edits} edits…", file=sys.stderr, flush=True)
+                samples, missed = results.setdefault(size, {})[tool] = latencies(
+                    tool, root, post, url_path, edits
+                )
+                print(
+                    f"  {[round(s * 1000) for s in samples]} ms, {missed} missed", file=sys.stderr, flush=True
+                )
+    shutil.rmtree(work, ignore_errors=True)  # a server may still be writing as it stops
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; save → page served with the change; ratio = tool ÷ cmsite."
     )
     print()
-    print("| posts | tool | median ms | slowest ms | edits | ratio |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| posts | tool | median ms | slowest ms | edits shown | missed | ratio |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for size, tools in results.items():
-        reference = statistics.median(tools["cmsite"]) if "cmsite" in tools else float("nan")
+        reference = statistics.median(tools["cmsite"][0]) if tools.get("cmsite", ([],))[0] else float("nan")
         shown = "sample site" if size == "sample" else f"{int(size):,}"
-        for tool, samples in tools.items():
-            median = statistics.median(samples)
+        for tool, (samples, missed) in tools.items():
+            median = statistics.median(samples) if samples else float("nan")
+            slowest = max(samples, default=float("nan"))
             print(
-                f"| {shown} | {tool} | {median * 1000:.0f} | {max(samples) * 1000:.0f} | {len(samples)} "
+                f"| {shown} | {tool} | {median * 1000:.0f} | {slowest * 1000:.0f} | {len(samples)} | {missed} "
                 f"| {median / reference:.2f}× |"
             )
 
