@@ -66,3 +66,32 @@ def test_an_interrupted_send_is_reconciled(site_folder, look, status, sent):
     if look == "cannot":
         assert f"cmsite queue retry {entry.id}" in outcome["message"]
         assert result.exit_code == 1
+
+
+def test_a_publisher_whose_lease_ran_out_leaves_the_entry_to_the_one_that_took_over(site_folder):
+    from cmsite.queue.publisher import Publisher
+    from cmsite.social.network import PublishError
+
+    site_folder.write("plugins/wall.py", NETWORK.format(look="absent"))
+    site_folder.write(
+        "content/social/2026-11-20-a.md", "---\nnetworks: [wall]\nat: 2026-11-20 10:00\n---\nOn the wall.\n"
+    )
+    assert CliRunner().invoke(main, ["--site", str(site_folder.root), "queue"]).exit_code == 0
+    site = site_folder.site()
+    store = QueueStore(site_folder.root / ".cmsite/queue.sqlite")
+    (entry,) = store.all()
+    with store.transaction() as db:
+        store.update(db, entry.id, status="pending")
+    slow, other = Publisher(site, store, owner="slow"), Publisher(site, store, owner="other")
+    claimed = slow.claim(entry.id)
+    assert claimed is not None
+    with store.transaction() as db:  # the slow publisher's call outlives its lease
+        store.update(db, entry.id, lease_until=datetime.now(UTC) - timedelta(seconds=1))
+    assert other.claim(entry.id) is not None
+    wall = site.networks["wall"]
+    assert slow._failed(claimed, wall, PublishError("503", retry=True)).status == "taken over"
+    assert slow._finish(claimed, "published", "", remote_id="w-1", url="https://wall.example/1").status == (
+        "taken over"
+    )
+    after = store.get(entry.id)
+    assert (after.status, after.lease_owner, after.remote_id) == ("claimed", "other", None)

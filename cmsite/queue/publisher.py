@@ -210,14 +210,12 @@ class Publisher:
         if error.retry and attempts < self.max_attempts:
             delay = min(BACKOFF_CAP, self.backoff_base * 2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
             delay = max(delay, error.retry_after or 0.0)
-            with self.store.transaction() as db:
-                self.store.update(
-                    db, entry.id, status="pending", error=str(error), next_attempt=self.clock() + timedelta(seconds=delay),
-                    lease_owner=None, lease_until=None,
-                )  # fmt: skip
-            return Outcome(
-                entry.id, entry.network, entry.account, "retry", f"{error}; next try in {delay:.0f} s"
-            )
+            return self._record(
+                entry,
+                {"status": "pending", "error": str(error), "next_attempt": self.clock() + timedelta(seconds=delay),
+                 "lease_owner": None, "lease_until": None},
+                Outcome(entry.id, entry.network, entry.account, "retry", f"{error}; next try in {delay:.0f} s"),
+            )  # fmt: skip
         reason = str(error) if not error.retry else f"{error} (gave up after {attempts} attempts)"
         return self._finish(entry, "failed", reason)
 
@@ -230,16 +228,21 @@ class Publisher:
         }
         if status == "published":
             values.update(remote_id=remote["remote_id"], remote_url=remote["url"], published_at=self.clock())
+        return self._record(
+            entry, values, Outcome(entry.id, entry.network, entry.account, status, message, remote.get("url"))
+        )
+
+    def _record(self, entry: Entry, values: dict[str, Any], outcome: Outcome) -> Outcome:
+        """Write what happened, unless our lease ran out during the call and another publisher
+        took the entry over (it reconciles with the same key): then its record stands, not ours."""
         with self.store.transaction() as db:
             current = self.store.get(entry.id)
             if current is not None and current.lease_owner != self.owner:
-                # Our lease ran out during the call and another publisher took the entry over
-                # (and reconciles it with the same key): its record stands, not ours.
                 return Outcome(
-                    entry.id, entry.network, entry.account, "taken over", "another publisher finished it"
+                    entry.id, entry.network, entry.account, "taken over", "another publisher has it"
                 )
             self.store.update(db, entry.id, **values)
-        return Outcome(entry.id, entry.network, entry.account, status, message, remote.get("url"))
+        return outcome
 
     def network_for(self, entry: Entry) -> Network | None:
         """The entry's network, for its account, with its settings and credentials; None if not installed."""
