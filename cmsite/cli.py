@@ -168,7 +168,10 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
             f"→ {shown}/ ({report.rendered} pages rendered; {len(write.written)} files written, "
             f"{write.unchanged} unchanged, {len(write.removed)} removed)"
         )
-    click.echo(f"Serve it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/")
+    click.echo(
+        f"Look at it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/ "
+        "(or `cmsite serve`, which also rebuilds and reloads as you write)"
+    )
     if site.networks:
         _sync(site, loaded=not report.nothing_changed)  # a skipped build loaded no items
 
