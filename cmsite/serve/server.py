@@ -64,7 +64,7 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
         if html is None:
             super().do_GET()
         else:
-            self._send_html(html, HTTPStatus.OK)
+            self._send_html(html.read_bytes(), HTTPStatus.OK)
 
     def translate_path(self, path: str) -> str:
         """A site URL (with the base path of `[site] url`) → the file in the output folder."""
@@ -101,14 +101,10 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
             if page.is_file()
             else b"<!doctype html><title>Not found</title><p>Not found.</p>"
         )
-        self._send_html(page if page.is_file() else None, HTTPStatus.NOT_FOUND, body=body, missing=True)
+        self._send_html(body, HTTPStatus.NOT_FOUND, missing=True)
 
-    def _send_html(
-        self, path: Path | None, status: HTTPStatus, *, body: bytes = b"", missing: bool = False
-    ) -> None:
+    def _send_html(self, body: bytes, status: HTTPStatus, *, missing: bool = False) -> None:
         version = self.server.hub.version
-        if path is not None and not body:
-            body = path.read_bytes()
         tag = (
             f'<script src="{PREFIX}livereload.js" data-version="{version}" '
             f'data-missing="{int(missing)}" defer></script>'
