@@ -256,8 +256,8 @@ def _run_watch(
         _plugin_failure(exc)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop_serving = start(session)  # a port in use fails now, before the first build
     session.start()
-    stop_serving = start(session)
     publisher = PublishLoop(session) if publish else None
     if publisher:
         publisher.start()

@@ -364,3 +364,20 @@ def test_a_site_under_a_base_path_is_served_under_it(site_folder):
     finally:
         server.stop()
         watching.close()
+
+
+def test_a_port_in_use_is_a_clear_error_before_anything_is_built(site_folder):
+    import socket
+
+    from click.testing import CliRunner
+
+    from cmsite.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["--site", str(site_folder.root), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
+    assert not (site_folder.root / ".cmsite/serve").exists()
