@@ -168,12 +168,12 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
             f"→ {shown}/ ({report.rendered} pages rendered; {len(write.written)} files written, "
             f"{write.unchanged} unchanged, {len(write.removed)} removed)"
         )
-    click.echo(
+    if site.networks:
+        _sync(site, loaded=not report.nothing_changed)  # a skipped build loaded no items
+    click.echo(  # last, as the README says
         f"Look at it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/ "
         "(or `cmsite serve`, which also rebuilds and reloads as you write)"
     )
-    if site.networks:
-        _sync(site, loaded=not report.nothing_changed)  # a skipped build loaded no items
 
 
 def _watch_options(command: Any) -> Any:
