@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from cmsite.hookspecs import hookimpl
@@ -36,6 +38,29 @@ def test_counting_rules(text, x, mastodon, graphemes, code_points):
     assert counting.mastodon(text) == mastodon
     assert counting.graphemes(text) == graphemes
     assert counting.code_points(text) == code_points
+
+
+def mixed_texts(count: int = 2000) -> list[str]:
+    """Texts of words, URLs and every kind of white space and joining character, in any order."""
+    from test_x_conformance import PIECES, generated_texts
+
+    rng = random.Random(7)
+    joiners = ["\r\n", "\r", "\u1100\u1161\u11a8", "\uac00\u11a8", "\U0001f1eb\U0001f1f7\U0001f1ea", "\u0600٣",
+               "क\u093f", "\u200d", "\u0301", ELLIPSIS, "\u00ad", "\x1c"]  # fmt: skip
+    spaces = [" ", "\n", "\t", "\u00a0", "\u3000", "\u2028", "\u202f", "\x85", "\x1f", "\u200b"]
+    pieces = [*joiners, *spaces, *(piece for kind in PIECES.values() for piece in kind)]
+    made = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 40))) for _ in range(count)]
+    return made + generated_texts(500)
+
+
+def test_the_quick_ways_of_counting_give_the_full_answers():
+    """graphemes() skips segmenting and find_urls() searches word by word: never a different answer."""
+    import regex
+    import twitter_text
+
+    for text in mixed_texts():
+        assert counting.graphemes(text) == len(regex.findall(r"\X", text)), repr(text)
+        assert counting.find_urls(text) == twitter_text.extract_urls(text), repr(text)
 
 
 def test_x_limit_boundaries():

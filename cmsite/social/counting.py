@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,30 @@ import regex
 
 URL_WEIGHT = 23
 _GRAPHEME = regex.compile(r"\X")
+# Characters that can join the one before or after them into one grapheme cluster (UAX #29:
+# marks, joiners, Hangul jamo, flag halves). A text without any is one cluster per code
+# point, but for CR LF.
+_JOINING = regex.compile(
+    r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=ZWJ}"
+    r"\p{Grapheme_Cluster_Break=SpacingMark}\p{Grapheme_Cluster_Break=Prepend}"
+    r"\p{Grapheme_Cluster_Break=L}\p{Grapheme_Cluster_Break=V}\p{Grapheme_Cluster_Break=T}"
+    r"\p{Grapheme_Cluster_Break=LV}\p{Grapheme_Cluster_Break=LVT}"
+    r"\p{Grapheme_Cluster_Break=Regional_Indicator}]"
+)
+# twitter-text's white space: no URL holds it, and its URL pattern looks no further than it.
+_TWITTER_SPACES = re.compile(r"[\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]")
 _REMOTE_MENTION = regex.compile(r"(?<![\w@])(@[\w.]+)@[\w.-]+\w")
 
 
 def graphemes(text: str) -> int:
-    """Extended grapheme clusters: 👩🏽‍💻 and é (e + combining accent) are one each."""
+    """Extended grapheme clusters: 👩🏽‍💻 and é (e + combining accent) are one each.
+
+    Most texts hold nothing that joins characters, and for them the answer is the length:
+    the excerpt search counts a text a dozen times, and segmenting it is 50 times slower.
+    """
+    if _JOINING.search(text) is None:
+        return len(text) - text.count("\r\n")
     return len(_GRAPHEME.findall(text))
 
 
@@ -97,8 +115,22 @@ def mastodon(text: str) -> int:
 
 
 def find_urls(text: str) -> list[str]:
-    """URLs as twitter-text finds them (Mastodon uses the same extractor)."""
-    return list(_twitter_text().extract_urls(text))
+    """URLs as twitter-text finds them (Mastodon uses the same extractor).
+
+    A URL never spans white space and its pattern reads no further than the white space
+    around it, so each word is searched alone (after a space, as in the text: at the very
+    start a combining mark would be read as the character before the URL), and remembered:
+    the excerpt search counts the same words again and again, one more or one fewer each time.
+    """
+    if "." not in text:  # twitter-text's own shortcut: every URL has a domain
+        return []
+    words = _TWITTER_SPACES.split(text)
+    return [url for n, word in enumerate(words) if "." in word for url in _urls_in(f" {word}" if n else word)]
+
+
+@lru_cache(maxsize=8192)
+def _urls_in(word: str) -> tuple[str, ...]:
+    return tuple(_twitter_text().extract_urls(word))
 
 
 @cache
