@@ -1,8 +1,12 @@
 """Spread work over the machine's cores for large cold builds.
 
 Workers are forked, so they start with the parent's site already loaded (its items, plugins
-and templates) and nothing has to be pickled on the way in; only results come back. Where
-fork is not available (macOS, Windows) or the job is small, the work runs in-process.
+and templates) and nothing has to be pickled on the way in; only results come back. The
+parent works too. Every process claims the next run of jobs from a shared counter, large
+runs first and small ones at the end, so none sits idle while another still has a queue:
+the parent also has the workers' results to take in, and a busy machine can slow any one
+process. Where fork is not available (macOS, Windows) or the job is small, the work runs
+in-process.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import queue
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -19,6 +25,10 @@ R = TypeVar("R")
 MIN_PARALLEL_JOBS = 200
 _job: Callable[[Any], Any] | None = None
 _inputs: Sequence[Any] = ()
+
+
+class WorkerFailed(RuntimeError):
+    """A job raised in a worker, or a worker died; the message holds the worker's traceback."""
 
 
 def workers() -> int:
@@ -40,21 +50,82 @@ def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
     # write to (and so copy) every page of the parent's objects it looks at.
     gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        chunk = max(1, len(inputs) // (count * 8))
-        # The parent takes a share itself instead of waiting: the same cores are busy with one
-        # worker fewer, and each worker costs memory as it touches the parent's objects.
-        share = len(inputs) // count
-        with context.Pool(count - 1) as pool:
-            theirs = pool.imap(_run, range(share, len(inputs)), chunksize=chunk)
-            mine = [job(value) for value in inputs[:share]]
-            yield from mine
-            yield from theirs
+        yield from _Shared(count).results()
     finally:
         gc.unfreeze()
         _job, _inputs = None, ()
 
 
-def _run(index: int) -> Any:
+class _Shared:
+    """The parent's side: the counter every process claims jobs from, and the workers' results."""
+
+    def __init__(self, processes: int):
+        context = multiprocessing.get_context("fork")
+        self.total = len(_inputs)
+        self.processes = processes
+        self.counter = context.Value("q", 0)
+        self.sent: multiprocessing.Queue[tuple[int, list[Any] | str]] = context.Queue()
+        self.workers = [
+            context.Process(target=_work, args=(self,), daemon=True) for _ in range(processes - 1)
+        ]
+        for worker in self.workers:
+            worker.start()
+
+    def claim(self) -> range | None:
+        """The next run of jobs: a share of what is left, so the runs shrink towards the end."""
+        with self.counter.get_lock():
+            start = self.counter.value
+            if start >= self.total:
+                return None
+            stop = min(self.total, start + max(1, (self.total - start) // (2 * self.processes)))
+            self.counter.value = stop
+        return range(start, stop)
+
+    def results(self) -> Iterator[Any]:
+        assert _job is not None
+        done: dict[int, list[Any]] = {}
+        position = 0
+        try:
+            while position < self.total:
+                mine = self.claim()
+                if mine is not None:
+                    done[mine.start] = [_job(_inputs[index]) for index in mine]
+                self._collect(done, wait=mine is None and position not in done)
+                while position in done:
+                    chunk = done.pop(position)
+                    position += len(chunk)
+                    yield from chunk
+        finally:
+            for worker in self.workers:
+                if worker.is_alive() and position < self.total:
+                    worker.terminate()  # the caller stopped early (an error): nothing more is wanted
+                worker.join()
+
+    def _collect(self, done: dict[int, list[Any]], *, wait: bool) -> None:
+        """Take in what the workers sent; when `wait`, block until something comes."""
+        while True:
+            try:
+                start, chunk = self.sent.get(timeout=1) if wait else self.sent.get_nowait()
+            except queue.Empty:
+                if not wait:
+                    return
+                if not any(worker.is_alive() for worker in self.workers):
+                    raise WorkerFailed("a build worker stopped before sending its results") from None
+                continue
+            if isinstance(chunk, str):
+                raise WorkerFailed(chunk)
+            done[start] = chunk
+            wait = False
+
+
+def _work(shared: _Shared) -> None:
+    """A worker's life: claim runs of jobs until none are left, sending each run's results."""
     assert _job is not None
-    return _job(_inputs[index])
+    while (mine := shared.claim()) is not None:
+        try:
+            shared.sent.put((mine.start, [_job(_inputs[index]) for index in mine]))
+        except BaseException:
+            shared.sent.put((mine.start, traceback.format_exc()))
+            return
+    shared.sent.close()
+    shared.sent.join_thread()

@@ -1,0 +1,75 @@
+"""Parallel cold builds: the jobs' results come back complete, in order, and failures are not lost."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+
+from cmsite.build import parallel
+from cmsite.build.parallel import WorkerFailed, map_jobs
+
+JOBS = list(range(1000))
+
+
+def slowly(n: int) -> int:
+    """A job of about a millisecond: long enough that every process gets some (a real page takes more)."""
+    time.sleep(0.001)
+    return n
+
+
+@pytest.fixture(autouse=True)
+def three_processes(monkeypatch):
+    monkeypatch.setenv("CMSITE_WORKERS", "3")
+
+
+def test_every_result_comes_back_in_order_and_the_work_is_shared():
+    results = list(map_jobs(lambda n: (slowly(n) ** 2, os.getpid()), JOBS))
+    assert [square for square, _ in results] == [n * n for n in JOBS]
+    assert len({pid for _, pid in results}) == 3  # the parent and two workers each did some
+
+
+def test_small_jobs_run_in_process():
+    assert {pid for pid in map_jobs(lambda _: os.getpid(), JOBS[: parallel.MIN_PARALLEL_JOBS - 1])} == {
+        os.getpid()
+    }
+
+
+def test_a_job_that_raises_in_a_worker_stops_the_map_with_its_traceback():
+    parent = os.getpid()
+
+    def job(n: int) -> int:
+        if os.getpid() != parent:
+            raise ValueError(f"post {n} is broken")
+        return slowly(n)
+
+    with pytest.raises(WorkerFailed, match=r"ValueError: post \d+ is broken"):
+        list(map_jobs(job, JOBS))
+
+
+def test_a_job_that_raises_in_the_parent_raises_there_and_stops_the_workers():
+    parent = os.getpid()
+
+    def job(n: int) -> int:
+        if os.getpid() == parent:
+            raise KeyError("in the parent")
+        return slowly(n)
+
+    with pytest.raises(KeyError):
+        list(map_jobs(job, JOBS))
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_is_reported_instead_of_waited_for():
+    parent = os.getpid()
+
+    def job(n: int) -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return slowly(n)
+
+    with pytest.raises(WorkerFailed, match="stopped before sending"):
+        list(map_jobs(job, JOBS))
