@@ -478,7 +478,7 @@ def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool
 
 
 @main.group(invoke_without_command=True)
-@click.option("--all", "show_all", is_flag=True, help="Also published and cancelled entries.")
+@click.option("--all", "show_all", is_flag=True, help="Also published, cancelled and deleted entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
 @click.pass_context
 def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
@@ -487,7 +487,8 @@ def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         return
     site = _open_site(ctx, as_json=as_json)
     store = _sync(site, as_json=as_json)
-    entries = [e for e in store.all() if show_all or e.status not in ("published", "cancelled", "expired")]
+    done = ("published", "cancelled", "expired", "deleted")
+    entries = [e for e in store.all() if show_all or e.status not in done]
     if as_json:
         click.echo(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
         return
@@ -549,6 +550,79 @@ _entry_command(
     ("pending", "failed", "unknown", "claimed", "expired"),
     {"status": "cancelled"},
 )
+
+
+@queue.command("delete")
+@click.argument("entry_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.pass_context
+def queue_delete(ctx: click.Context, entry_id: str, as_json: bool) -> None:
+    """Take a published post down from its network; the entry stays, as deleted, and is never sent again."""
+    site = _open_site(ctx, as_json=as_json)
+    try:
+        entry, network = _take_down(site, _queue(site), entry_id)
+    except click.ClickException as exc:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"ok": False, "id": entry_id, "error": exc.message}, indent=2))
+        sys.exit(1)
+    warnings = _left_behind(entry, network)
+    if as_json:
+        row = {key: entry.as_dict()[key] for key in ("id", "network", "account", "source", "remote_id")}
+        row.update(ok=True, status="deleted", url=entry.remote_url, warnings=warnings)
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    where = entry.remote_url or entry.remote_id
+    click.echo(f"{entry.id}: deleted from {network.label} ({where}); {entry.source} will not send it again")
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
+def _left_behind(entry: Any, network: Any) -> list[str]:
+    """A thread's later posts, on a network whose `delete` takes the first one only: a person removes them."""
+    left = 0 if network.deletes_threads else len(entry.texts) - 1
+    if not left:
+        return []
+    return [
+        f"this was a thread of {len(entry.texts)} posts and {network.label} removed the first only; "
+        f"delete the other {left} there by hand"
+    ]
+
+
+def _take_down(site: Any, store: Any, entry_id: str) -> Any:
+    """Delete a published entry's post on its network, then record the entry as deleted.
+
+    Anything that stops it (not published, no plugin, the network cannot or will not)
+    is a ClickException saying why; nothing is recorded then.
+    """
+    from cmsite.queue.publisher import Publisher
+    from cmsite.social.network import PublishError
+
+    entry = store.get(entry_id)
+    if entry is None:
+        raise click.ClickException(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
+    if entry.status != "published" or not entry.remote_id:
+        hint = (
+            "; `cmsite queue cancel` keeps an unsent one from going out" if entry.status != "deleted" else ""
+        )
+        raise click.ClickException(
+            f"entry {entry_id} is {entry.status}; only a published post can be deleted{hint}"
+        )
+    network = Publisher(site, store).network_for(entry)
+    if network is None:
+        raise click.ClickException(f"no plugin provides the network {entry.network!r}; install it")
+    try:
+        network.delete(entry.remote_id, idempotency_key=entry.id)
+    except (PublishError, NotImplementedError) as exc:
+        raise click.ClickException(f"not deleted: {exc}") from None
+    except Exception as exc:  # a plugin bug; its message might carry an address with a secret in it
+        raise click.ClickException(
+            f"not deleted: {network.label} plugin failed ({type(exc).__name__}); "
+            f"look on {network.label} whether the post is still there"
+        ) from None
+    with store.transaction() as db:
+        store.update(db, entry_id, status="deleted", error=None)
+    return entry, network
 
 
 @main.command()

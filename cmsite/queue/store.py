@@ -6,7 +6,9 @@ only records what happened. Every change of status is a transaction of its own, 
 leaves an entry whose state says what may have happened.
 
 Status: pending → claimed → sending → published | failed | unknown; cancelled when its
-plan is removed; expired when the plan was first seen long after its time (see sync). `approved` is separate: with approval on, only approved entries are sent.
+plan is removed; expired when the plan was first seen long after its time (see sync);
+deleted when `cmsite queue delete` took a published post down (never sent again, whatever
+the plan says). `approved` is separate: with approval on, only approved entries are sent.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ CREATE TABLE IF NOT EXISTS entries (
 )
 """
 ACTIVE = ("pending", "claimed", "sending", "unknown")
-FINAL = ("published", "cancelled")
+FINAL = ("published", "cancelled", "deleted")
 
 
 @dataclass

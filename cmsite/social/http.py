@@ -54,3 +54,14 @@ def graph_error(response: Any) -> tuple[int | None, str, bool]:
     message = error.get("error_user_msg") or error.get("message") or response.text[:200]
     retry = response.status_code == 429 or response.status_code >= 500 or code in GRAPH_RATE_LIMIT_CODES
     return code, message, retry
+
+
+def graph_missing(response: Any) -> bool:
+    """A Graph API answer saying the object does not exist: a 404, or code 100 with subcode 33."""
+    if response.status_code == 404:
+        return True
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return False
+    return error.get("code") == 100 and error.get("error_subcode") == 33

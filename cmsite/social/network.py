@@ -49,6 +49,33 @@ class Published:
     url: str
 
 
+@dataclass(frozen=True)
+class Action:
+    """What cmsite asked a network, so that a refusal says what was refused and what to do next.
+
+    `kind` (publish, delete or metrics) lets a plugin pick its hints, such as the permission
+    the token needs; `what` completes "X refused …".
+    """
+
+    kind: str
+    what: str
+
+    @classmethod
+    def deleting(cls, remote_id: str) -> Action:
+        return cls("delete", f"to delete post {remote_id}")
+
+    @classmethod
+    def counting(cls, remote_id: str) -> Action:
+        return cls("metrics", f"the counts of post {remote_id}")
+
+    def not_found(self, label: str) -> str:
+        """The hint for a post the network does not know (404): gone already, or another account's."""
+        return f"the post is not on {label} (deleted by hand already?) or belongs to another account"
+
+
+PUBLISHING = Action("publish", "the post")
+
+
 class PublishError(Exception):
     """A network refused or failed. `retry` says whether trying again later may work."""
 
@@ -110,6 +137,7 @@ class Network(ABC):
         tuple[str, ...]
     ] = ()  # other prefixes of its variables (DISCORD for discord…)
     idempotent: ClassVar[bool] = False  # True: sending an entry twice with its key makes one post
+    deletes_threads: ClassVar[bool] = False  # True: `delete` removes a thread's later posts too
     settings: ClassVar[dict[str, tuple[type, Any]]] = {}  # per account, under [networks.NAME] in cmsite.toml
 
     def __init__(self, account: str, options: Mapping[str, Any], secrets: Credentials):
@@ -222,8 +250,17 @@ class Network(ABC):
         """
         raise NotImplementedError
 
-    def delete(self, remote_id: str) -> None:
-        raise NotImplementedError(f"{self.label}: deleting is not supported by this plugin")
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """Take a published post down (`cmsite queue delete`): `remote_id` as `publish` returned it,
+        `idempotency_key` the one it was sent with (a network that derives the ids of a thread's
+        later posts from it removes those too, and sets `deletes_threads`).
+
+        Raise PublishError when the network refuses, NotImplementedError saying what to do
+        instead when it gives no way to delete.
+        """
+        raise NotImplementedError(
+            f"{self.label}: this plugin cannot delete posts; delete it by hand on {self.label}"
+        )
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """Counts the network gives for a post (replies, reposts, favourites…); empty if none."""

@@ -9,11 +9,14 @@ from typing import Any, ClassVar
 from cmsite.hookspecs import hookimpl
 from cmsite.social.counting import find_urls
 from cmsite.social.media import Picture
-from cmsite.social.network import Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 _TAG = re.compile(r"(?<![\w#])#([^\s#.,;:!?()\[\]{}'\"]+)")
 _MENTION = re.compile(r"(?<![\w@])@([a-zA-Z0-9][a-zA-Z0-9.-]*\.[a-zA-Z]{2,})")
 _BASE32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
+POST = "app.bsky.feed.post"
+# app.bsky.feed.defs#postView counts → the names `cmsite metrics` shows
+METRICS = {"replyCount": "replies", "repostCount": "reposts", "quoteCount": "quotes", "likeCount": "likes"}
 
 
 def facets(text: str) -> list[dict[str, Any]]:
@@ -79,12 +82,16 @@ class Bluesky(Network):
     media_types = frozenset({"image/jpeg", "image/png", "image/webp"})
     credentials = ("BLUESKY_APP_PASSWORD",)
     idempotent = True  # record keys derived from the entry
+    deletes_threads = True  # the same keys find a thread's replies
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "service": (str, "https://bsky.social"),
         "handle": (str, None),
+        # counts come from an AppView (a PDS keeps records, not likes); the public one needs no login
+        "appview": (str, "https://public.api.bsky.app"),
     }
 
-    def _client(self) -> Any:
+    def _client(self, action: Action = PUBLISHING) -> Any:
+        """The SDK's client, logged in to the account's PDS."""
         from atproto import Client
 
         password = self.account_secret("BLUESKY", "APP_PASSWORD")
@@ -93,7 +100,7 @@ class Bluesky(Network):
         try:
             client.login(handle, password, fetch_bsky_profile=False)  # only the PDS is needed
         except Exception as exc:
-            raise _publish_error(exc) from None
+            raise _publish_error(exc, action) from None
         return client
 
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
@@ -135,6 +142,50 @@ class Bluesky(Network):
             root["uri"], f"https://bsky.app/profile/{handle}/post/{root['uri'].rsplit('/', 1)[-1]}"
         )
 
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """com.atproto.repo.deleteRecord of the post, then of each reply of its thread.
+
+        The replies' record keys come from the entry's key, as `publish` made them; only
+        records that answer this post are removed.
+        """
+        from atproto import models
+        from atproto.exceptions import AtProtocolError
+
+        action = Action.deleting(remote_id)
+        repo, _, rkey = remote_id.removeprefix("at://").split("/")
+        client = self._client(action)
+        try:
+            if client.com.atproto.server.get_session().did != repo:
+                raise PublishError(
+                    f"Bluesky: post {remote_id} is not in the repository of {self.options.get('handle')}; "
+                    "delete it from the account that posted it",
+                    retry=False,
+                )
+            for key in [rkey, *_replies(client, repo, remote_id, idempotency_key)]:
+                client.com.atproto.repo.delete_record(
+                    models.ComAtprotoRepoDeleteRecord.Data(repo=repo, collection=POST, rkey=key)
+                )
+        except AtProtocolError as exc:
+            raise _publish_error(exc, action) from None
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """app.bsky.feed.getPosts on the AppView (no login: the counts are public)."""
+        from atproto import Client
+        from atproto.exceptions import AtProtocolError
+
+        action = Action.counting(remote_id)
+        appview = Client(base_url=self.options.get("appview", "https://public.api.bsky.app"))
+        try:
+            posts = appview.app.bsky.feed.get_posts({"uris": [remote_id]}).posts
+        except AtProtocolError as exc:
+            raise _publish_error(exc, action) from None
+        if not posts:  # getPosts leaves out what it cannot find
+            raise PublishError(
+                f"Bluesky has no post {remote_id}; {action.not_found(self.label)}", retry=False
+            )
+        view = posts[0].model_dump(by_alias=True)
+        return {name: int(view.get(field) or 0) for field, name in METRICS.items()}
+
 
 def _card(post: SocialPost) -> dict[str, Any]:
     """The link card of the post's page."""
@@ -163,16 +214,38 @@ def _images(client: Any, pictures: list[Picture]) -> dict[str, Any]:
 
 def _existing(client: Any, did: str, rkey: str) -> dict[str, str] | None:
     """The post already made for this entry, if a previous attempt got through."""
+    found = _record(client, did, rkey)
+    return None if found is None else {"uri": found.uri, "cid": found.cid}
+
+
+def _replies(client: Any, repo: str, root: str, idempotency_key: str | None) -> list[str]:
+    """The record keys of the thread's replies: `record_key(key, 1)`, 2… while they exist and answer `root`."""
+    keys: list[str] = []
+    while idempotency_key is not None:
+        rkey = record_key(idempotency_key, len(keys) + 1)
+        found = _record(client, repo, rkey)
+        if found is None or _root_of(found.value) != root:
+            break
+        keys.append(rkey)
+    return keys
+
+
+def _record(client: Any, repo: str, rkey: str) -> Any:
+    """A post record of the repo (uri, cid, value), or None when there is none with that key."""
     from atproto import models
     from atproto.exceptions import BadRequestError
 
     try:
-        found = client.com.atproto.repo.get_record(
-            models.ComAtprotoRepoGetRecord.Params(repo=did, collection="app.bsky.feed.post", rkey=rkey)
+        return client.com.atproto.repo.get_record(
+            models.ComAtprotoRepoGetRecord.Params(repo=repo, collection=POST, rkey=rkey)
         )
     except BadRequestError:
         return None
-    return {"uri": found.uri, "cid": found.cid}
+
+
+def _root_of(record: Any) -> str | None:
+    reply = getattr(record, "reply", None)
+    return reply.root.uri if reply is not None else None
 
 
 def _resolved(client: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -190,7 +263,8 @@ def _resolved(client: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-def _publish_error(exc: Exception) -> PublishError:
+def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
+    """The SDK's exceptions → retry or not, with the server's own message and what to do."""
     from atproto.exceptions import NetworkError, RequestException
 
     response = getattr(exc, "response", None)
@@ -206,8 +280,15 @@ def _publish_error(exc: Exception) -> PublishError:
 
         wait = max(0.0, float(reset) - time.time()) if reset else None
         return PublishError(f"Bluesky: {status} {message}", retry=True, retry_after=wait)
-    hint = "check the handle and app password" if status == 401 else "fix the post"
-    return PublishError(f"Bluesky refused the post ({status}): {message}; {hint}", retry=False)
+    if status == 401:
+        hint = "check the handle and app password"
+    elif action is PUBLISHING:
+        hint = "fix the post"
+    elif status == 404:
+        hint = action.not_found("Bluesky")
+    else:
+        hint = "check the appview setting" if action.kind == "metrics" else "check the post's address"
+    return PublishError(f"Bluesky refused {action.what} ({status}): {message}; {hint}", retry=False)
 
 
 @hookimpl

@@ -7,13 +7,14 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from cmsite_bluesky import Bluesky, facets, record_key
 from PIL import Image
 
 from cmsite.social.network import Credentials, Media, PublishError, SocialPost
-from cmsite.testing import make_picture
+from cmsite.testing import Reply, make_picture
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = Path(os.environ.get("CMSITE_TOOLS", REPO / ".tools"))
@@ -221,3 +222,90 @@ def test_too_long_is_refused(pds, account):
 def test_counting_is_graphemes():
     assert Bluesky.count("👩‍👩‍👧‍👦" * 300) == 300
     assert Bluesky.validate(SocialPost(["a" * 301]))
+
+
+def exists(pds, uri):
+    from atproto.exceptions import BadRequestError
+
+    try:
+        read_back(pds, uri)
+    except BadRequestError:
+        return False
+    return True
+
+
+def test_delete_removes_the_post_and_its_thread_and_nothing_else(pds, account):
+    keep = network(pds, account).publish(SocialPost(["Stays 1/2", "Stays too 2/2"]), "entry-keep")
+    gone = network(pds, account).publish(SocialPost(["One 1/3", "Two 2/3", "Three 3/3"]), "entry-gone")
+    did = gone.remote_id.split("/")[2]
+    thread = [f"at://{did}/app.bsky.feed.post/{record_key('entry-gone', n)}" for n in range(3)]
+    assert thread[0] == gone.remote_id and all(exists(pds, uri) for uri in thread)
+    network(pds, account).delete(gone.remote_id, "entry-gone")
+    assert not any(exists(pds, uri) for uri in thread)
+    assert exists(pds, keep.remote_id)
+    assert exists(pds, f"at://{did}/app.bsky.feed.post/{record_key('entry-keep', 1)}")
+
+
+def test_delete_without_the_entry_key_removes_the_first_post_only(pds, account):
+    published = network(pds, account).publish(SocialPost(["First 1/2", "Second 2/2"]), "entry-first")
+    did = published.remote_id.split("/")[2]
+    network(pds, account).delete(published.remote_id)
+    assert not exists(pds, published.remote_id)
+    assert exists(pds, f"at://{did}/app.bsky.feed.post/{record_key('entry-first', 1)}")
+
+
+def test_a_refused_delete_says_why_and_never_shows_the_password(pds, account):
+    published = network(pds, account).publish(SocialPost(["Not yours"]), "entry-not-yours")
+    with pytest.raises(PublishError) as caught:
+        network(pds, account, password="wrong-password-xyz").delete(published.remote_id, "entry-not-yours")
+    assert "check the handle and app password" in str(caught.value)
+    assert "wrong-password-xyz" not in str(caught.value) and exists(pds, published.remote_id)
+    sam = network(pds, ("sam.test", "correct horse battery staple"))
+    with pytest.raises(PublishError, match=r"is not in the repository of sam\.test") as caught:
+        sam.delete(published.remote_id, "entry-not-yours")  # another account's post
+    assert exists(pds, published.remote_id)
+
+
+def test_the_reference_pds_alone_does_not_answer_get_posts(pds, account):
+    """A PDS keeps records; likes and reposts are counted by an AppView, which this test network lacks."""
+    published = network(pds, account).publish(SocialPost(["Counted elsewhere"]), "entry-counted")
+    on_the_pds = Bluesky("default", {"appview": pds["pds"]}, Credentials((), {}))
+    with pytest.raises(PublishError, match=r"No service configured for app\.bsky\.feed\.getPosts") as caught:
+        on_the_pds.metrics(published.remote_id)
+    assert "check the appview setting" in str(caught.value)
+
+
+POST_URI = "at://did:plc:abc123/app.bsky.feed.post/3kabcdefghij2"
+
+
+def appview(request):
+    """An AppView answering getPosts as the lexicon says: a postView per post it has, counts included."""
+    from urllib.parse import parse_qs, urlsplit
+
+    url = urlsplit(request.path)
+    assert (request.method, url.path) == ("GET", "/xrpc/app.bsky.feed.getPosts")
+    assert "Authorization" not in request.headers  # public counts: no login, no password sent
+    uris = parse_qs(url.query)["uris"]
+    posts = [
+        {
+            "uri": uri,
+            "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+            "author": {"did": "did:plc:abc123", "handle": "carnet.test"},
+            "record": {"$type": "app.bsky.feed.post", "text": "Plan", "createdAt": "2026-11-22T12:00:00.000Z"},
+            "replyCount": 2, "repostCount": 3, "likeCount": 11, "quoteCount": 1,
+            "indexedAt": "2026-11-22T12:00:01.000Z",
+        }
+        for uri in uris
+        if uri == POST_URI
+    ]  # fmt: skip
+    return Reply(200, json.dumps({"posts": posts}).encode(), {"Content-Type": "application/json"})
+
+
+def test_metrics_read_the_counts_from_the_appview(loopback_server):
+    loopback_server.handler(appview)
+    bluesky = Bluesky("default", {"appview": loopback_server.url}, Credentials((), {}))
+    assert bluesky.metrics(POST_URI) == {"replies": 2, "reposts": 3, "quotes": 1, "likes": 11}
+    (request,) = loopback_server.requests
+    assert request.path == "/xrpc/app.bsky.feed.getPosts?uris=" + quote(POST_URI, safe="")
+    with pytest.raises(PublishError, match=r"Bluesky has no post at://.*; the post is not on Bluesky"):
+        bluesky.metrics(POST_URI.replace("3kabcdefghij2", "3kabcdefghij3"))

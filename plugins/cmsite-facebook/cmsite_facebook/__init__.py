@@ -6,12 +6,20 @@ import json
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.http import graph_error, no_answer
+from cmsite.social.http import graph_error, graph_missing, no_answer
 from cmsite.social.media import Picture
-from cmsite.social.network import Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 GRAPH = "https://graph.facebook.com"
 TOKEN_CODES = {190}
+# What a refusal asks of the page token, by what was asked (Graph API Page Post reference)
+PERMISSIONS = {
+    "publish": "check the page id and the token's permissions",
+    "delete": "check that the page token has pages_manage_posts",
+    "metrics": "check that the page token has pages_read_engagement",
+}
+# The post's counts: shares (absent when none), and the totals of reactions and comments without their lists
+METRICS_FIELDS = "shares,reactions.summary(total_count),comments.summary(total_count)"
 
 
 class FacebookPage(Network):
@@ -33,17 +41,14 @@ class FacebookPage(Network):
     }
 
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
-        import httpx
-
-        token = self.account_secret("FACEBOOK", "PAGE_TOKEN")
+        token = self._token
         page = self.required_option("page_id", '"1234567890"')
-        version = self.options.get("graph_version", "v21.0")
         pictures = self.pictures(post)
         first = None
-        with httpx.Client(
-            base_url=self.options.get("api", GRAPH), timeout=self.options.get("timeout", 30)
-        ) as client:
-            photos = [_unpublished_photo(client, f"/{version}/{page}/photos", token, p) for p in pictures]
+        with self._client() as client:
+            photos = [
+                _unpublished_photo(client, f"/{self._version}/{page}/photos", token, p) for p in pictures
+            ]
             for number, text in enumerate(post.texts):
                 data = {"message": text, "access_token": token}
                 if number == 0 and photos:  # the photos take the link preview's place
@@ -55,72 +60,98 @@ class FacebookPage(Network):
                     )
                 elif post.link and number == 0:
                     data["link"] = post.link
-                remote = str(_send(client, f"/{version}/{page}/feed", data=data).json()["id"])
+                remote = str(_send(client, "POST", f"/{self._version}/{page}/feed", data=data).json()["id"])
                 first = first or Published(remote, f"https://www.facebook.com/{remote}")
         assert first is not None
         return first
 
     def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
-        return _find(self, post)
+        """The page's recent posts, looked through for this text (after a send whose outcome is unknown)."""
+        page = self.required_option("page_id", '"1234567890"')
+        query = {"fields": "id,message", "limit": 25, "access_token": self._token}
+        with self._client() as client:
+            response = _send(client, "GET", f"/{self._version}/{page}/feed", params=query)
+        for found in response.json().get("data", []):
+            if found.get("message") == post.texts[0]:
+                return Published(str(found["id"]), f"https://www.facebook.com/{found['id']}")
+        return None
+
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """DELETE /{post-id}; the Graph API answers {"success": true} (a thread's other posts stay)."""
+        with self._client() as client:
+            answer = _send(
+                client,
+                "DELETE",
+                f"/{self._version}/{remote_id}",
+                params={"access_token": self._token},
+                action=Action.deleting(remote_id),
+            ).json()
+        if not answer.get("success"):
+            raise PublishError(f"Facebook did not delete post {remote_id}: it answered {answer}", retry=False)
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """GET /{post-id} with the counts of its shares, reactions and comments."""
+        with self._client() as client:
+            post = _send(
+                client,
+                "GET",
+                f"/{self._version}/{remote_id}",
+                params={"fields": METRICS_FIELDS, "access_token": self._token},
+                action=Action.counting(remote_id),
+            ).json()
+        return {
+            "reactions": int(post.get("reactions", {}).get("summary", {}).get("total_count", 0)),
+            "comments": int(post.get("comments", {}).get("summary", {}).get("total_count", 0)),
+            "shares": int(post.get("shares", {}).get("count", 0)),
+        }
+
+    @property
+    def _token(self) -> str:
+        return self.account_secret("FACEBOOK", "PAGE_TOKEN")
+
+    @property
+    def _version(self) -> str:
+        return str(self.options.get("graph_version", "v21.0"))
+
+    def _client(self) -> Any:
+        import httpx
+
+        return httpx.Client(base_url=self.options.get("api", GRAPH), timeout=self.options.get("timeout", 30))
 
 
 def _unpublished_photo(client: Any, path: str, token: str, picture: Picture) -> str:
     """Upload a photo without a story of its own (published=false), to attach to the post: its id."""
     data = {"published": "false", "alt_text_custom": picture.alt, "access_token": token}
     files = {"source": (picture.filename, picture.data, picture.mime)}
-    return str(_send(client, path, data=data, files=files).json()["id"])
+    return str(_send(client, "POST", path, data=data, files=files).json()["id"])
 
 
-def _send(client: Any, path: str, **options: Any) -> Any:
-    """One POST to the Graph API; a lost answer may have been posted, a refusal says what to do."""
+def _send(client: Any, method: str, path: str, *, action: Action = PUBLISHING, **options: Any) -> Any:
+    """One Graph API request; a lost answer may have been posted, a refusal says what to do."""
     import httpx
 
     try:
-        response = client.post(path, **options)
+        response = client.request(method, path, **options)
     except httpx.TransportError as exc:
         raise no_answer("Facebook", exc) from None
-    _check(response)
+    _check(response, action)
     return response
 
 
-def _find(network: FacebookPage, post: SocialPost) -> Published | None:
-    """The page's recent posts, looked through for this text (after a send whose outcome is unknown)."""
-    import httpx
-
-    token = network.account_secret("FACEBOOK", "PAGE_TOKEN")
-    page, version = (
-        network.required_option("page_id", '"1234567890"'),
-        network.options.get("graph_version", "v21.0"),
-    )
-    with httpx.Client(
-        base_url=network.options.get("api", GRAPH), timeout=network.options.get("timeout", 30)
-    ) as client:
-        try:
-            response = client.get(
-                f"/{version}/{page}/feed", params={"fields": "id,message", "limit": 25, "access_token": token}
-            )
-        except httpx.TransportError as exc:
-            raise no_answer("Facebook", exc) from None
-        _check(response)
-    for found in response.json().get("data", []):
-        if found.get("message") == post.texts[0]:
-            return Published(str(found["id"]), f"https://www.facebook.com/{found['id']}")
-    return None
-
-
-def _check(response: Any) -> None:
+def _check(response: Any, action: Action) -> None:
     """Graph API errors: rate-limit codes and 5xx are retried, the rest fail with what to do."""
     if response.status_code < 400:
         return
     code, message, retry = graph_error(response)
     if retry:
         raise PublishError(f"Facebook: {message} (code {code})", retry=True)
-    hint = (
-        "get a new page access token"
-        if code in TOKEN_CODES
-        else "check the page id and the token's permissions"
-    )
-    raise PublishError(f"Facebook refused the post: {message} (code {code}); {hint}", retry=False)
+    if code in TOKEN_CODES:
+        hint = "get a new page access token"
+    elif action is not PUBLISHING and graph_missing(response):
+        hint = action.not_found("Facebook")
+    else:
+        hint = PERMISSIONS[action.kind]
+    raise PublishError(f"Facebook refused {action.what}: {message} (code {code}); {hint}", retry=False)
 
 
 @hookimpl

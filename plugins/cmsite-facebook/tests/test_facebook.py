@@ -100,3 +100,63 @@ def test_find_looks_through_the_page_feed(loopback_server):
     assert "fields=id%2Cmessage" in request.path and "access_token=page-token-1" in request.path
     loopback_server.reply(200, json_body=feed)
     assert network(loopback_server).find(SocialPost(["Never posted"]), "key") is None
+
+
+def query(request):
+    return {key: values[0] for key, values in parse_qs(request.path.partition("?")[2]).items()}
+
+
+def test_delete_sends_the_documented_request(loopback_server):
+    loopback_server.reply(200, json_body={"success": True})
+    network(loopback_server).delete("555_9001", "key-1")
+    (request,) = loopback_server.requests
+    assert (request.method, request.path.partition("?")[0]) == ("DELETE", "/v21.0/555_9001")
+    assert query(request) == {"access_token": "page-token-1"} and request.body == b""
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (
+            {"message": "(#100) Unsupported delete request. Object with ID '555_9001' does not exist",
+             "code": 100, "error_subcode": 33},
+            "the post is not on Facebook",
+        ),
+        ({"message": "(#200) Permissions error", "code": 200}, "pages_manage_posts"),
+        ({"message": "Error validating access token", "code": 190}, "get a new page access token"),
+    ],
+)  # fmt: skip
+def test_a_refused_delete_says_what_to_do_and_never_shows_the_token(loopback_server, error, says):
+    loopback_server.reply(400, json_body={"error": {**error, "type": "OAuthException", "fbtrace_id": "x"}})
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server, token="tok-secret").delete("555_9001")
+    message = str(caught.value)
+    assert message.startswith("Facebook refused to delete post 555_9001: " + error["message"])
+    assert says in message and "tok-secret" not in message and not caught.value.retry
+
+
+def test_metrics_ask_for_shares_reactions_and_comments_totals(loopback_server):
+    answer = {
+        "shares": {"count": 2},
+        "reactions": {"data": [], "summary": {"total_count": 7, "viewer_reaction": "NONE"}},
+        "comments": {"data": [], "summary": {"order": "ranked", "total_count": 3, "can_comment": True}},
+        "id": "555_9001",
+    }
+    loopback_server.reply(200, json_body=answer)
+    assert network(loopback_server).metrics("555_9001") == {"reactions": 7, "comments": 3, "shares": 2}
+    (request,) = loopback_server.requests
+    assert (request.method, request.path.partition("?")[0]) == ("GET", "/v21.0/555_9001")
+    assert query(request) == {
+        "fields": "shares,reactions.summary(total_count),comments.summary(total_count)",
+        "access_token": "page-token-1",
+    }
+    quiet = {
+        "reactions": {"data": [], "summary": {"total_count": 0}},
+        "comments": {"data": []},
+        "id": "555_1",
+    }
+    loopback_server.reply(200, json_body=quiet)  # no `shares` when nobody shared it
+    assert network(loopback_server).metrics("555_1") == {"reactions": 0, "comments": 0, "shares": 0}
+    loopback_server.reply(400, json_body={"error": {"message": "(#10) Permission denied", "code": 10}})
+    with pytest.raises(PublishError, match="pages_read_engagement"):
+        network(loopback_server).metrics("555_9001")

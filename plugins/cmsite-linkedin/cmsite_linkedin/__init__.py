@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import no_answer
 from cmsite.social.media import Picture
-from cmsite.social.network import Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 API = "https://api.linkedin.com"
 RESERVED = "\\|{}@[]()<>#*_~"
 _HASHTAG = re.compile(r"(?<![\w\\])#(\w+)")
 _ESCAPED = re.compile(r"\\(.)")
 _TEMPLATE = re.compile(r"\{hashtag\|\\#\|(\w+)\}")
+# What a refusal asks of the token, by what was asked (Posts and Social Metadata APIs' permissions)
+SCOPES = {
+    "publish": "check the author URN and the token's scopes (w_organization_social or w_member_social)",
+    "delete": "check that the token has w_organization_social (w_member_social for a member's post)",
+    "metrics": "check that the token has r_organization_social (r_member_social for a member's post)",
+}
 
 
 def little_text(text: str) -> str:
@@ -108,6 +115,32 @@ class LinkedIn(Network):
                 return _published(str(element["id"]))
         return None
 
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """DELETE /rest/posts/{encoded URN} (Posts API); LinkedIn answers 204 (the thread's other posts stay)."""
+        with self._client() as client:
+            _send(
+                client,
+                "DELETE",
+                f"/rest/posts/{quote(remote_id, safe='')}",
+                headers={"X-RestLi-Method": "DELETE"},
+                action=Action.deleting(remote_id),
+            )
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """GET /rest/socialMetadata/{encoded URN}: every reaction (likes, praise…) and every comment."""
+        with self._client() as client:
+            summary = _send(
+                client,
+                "GET",
+                f"/rest/socialMetadata/{quote(remote_id, safe='')}",
+                action=Action.counting(remote_id),
+            ).json()
+        reactions = summary.get("reactionSummaries") or {}
+        return {
+            "reactions": sum(int(r.get("count", 0)) for r in reactions.values()),
+            "comments": int((summary.get("commentSummary") or {}).get("count", 0)),
+        }
+
 
 def _published(urn: str) -> Published:
     return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
@@ -137,7 +170,7 @@ def _content(client: Any, owner: str, pictures: list[Picture]) -> dict[str, Any]
     return {"media": images[0]} if len(images) == 1 else {"multiImage": {"images": images}}
 
 
-def _send(client: Any, method: str, url: str, **options: Any) -> Any:
+def _send(client: Any, method: str, url: str, *, action: Action = PUBLISHING, **options: Any) -> Any:
     """One request; a lost answer may have been posted, a refusal says what to do."""
     import httpx
 
@@ -145,25 +178,27 @@ def _send(client: Any, method: str, url: str, **options: Any) -> Any:
         response = client.request(method, url, **options)
     except httpx.TransportError as exc:
         raise no_answer("LinkedIn", exc) from None
-    _check(response)
+    _check(response, action)
     return response
 
 
-def _check(response: Any) -> None:
-    if response.status_code < 400:
+def _check(response: Any, action: Action) -> None:
+    status = response.status_code
+    if status < 400:
         return
     try:
         message = response.json().get("message", "")
     except ValueError:
         message = response.text[:200]
-    if response.status_code == 429 or response.status_code >= 500:
-        raise PublishError(f"LinkedIn: {response.status_code} {message}", retry=True)
-    hint = (
-        "renew the access token"
-        if response.status_code == 401
-        else "check the author URN and the token's scopes"
-    )
-    raise PublishError(f"LinkedIn refused the post ({response.status_code}): {message}; {hint}", retry=False)
+    if status == 429 or status >= 500:
+        raise PublishError(f"LinkedIn: {status} {message}", retry=True)
+    if status == 401:
+        hint = "renew the access token"
+    elif status == 404 and action is not PUBLISHING:
+        hint = action.not_found("LinkedIn")
+    else:
+        hint = SCOPES[action.kind]
+    raise PublishError(f"LinkedIn refused {action.what} ({status}): {message}; {hint}", retry=False)
 
 
 @hookimpl

@@ -169,3 +169,51 @@ def test_find_looks_through_the_authors_latest_posts(loopback_server):
     loopback_server.reply(403, json_body={"message": "Not enough permissions to access: posts.FINDER-author"})
     with pytest.raises(PublishError, match="Not enough permissions"):
         network(loopback_server).find(SocialPost([text]), "key-3")
+
+
+def test_delete_sends_the_documented_request(loopback_server):
+    loopback_server.reply(204)
+    network(loopback_server).delete("urn:li:share:7001", "key-1")
+    (request,) = loopback_server.requests
+    assert (request.method, request.path) == ("DELETE", "/rest/posts/urn%3Ali%3Ashare%3A7001")
+    assert request.headers["X-RestLi-Method"] == "DELETE"
+    assert_linkedin_headers(request)
+
+
+def test_a_refused_delete_says_what_to_do_and_never_shows_the_token(loopback_server):
+    loopback_server.reply(404, json_body={"message": "Not Found", "status": 404})
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).delete("urn:li:share:7001")
+    assert str(caught.value).startswith("LinkedIn refused to delete post urn:li:share:7001 (404): Not Found")
+    assert "not on LinkedIn" in str(caught.value) and not caught.value.retry
+    loopback_server.reply(401, json_body={"message": "Invalid access token"})
+    with pytest.raises(PublishError, match="renew the access token") as caught:
+        network(loopback_server, token="very-secret").delete("urn:li:share:7001")
+    assert "very-secret" not in str(caught.value)
+    loopback_server.reply(
+        403, json_body={"message": "Not enough permissions to access: partnerApiPosts.DELETE"}
+    )
+    with pytest.raises(PublishError, match="w_organization_social"):
+        network(loopback_server).delete("urn:li:share:7001")
+
+
+def test_metrics_add_up_the_social_metadata_summary(loopback_server):
+    summary = {
+        "reactionSummaries": {
+            "LIKE": {"reactionType": "LIKE", "count": 3},
+            "PRAISE": {"reactionType": "PRAISE", "count": 2},
+        },
+        "commentSummary": {"count": 4, "topLevelCount": 3},
+        "commentsState": "OPEN",
+        "entity": "urn:li:share:7001",
+    }
+    loopback_server.reply(200, json_body=summary)
+    assert network(loopback_server).metrics("urn:li:share:7001") == {"reactions": 5, "comments": 4}
+    (request,) = loopback_server.requests
+    assert (request.method, request.path) == ("GET", "/rest/socialMetadata/urn%3Ali%3Ashare%3A7001")
+    assert_linkedin_headers(request)
+    loopback_server.reply(200, json_body={"reactionSummaries": {}, "entity": "urn:li:share:7002"})
+    assert network(loopback_server).metrics("urn:li:share:7002") == {"reactions": 0, "comments": 0}
+    loopback_server.reply(403, json_body={"message": "Not enough permissions to access: socialMetadata.GET"})
+    with pytest.raises(PublishError, match="r_organization_social"):
+        network(loopback_server).metrics("urn:li:share:7001")

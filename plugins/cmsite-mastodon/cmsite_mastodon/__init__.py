@@ -7,7 +7,7 @@ import time
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.network import Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 DEFAULT_TIMEOUT = 30
 
@@ -67,21 +67,22 @@ class Mastodon(Network):
         assert first is not None
         return Published(str(first["id"]), str(first["url"]))
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """DELETE /api/v1/statuses/:id (the thread's replies stay)."""
         from mastodon import MastodonError
 
         client = self._client()
         try:
             client.status_delete(remote_id)
         except MastodonError as exc:
-            raise _publish_error(client, exc) from None
+            raise _publish_error(client, exc, Action.deleting(remote_id)) from None
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         status = self._client().status(remote_id)
         return {key: int(status.get(f"{key}_count", 0)) for key in ("replies", "reblogs", "favourites")}
 
 
-def _publish_error(client: Any, exc: Exception) -> PublishError:
+def _publish_error(client: Any, exc: Exception, action: Action = PUBLISHING) -> PublishError:
     """Mastodon.py's exceptions → retry or not, with Mastodon's own message and what to do."""
     from mastodon import (
         MastodonNetworkError,
@@ -102,7 +103,10 @@ def _publish_error(client: Any, exc: Exception) -> PublishError:
         return PublishError(
             "Mastodon refused the access token (401); create a new one with write:statuses", retry=False
         )
-    return PublishError(f"Mastodon refused the post ({_status(exc)}): {_message(exc)}", retry=False)
+    hint = f"; {action.not_found('Mastodon')}" if _status(exc) == "404" and action is not PUBLISHING else ""
+    return PublishError(
+        f"Mastodon refused {action.what} ({_status(exc)}): {_message(exc)}{hint}", retry=False
+    )
 
 
 def _status(exc: Exception) -> str:

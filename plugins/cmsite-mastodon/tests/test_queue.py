@@ -194,3 +194,27 @@ def test_a_lock_keeps_overlapping_cron_runs_apart(server, site):
         assert posted(server) == []
     finally:
         lock.release()
+
+
+def test_queue_delete_takes_the_status_down_and_it_stays_down(server, site):
+    social(site, 1)
+    cmsite(site, "publish", check=True)
+    (entry,) = entries(site)
+    result = cmsite(site, "queue", "delete", entry["id"], "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "deleted"
+    assert posted(server) == []
+    cmsite(site, "publish", check=True)  # the plan is still in the Markdown: nothing is sent again
+    assert posted(server) == [] and [e["status"] for e in entries(site)] == ["deleted"]
+
+
+def test_a_status_mastodon_does_not_have_is_reported_and_the_entry_stays_published(server, site):
+    social(site, 1)
+    cmsite(site, "publish", check=True)
+    (entry,) = entries(site)
+    server.client("alice").status_delete(entry["remote_id"])  # removed by hand in the app
+    result = cmsite(site, "queue", "delete", entry["id"])
+    assert result.returncode == 1
+    assert f"not deleted: Mastodon refused to delete post {entry['remote_id']} (404)" in result.stderr
+    assert "the post is not on Mastodon" in result.stderr and "alice_token" not in result.stderr
+    assert [e["status"] for e in entries(site)] == ["published"]

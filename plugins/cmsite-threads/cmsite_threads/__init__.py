@@ -12,13 +12,20 @@ from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.counting import find_urls
-from cmsite.social.http import graph_error, no_answer, retry_after
-from cmsite.social.network import Network, Published, PublishError, SocialPost
+from cmsite.social.http import graph_error, graph_missing, no_answer, retry_after
+from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 API = "https://graph.threads.net"
 MAX_LINKS = 5  # Threads refuses a post with more distinct links (THREADS_API__LINK_LIMIT_EXCEEDED)
 TOKEN_CODES = {190}
 PERMISSION_CODES = {10, 200}
+# The permissions a refusal asks for, by what was asked
+PERMISSIONS = {
+    "publish": "give the app threads_basic and threads_content_publish (and threads_manage_replies for threads)",
+    "delete": "give the app threads_basic and threads_delete",
+    "metrics": "give the app threads_basic and threads_manage_insights",
+}
+INSIGHTS = "views,likes,replies,reposts,quotes"  # the media insights `cmsite metrics` asks for
 
 
 class Threads(Network):
@@ -134,21 +141,48 @@ class Threads(Network):
         return str(answer.get("permalink") or "")
 
     def _call(
-        self, client: Any, method: str, path: str, fields: dict[str, Any], *, publishes: bool = False
+        self,
+        client: Any,
+        method: str,
+        path: str,
+        fields: dict[str, Any],
+        *,
+        publishes: bool = False,
+        action: Action = PUBLISHING,
     ) -> dict[str, Any]:
-        """One request, with the access token as the API wants it (form field, or query for GET)."""
+        """One request, with the access token as the API wants it (form field for POST, else query)."""
         import httpx
 
         token = self.account_secret("THREADS", "ACCESS_TOKEN")
         fields = {**fields, "access_token": token}
         try:
-            response = client.get(path, params=fields) if method == "GET" else client.post(path, data=fields)
+            if method == "POST":
+                response = client.post(path, data=fields)
+            else:
+                response = client.request(method, path, params=fields)
         except httpx.TransportError as exc:
             error = no_answer("Threads", exc)
             error.maybe_sent = error.maybe_sent and publishes  # a container alone posts nothing
             raise error from None
-        _check(response)
+        _check(response, action)
         return response.json()
+
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """DELETE /{media-id}; Threads answers {"success": true, "deleted_id": …} (a thread's replies stay)."""
+        action = Action.deleting(remote_id)
+        with self._client() as client:
+            answer = self._call(client, "DELETE", f"/{self._version}/{remote_id}", {}, action=action)
+        if not answer.get("success"):
+            raise PublishError(f"Threads did not delete post {remote_id}: it answered {answer}", retry=False)
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """GET /{media-id}/insights: views, likes, replies, reposts and quotes, each as Threads names it."""
+        action = Action.counting(remote_id)
+        with self._client() as client:
+            answer = self._call(
+                client, "GET", f"/{self._version}/{remote_id}/insights", {"metric": INSIGHTS}, action=action
+            )
+        return {item["name"]: int(item["values"][0]["value"]) for item in answer.get("data", [])}
 
 
 def _comparable(text: str) -> str:
@@ -165,7 +199,7 @@ def _partly_sent(error: PublishError, first: Published, sent: int, total: int, k
     )
 
 
-def _check(response: Any) -> None:
+def _check(response: Any, action: Action) -> None:
     """Graph API errors: 429, 5xx and rate-limit codes are retried; the rest fail with what to do."""
     if response.status_code < 400:
         return
@@ -179,13 +213,14 @@ def _check(response: Any) -> None:
     if code in TOKEN_CODES or response.status_code == 401:
         hint = "get a new access token and put it in THREADS_ACCESS_TOKEN"
     elif code in PERMISSION_CODES or response.status_code == 403:
-        hint = (
-            "give the app threads_basic and threads_content_publish (and threads_manage_replies for threads)"
-        )
-    else:
+        hint = PERMISSIONS[action.kind]
+    elif action is PUBLISHING:
         hint = "check the text, the link and the user_id setting"
+    else:
+        hint = action.not_found("Threads") if graph_missing(response) else "check the post id"
     raise PublishError(
-        f"Threads refused the post ({response.status_code}): {message} (code {code}); {hint}", retry=False
+        f"Threads refused {action.what} ({response.status_code}): {message} (code {code}); {hint}",
+        retry=False,
     )
 
 

@@ -27,7 +27,8 @@ class FakeThreads:
         self.posts: dict[str, dict[str, str]] = {}
         self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.status = ["FINISHED"]  # what the next status checks answer, the last one repeated
-        self.fail: dict[str, Reply] = {}  # "create", "publish", "permalink", "list": one failure
+        self.fail: dict[str, Reply] = {}  # "create", "publish", "permalink", "list", "delete"…: one failure
+        self.insights: dict[str, dict[str, int]] = {}  # media id → what its insights answer
         self.delay: dict[str, float] = {}
 
     def __call__(self, request: RecordedRequest) -> Reply:
@@ -43,7 +44,13 @@ class FakeThreads:
         time.sleep(self.delay.pop(step, 0))
         if step in self.fail:
             return self.fail.pop(step)
-        return Reply(200, json.dumps(answer()).encode(), {"Content-Type": "application/json"})
+        try:
+            body = answer()
+        except Missing as missing:
+            return _error(
+                400, f"Unsupported request. Object with ID '{missing}' does not exist", 100, subcode=33
+            )
+        return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     def _route(self, method: str, path: str, fields: dict[str, str]):
         parts = path.strip("/").split("/")
@@ -72,6 +79,12 @@ class FakeThreads:
         if method == "GET" and len(parts) == 2 and parts[1] in self.posts:
             assert fields["fields"] == "permalink"
             return "permalink", lambda: self._shown(parts[1], ("id", "permalink"))
+        if method == "DELETE" and len(parts) == 2:
+            assert set(fields) == set(), fields  # nothing but the token
+            return "delete", lambda: self._delete(parts[1])
+        if method == "GET" and len(parts) == 3 and parts[2] == "insights":
+            assert fields == {"metric": "views,likes,replies,reposts,quotes"}, fields
+            return "insights", lambda: self._insights(parts[1])
         raise AssertionError(f"not a documented request: {method} {path}")  # fmt: skip
 
     def _create(self, fields: dict[str, str]) -> dict[str, str]:
@@ -89,12 +102,42 @@ class FakeThreads:
         self.posts[media] = {**container, "id": media, "permalink": f"https://www.threads.net/@carnet/post/P{media}", "timestamp": "2026-11-22T12:00:00+0000"}  # fmt: skip
         return {"id": media}
 
+    def _delete(self, media: str) -> dict[str, object]:
+        self._known(media)
+        del self.posts[media]
+        return {"success": True, "deleted_id": media}
+
+    def _insights(self, media: str) -> dict[str, object]:
+        """Media insights as documented: one lifetime value per metric asked for."""
+        self._known(media)
+        counts = self.insights.get(media, {})
+        return {
+            "data": [
+                {"name": name, "period": "lifetime", "values": [{"value": counts.get(name, 0)}],
+                 "title": name.title(), "id": f"{media}/insights/{name}/lifetime"}
+                for name in ("views", "likes", "replies", "reposts", "quotes")
+            ]
+        }  # fmt: skip
+
+    def _known(self, media: str) -> None:
+        """What the Graph API answers for an object it does not have (or not for this token)."""
+        if media not in self.posts:
+            raise Missing(media)
+
     def _shown(self, media: str, names: tuple[str, ...]) -> dict[str, str]:
         return {name: self.posts[media][name] for name in names}
 
 
-def _error(status: int, message: str, code: int, headers: dict[str, str] | None = None) -> Reply:
+class Missing(LookupError):
+    """A media id the fake does not have."""
+
+
+def _error(
+    status: int, message: str, code: int, headers: dict[str, str] | None = None, subcode: int | None = None
+) -> Reply:
     body = {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "Ab1"}}
+    if subcode is not None:
+        body["error"]["error_subcode"] = subcode
     return Reply(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
 
 
@@ -266,3 +309,50 @@ def test_an_interrupted_send_is_reconciled_by_the_queue_not_sent_again(cmsite_si
     (outcome,) = json.loads(result.output)
     assert outcome["status"] == "published" and outcome["url"].endswith("P9001")
     assert len(threads.posts) == 1
+
+
+def test_delete_removes_the_post(loopback_server, threads):
+    keep = network(loopback_server).publish(SocialPost(["Stays."]), "k0")
+    gone = network(loopback_server).publish(SocialPost(["Goes."]), "k1")
+    threads.calls.clear()
+    network(loopback_server).delete(gone.remote_id, "k1")
+    assert threads.calls == [("DELETE", f"/v1.0/{gone.remote_id}", {"access_token": TOKEN})]
+    assert list(threads.posts) == [keep.remote_id]
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (None, "the post is not on Threads"),  # already gone: the fake answers as the Graph API does
+        (_error(403, "Application does not have permission for this action", 10), "threads_delete"),
+        (_error(400, "Error validating access token", 190), "get a new access token"),
+    ],
+)
+def test_a_refused_delete_says_what_to_do(loopback_server, threads, reply, says):
+    published = network(loopback_server).publish(SocialPost(["Out."]), "k")
+    if reply is None:
+        threads.posts.clear()
+    else:
+        threads.fail["delete"] = reply
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).delete(published.remote_id)
+    message = str(caught.value)
+    assert message.startswith(f"Threads refused to delete post {published.remote_id}")
+    assert says in message and TOKEN not in message and not caught.value.retry
+
+
+def test_metrics_are_the_posts_insights(loopback_server, threads):
+    published = network(loopback_server).publish(SocialPost(["Counted."]), "k")
+    threads.insights[published.remote_id] = {"views": 120, "likes": 9, "replies": 2, "reposts": 1}
+    threads.calls.clear()
+    assert network(loopback_server).metrics(published.remote_id) == {
+        "views": 120, "likes": 9, "replies": 2, "reposts": 1, "quotes": 0,
+    }  # fmt: skip
+    ((method, path, fields),) = threads.calls
+    assert (method, path) == ("GET", f"/v1.0/{published.remote_id}/insights")
+    assert fields == {"metric": "views,likes,replies,reposts,quotes", "access_token": TOKEN}
+    threads.fail["insights"] = _error(403, "Application does not have permission for this action", 10)
+    with pytest.raises(PublishError, match="threads_manage_insights"):
+        network(loopback_server).metrics(published.remote_id)
+    with pytest.raises(PublishError, match="the post is not on Threads"):
+        network(loopback_server).metrics("9999")

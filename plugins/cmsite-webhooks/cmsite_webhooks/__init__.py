@@ -6,9 +6,10 @@ from typing import Any
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import no_answer, retry_after
-from cmsite.social.network import Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 TIMEOUT = 20.0
+UNKNOWN_WEBHOOK = 10015  # Discord's error code for a webhook that is gone (not the message)
 
 
 class Webhook(Network):
@@ -46,6 +47,13 @@ class Webhook(Network):
         """Slack and Mattermost answer "ok" and no id: the entry's key stands for it."""
         return Published(idempotency_key, "")
 
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """An incoming webhook only posts: Slack and Mattermost give no way to remove what it sent."""
+        raise NotImplementedError(
+            f"{self.label}: an incoming webhook cannot delete the messages it posted; "
+            f"delete the message by hand in {self.label} (its menu → Delete)"
+        )
+
 
 class Discord(Webhook):
     name, label, max_length, prefix = "discord", "Discord", 2000, "DISCORD"
@@ -56,6 +64,21 @@ class Discord(Webhook):
 
     def published(self, response: Any, idempotency_key: str) -> Published:
         return _discord_message(response.json())
+
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """DELETE /webhooks/{id}/{token}/messages/{message id}, with the webhook's own token (204).
+
+        Only the message `publish` recorded goes: a thread's later messages stay.
+        """
+        import httpx
+
+        address, _, query = self.account_secret(self.prefix, "WEBHOOK_URL").partition("?")
+        with httpx.Client(timeout=self.options.get("timeout", TIMEOUT)) as client:
+            try:
+                response = client.delete(f"{address}/messages/{remote_id}" + (f"?{query}" if query else ""))
+            except httpx.TransportError as exc:
+                raise no_answer(self.label, exc) from None
+        check(self.label, response, Action.deleting(remote_id))
 
     def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
         """The channel's 50 latest messages, read with a bot token, looked through for this webhook's text.
@@ -106,19 +129,29 @@ class Mattermost(Webhook):
     name, label, max_length, prefix = "mattermost", "Mattermost", 16383, "MATTERMOST"
 
 
-def check(label: str, response: Any) -> None:
+def check(label: str, response: Any, action: Action = PUBLISHING) -> None:
     """429 and 5xx are worth retrying (after Retry-After); other refusals are not."""
-    if response.status_code < 400:
+    status = response.status_code
+    if status < 400:
         return
     detail = response.text[:300].strip()
-    if response.status_code == 429 or response.status_code >= 500:
+    if status == 429 or status >= 500:
+        raise PublishError(f"{label}: {status} {detail}", retry=True, retry_after=retry_after(response))
+    if action is PUBLISHING:
         raise PublishError(
-            f"{label}: {response.status_code} {detail}", retry=True, retry_after=retry_after(response)
+            f"{label} refused the message ({status}): {detail}; check the webhook address", retry=False
         )
-    raise PublishError(
-        f"{label} refused the message ({response.status_code}): {detail}; check the webhook address",
-        retry=False,
-    )
+    gone = status == 404 and _error_code(response) != UNKNOWN_WEBHOOK
+    hint = action.not_found(label) if gone else "check the webhook address"
+    raise PublishError(f"{label} refused {action.what} ({status}): {detail}; {hint}", retry=False)
+
+
+def _error_code(response: Any) -> Any:
+    """The `code` of a JSON error answer (Discord's), None for any other."""
+    try:
+        return response.json().get("code")
+    except (ValueError, AttributeError):
+        return None
 
 
 @hookimpl

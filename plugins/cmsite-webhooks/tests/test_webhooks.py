@@ -176,3 +176,53 @@ def test_an_unknown_outcome_on_slack_is_shown_and_never_sent_again_blindly(cmsit
     third = runner.invoke(main, [*site, "publish", "--json"])
     assert [o["status"] for o in json.loads(third.output)] == ["published"]
     assert len(loopback_server.requests) == 2
+
+
+def discord_messages(request):
+    """Discord's Delete Webhook Message: the webhook's id and token in the path, no other credential."""
+    path = request.path.partition("?")[0]
+    assert request.method == "DELETE" and "Authorization" not in request.headers
+    if not path.startswith("/api/webhooks/77/hook-token/"):
+        return Reply(404, b'{"message": "Unknown Webhook", "code": 10015}')
+    if path != "/api/webhooks/77/hook-token/messages/111":
+        return Reply(404, b'{"message": "Unknown Message", "code": 10008}')
+    return Reply(204)
+
+
+def discord_at(server, hook="/api/webhooks/77/hook-token"):
+    secrets = {"DISCORD_WEBHOOK_URL": f"{server.url}{hook}"}
+    return Discord("default", {"timeout": 5}, Credentials(tuple(secrets), secrets))
+
+
+def test_discord_deletes_the_message_it_recorded(loopback_server):
+    loopback_server.handler(discord_messages)
+    discord_at(loopback_server).delete("111", "key-1")
+    discord_at(loopback_server, "/api/webhooks/77/hook-token?thread_id=5").delete("111")
+    first, in_a_thread = loopback_server.requests
+    assert first.path == "/api/webhooks/77/hook-token/messages/111" and first.body == b""
+    assert in_a_thread.path == "/api/webhooks/77/hook-token/messages/111?thread_id=5"
+
+
+def test_a_refused_discord_delete_says_what_to_do_and_hides_the_webhook(loopback_server):
+    loopback_server.handler(discord_messages)
+    with pytest.raises(PublishError) as caught:
+        discord_at(loopback_server).delete("112")
+    message = str(caught.value)
+    assert message.startswith("Discord refused to delete post 112 (404)") and "Unknown Message" in message
+    assert "the post is not on Discord" in message and "hook-token" not in message
+    with pytest.raises(PublishError, match=r"Unknown Webhook.*check the webhook address") as caught:
+        discord_at(loopback_server, "/api/webhooks/78/old-token").delete("111")
+    assert "old-token" not in str(caught.value) and not caught.value.retry
+
+
+@pytest.mark.parametrize("cls", [Slack, Mattermost])
+def test_slack_and_mattermost_cannot_delete_and_say_so(loopback_server, cls):
+    with pytest.raises(NotImplementedError, match=f"delete the message by hand in {cls.label}"):
+        network(cls, loopback_server).delete("key-2", "key-2")
+    assert loopback_server.requests == []  # nothing is asked of the webhook
+
+
+@pytest.mark.parametrize("cls", [Discord, Slack, Mattermost])
+def test_webhooks_give_no_counts(loopback_server, cls):
+    assert network(cls, loopback_server).metrics("111") == {}
+    assert loopback_server.requests == []

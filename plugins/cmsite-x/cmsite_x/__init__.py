@@ -9,10 +9,19 @@ from typing import Any
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.media import Picture
-from cmsite.social.network import Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 API_HOST = "https://api.twitter.com"
 UPLOAD_HOST = "https://upload.twitter.com"  # v1.1 media/upload and media/metadata/create
+# public_metrics fields → the names `cmsite metrics` shows (impressions only for the account's own posts)
+METRICS = {
+    "reply_count": "replies",
+    "retweet_count": "retweets",
+    "quote_count": "quotes",
+    "like_count": "likes",
+    "bookmark_count": "bookmarks",
+    "impression_count": "impressions",
+}
 
 
 class X(Network):
@@ -109,6 +118,35 @@ class X(Network):
                 return Published(str(tweet["id"]), f"https://x.com/i/web/status/{tweet['id']}")
         return None
 
+    def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
+        """DELETE /2/tweets/:id; X answers `{"data": {"deleted": true}}` (the thread's replies stay)."""
+        import tweepy
+
+        action = Action.deleting(remote_id)
+        try:
+            answer = self._client().delete_tweet(remote_id, user_auth=True)
+        except tweepy.TweepyException as exc:
+            raise _publish_error(exc, action) from None
+        if not (answer.data or {}).get("deleted"):
+            raise PublishError(f"X did not delete post {remote_id}: it answered {answer.data}", retry=False)
+
+    def metrics(self, remote_id: str) -> dict[str, int]:
+        """GET /2/tweets/:id?tweet.fields=public_metrics: each count of METRICS that X gives."""
+        import tweepy
+
+        action = Action.counting(remote_id)
+        try:
+            answer = self._client().get_tweet(remote_id, tweet_fields=["public_metrics"], user_auth=True)
+        except tweepy.TweepyException as exc:
+            raise _publish_error(exc, action) from None
+        if answer.data is None:  # X answers 200 with only `errors` for a post it does not have
+            detail = "; ".join(str(e.get("detail") or e.get("title")) for e in answer.errors or [])
+            raise PublishError(
+                f"X refused {action.what}: {detail}; {action.not_found(self.label)}", retry=False
+            )
+        counts = answer.data.public_metrics or {}
+        return {name: int(counts[field]) for field, name in METRICS.items() if field in counts}
+
 
 def _comparable(text: str) -> str:
     """X rewrites links to t.co: compare texts without their links and extra spaces."""
@@ -129,7 +167,8 @@ class _Redirect:
         return Redirect()
 
 
-def _publish_error(exc: Exception) -> PublishError:
+def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
+    """tweepy's exceptions → retry or not, with X's own message and what to do."""
     import tweepy
 
     if isinstance(exc, tweepy.TooManyRequests):
@@ -139,15 +178,15 @@ def _publish_error(exc: Exception) -> PublishError:
     if isinstance(exc, tweepy.TwitterServerError):
         return PublishError(f"X: server error {exc.response.status_code}", retry=True)
     if isinstance(exc, tweepy.HTTPException):
-        messages = "; ".join(exc.api_messages) or str(exc.response.status_code)
-        hint = (
-            "check the keys and the app's write permission"
-            if exc.response.status_code in (401, 403)
-            else "fix the post"
-        )
-        return PublishError(
-            f"X refused the post ({exc.response.status_code}): {messages}; {hint}", retry=False
-        )
+        status = exc.response.status_code
+        messages = "; ".join(exc.api_messages) or str(status)
+        if status in (401, 403):
+            hint = "check the keys and the app's write permission"
+        elif action is PUBLISHING:
+            hint = "fix the post"
+        else:
+            hint = action.not_found("X") if status == 404 else "check the post id"
+        return PublishError(f"X refused {action.what} ({status}): {messages}; {hint}", retry=False)
     return PublishError(f"X: no answer ({exc.__class__.__name__})", retry=True)
 
 

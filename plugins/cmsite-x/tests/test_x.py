@@ -137,3 +137,56 @@ def test_find_looks_through_recent_posts_ignoring_shortened_links(loopback_serve
     loopback_server.reply(200, json_body={"data": {"id": "42", "name": "Carnet", "username": "carnet"}})
     loopback_server.reply(200, json_body={"meta": {"result_count": 0}})
     assert network(loopback_server).find(SocialPost(["Not there"]), "k") is None
+
+
+def test_delete_sends_the_documented_signed_request(loopback_server):
+    loopback_server.reply(200, json_body={"data": {"deleted": True}})
+    network(loopback_server).delete("1001", "key-1")
+    (request,) = loopback_server.requests
+    assert (request.method, request.path, request.body) == ("DELETE", "/2/tweets/1001", b"")
+    assert_signed(request)
+
+
+def test_a_refused_delete_says_why_and_never_shows_the_keys(loopback_server):
+    loopback_server.reply(
+        401,
+        json_body={"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
+    )
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).delete("1001")
+    message = str(caught.value)
+    assert message.startswith("X refused to delete post 1001 (401)") and "check the keys" in message
+    assert not any(secret in message for secret in KEYS.values())
+    loopback_server.reply(200, json_body={"data": {"deleted": False}})
+    with pytest.raises(PublishError, match="X did not delete post 1001"):
+        network(loopback_server).delete("1001")
+
+
+def test_metrics_are_the_public_metrics_x_gives(loopback_server):
+    counts = {
+        "retweet_count": 2,
+        "reply_count": 1,
+        "like_count": 5,
+        "quote_count": 0,
+        "impression_count": 120,
+    }
+    tweet = {"id": "1001", "text": "one", "edit_history_tweet_ids": ["1001"], "public_metrics": counts}
+    loopback_server.reply(200, json_body={"data": tweet})
+    assert network(loopback_server).metrics("1001") == {
+        "retweets": 2, "replies": 1, "likes": 5, "quotes": 0, "impressions": 120,
+    }  # fmt: skip
+    (request,) = loopback_server.requests
+    assert request.method == "GET"
+    assert request.path == "/2/tweets/1001?tweet.fields=public_metrics"
+    assert_signed(request)
+
+
+def test_metrics_of_a_post_x_does_not_have(loopback_server):
+    not_found = {
+        "detail": "Could not find tweet with id: [1001].",
+        "title": "Not Found Error",
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+    loopback_server.reply(200, json_body={"errors": [not_found]})  # X answers 200 with only errors
+    with pytest.raises(PublishError, match=r"Could not find tweet with id: \[1001\]\.; the post is not on X"):
+        network(loopback_server).metrics("1001")
