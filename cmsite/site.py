@@ -266,16 +266,36 @@ class Site:
         files = []
         for folder, prefix in flatten(self.pm.hook.cmsite_static_dirs(site=self)):
             for path in sorted(Path(folder).rglob("*")):
-                relative = path.relative_to(folder)
-                if (
-                    path.is_file()
-                    and not is_ignored(path, folder)
-                    and path.suffix not in self.content_loaders
-                ):
+                url = self._static_url(path, Path(folder), prefix)
+                if url is not None:
                     shown = str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
-                    url = self.urls.url(prefix.rstrip("/") + "/" + relative.as_posix())
                     files.append(File(url, source_path=path, sources=(shown,), kind="static"))
         return files
+
+    def _static_url(self, path: Path, folder: Path, prefix: str) -> str | None:
+        """The site URL a file of a static folder is copied to; None for a file the build leaves out."""
+        if not path.is_file() or is_ignored(path, folder) or path.suffix in self.content_loaders:
+            return None
+        return self.urls.url(prefix.rstrip("/") + "/" + path.relative_to(folder).as_posix())
+
+    def published_url(self, path: Path) -> str | None:
+        """The absolute URL the deployed site serves a file at; None if the build does not copy it.
+
+        Some networks (Threads) take a picture's address rather than its bytes and fetch it
+        from the site themselves.
+        """
+        path = Path(path).resolve()
+        for folder, prefix in flatten(self.pm.hook.cmsite_static_dirs(site=self)):
+            folder = Path(folder).resolve()
+            if not path.is_relative_to(folder):
+                continue
+            try:
+                url = self._static_url(path, folder, prefix)
+            except UnsafeURL:
+                url = None
+            if url is not None:
+                return self.urls.absolute(url)
+        return None
 
     def _targets(self, pages: list[Page], files: list[File]) -> dict[int, str]:
         """Output path of every page and file; two that collide are an error naming both."""

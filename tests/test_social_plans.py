@@ -164,7 +164,13 @@ def test_standalone_social_posts(social_site):
     assert result.exit_code == 0, result.output
     toot, chirp = json.loads(result.output)
     assert toot["texts"] == chirp["texts"] == ["Meetup tonight at 18:30, doors open at 18:00."]
-    assert toot["media"] == [{"path": "/images/room.jpg", "alt": "The meetup room, chairs in a circle"}]
+    assert toot["media"] == [
+        {
+            "path": "/images/room.jpg",
+            "alt": "The meetup room, chairs in a circle",
+            "url": "https://blog.example.org/images/room.jpg",  # where networks that fetch it find it
+        }
+    ]
     assert toot["at"] == "2026-06-01T18:00:00+02:00"
 
 

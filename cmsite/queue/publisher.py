@@ -151,7 +151,7 @@ class Publisher:
         assert network is not None
         post = SocialPost(
             texts=entry.texts,
-            media=[Media(self.media_path(m["path"]), m["alt"]) for m in entry.media],
+            media=[self.picture(m["path"], m["alt"]) for m in entry.media],
             link=entry.link,
             title=entry.title,
             summary=entry.summary,
@@ -259,9 +259,11 @@ class Publisher:
         accounts = section.pop("accounts", {})
         return {**section, **accounts.get(entry.account, {})}
 
-    def media_path(self, path: str) -> str:
-        """A site path (/images/x.png) is a file of the content folder."""
-        return str(media_file(self.site.config.content_dir, path))
+    def picture(self, path: str, alt: str) -> Media:
+        """One of the entry's pictures: its file (a site path /images/x.png is one of the content
+        folder) and the address the deployed site serves it at, for networks that fetch it there."""
+        file = media_file(self.site.config.content_dir, path)
+        return Media(str(file), alt, self.site.published_url(file))
 
 
 def _ask_a_person(label: str, entry_id: str) -> str:

@@ -14,11 +14,12 @@ import io
 import math
 import mimetypes
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cmsite.site import Site
     from cmsite.social.network import Media, Network
 
 # What cmsite can read and, if needed, convert (Pillow reads them all).
@@ -51,6 +52,11 @@ def media_file(content_dir: Path, path: str) -> Path:
     return candidate if candidate.exists() else Path(path)
 
 
+def located(site: Site, item: Media) -> Media:
+    """The picture with the address the deployed site serves its file at (None if the build leaves it out)."""
+    return replace(item, url=site.published_url(media_file(site.config.content_dir, item.path)))
+
+
 def human_bytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.0f} kB"
 
@@ -77,15 +83,30 @@ def media_problems(
         else:
             size = path.stat().st_size
             if mime not in network.media_types:
-                warnings.append(
-                    f"{network.label} does not take {mime}; {item.path} will be sent as a JPEG copy"
+                misfit, copy, fix = (
+                    f"{network.label} does not take {mime}",
+                    f"{item.path} will be sent as a JPEG copy",
+                    f"save {item.path} as {type_names(network.media_types)}",
                 )
             elif size > network.max_media_bytes:
-                warnings.append(
+                misfit, copy, fix = (
                     f"{item.path} is {human_bytes(size)}, over {network.label}'s "
-                    f"{human_bytes(network.max_media_bytes)} per picture; a smaller copy will be sent"
+                    f"{human_bytes(network.max_media_bytes)} per picture",
+                    "a smaller copy will be sent",
+                    "make it smaller",
                 )
+            else:
+                continue
+            if network.fetches_media:  # the network gets the file itself: no copy can stand in for it
+                errors.append(f"{misfit}, and it fetches the file from the site as it is; {fix}")
+            else:
+                warnings.append(f"{misfit}; {copy}")
     return errors, warnings
+
+
+def type_names(types: frozenset[str]) -> str:
+    """`image/jpeg`, `image/png` → "JPEG or PNG", for messages."""
+    return " or ".join(sorted(mime.split("/")[-1].upper() for mime in types))
 
 
 def prepare(

@@ -28,6 +28,7 @@ class Media:
 
     path: str
     alt: str
+    url: str | None = None  # where the deployed site serves it; None if the site does not publish the file
 
 
 @dataclass
@@ -132,6 +133,9 @@ class Network(ABC):
     max_alt_length: ClassVar[int] = 1000
     alt_counting: ClassVar[str] = "code_points"
     media_types: ClassVar[frozenset[str]] = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+    # True: the network fetches each picture from the site's public URL (`Media.url`) instead of
+    # receiving its bytes, so it gets the file as it is and cmsite cannot send a smaller copy.
+    fetches_media: ClassVar[bool] = False
     credentials: ClassVar[tuple[str, ...]] = ()  # environment variables this network needs
     credential_prefixes: ClassVar[
         tuple[str, ...]

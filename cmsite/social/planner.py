@@ -18,7 +18,7 @@ from cmsite.errors import ContentError, display_path
 from cmsite.social import counting
 from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import join as join_text
-from cmsite.social.media import media_file, media_problems
+from cmsite.social.media import located, media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
 from cmsite.social.plans import Plan, PlanError, parse_at, parse_media, parse_plan
 
@@ -170,7 +170,7 @@ def _render(
         account=plan.account,
         at=plan.at,
         status=plan.status,
-        media=plan.media,
+        media=[located(site, picture) for picture in plan.media],
     )
     site.pm.hook.cmsite_schedule(post=post, site=site)
     plan.at = post.at
@@ -227,7 +227,7 @@ def _render(
         post.warnings.append(
             f"shortened to fit {network.label}'s {network.max_length}; add `thread: true` to keep it all"
         )
-    post.errors += network.validate(SocialPost(texts=post.written, media=plan.media, link=post.link))
+    post.errors += network.validate(SocialPost(texts=post.written, media=post.media, link=post.link))
     errors, warnings = media_problems(
         network, plan.media, lambda path: media_file(site.config.content_dir, path)
     )

@@ -3,17 +3,24 @@
 A Threads post is made in two steps: a container (`POST /{user}/threads`), then its
 publication (`POST /{user}/threads_publish`). Only the second one puts something on
 Threads, so only a lost answer to it leaves the outcome unknown.
+
+Threads takes no picture uploads: it fetches each picture from a public address. cmsite gives
+it the address of the file on the deployed site, so the site must be online before the post.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.counting import find_urls
 from cmsite.social.http import graph_error, graph_missing, no_answer, retry_after
-from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
+from cmsite.social.media import media_problems
+from cmsite.social.network import PUBLISHING, Action, Media, Network, Published, PublishError, SocialPost
 
 API = "https://graph.threads.net"
 MAX_LINKS = 5  # Threads refuses a post with more distinct links (THREADS_API__LINK_LIMIT_EXCEEDED)
@@ -33,7 +40,13 @@ class Threads(Network):
     label = "Threads"
     max_length = 500
     counting = "threads"
-    max_media = 0
+    # Threads' media specifications: JPEG or PNG, 8 MB at most, fetched from image_url; a
+    # carousel holds 2 to 20 items; alt_text is at most 1,000 characters.
+    max_media = 20
+    max_media_bytes = 8_000_000
+    media_types = frozenset({"image/jpeg", "image/png"})
+    max_alt_length = 1000
+    fetches_media = True
     credentials = ("THREADS_ACCESS_TOKEN",)
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "user_id": (str, "me"),
@@ -51,15 +64,22 @@ class Threads(Network):
                     f"{where} has {len(links)} different links and Threads takes at most {MAX_LINKS}; "
                     "remove some"
                 )
+        problems += [problem for item in post.media if (problem := _unreachable(item))]
         return problems
 
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        self._check_pictures(post)
         sent: list[Published] = []
         with self._client() as client:
             for number, text in enumerate(post.texts):
                 reply_to = sent[-1].remote_id if sent else None
+                first = number == 0  # the link card and the pictures go with the first post
                 try:
-                    sent.append(self._post(client, text, reply_to, post.link if number == 0 else None))
+                    sent.append(
+                        self._post(
+                            client, text, reply_to, post.link if first else None, post.media if first else []
+                        )
+                    )
                 except PublishError as error:
                     if not sent:
                         raise
@@ -94,15 +114,25 @@ class Threads(Network):
 
         return httpx.Client(base_url=self.options.get("api", API), timeout=self.options.get("timeout", 30))
 
-    def _post(self, client: Any, text: str, reply_to: str | None, link: str | None) -> Published:
+    def _check_pictures(self, post: SocialPost) -> None:
+        """Before anything is sent: each picture must be a JPEG or PNG within the limits, at an
+        address Threads can fetch, since Threads gets the file itself and cmsite cannot shrink it."""
+        errors, _ = media_problems(type(self), post.media, Path)
+        errors += [problem for item in post.media if (problem := _unreachable(item))]
+        if len(post.media) > self.max_media:
+            errors.append(f"{len(post.media)} pictures, and Threads takes at most {self.max_media}")
+        if errors:
+            raise PublishError(f"Threads: {'; '.join(errors)}", retry=False)
+
+    def _post(
+        self, client: Any, text: str, reply_to: str | None, link: str | None, pictures: list[Media]
+    ) -> Published:
         """One post: its container, the wait until Threads has it ready, then its publication."""
-        fields = {"media_type": "TEXT", "text": text}
+        fields = self._content(client, text, link, pictures)
         if reply_to:
             fields["reply_to_id"] = reply_to
-        if link:
-            fields["link_attachment"] = link
-        container = self._call(client, "POST", f"/{self._version}/{self._user}/threads", fields)["id"]
-        self._wait_until_ready(client, str(container))
+        container = self._container(client, fields)
+        self._wait_until_ready(client, container, _hint(pictures))
         media = self._call(
             client,
             "POST",
@@ -112,8 +142,28 @@ class Threads(Network):
         )["id"]
         return Published(str(media), self._permalink(client, str(media)))
 
-    def _wait_until_ready(self, client: Any, container: str) -> None:
-        """Threads prepares a container before it can be published (at once, for text, most of the time)."""
+    def _content(self, client: Any, text: str, link: str | None, pictures: list[Media]) -> dict[str, str]:
+        """What the post's container holds: text with its link card, one picture, or a carousel.
+
+        A carousel is made of one container per picture (`is_carousel_item`), each ready before
+        the carousel container lists them in `children`. Threads shows a link card on text
+        posts only, so a post with pictures keeps its link in the text.
+        """
+        if not pictures:
+            return {"media_type": "TEXT", "text": text, **({"link_attachment": link} if link else {})}
+        if len(pictures) == 1:
+            return {**_image(pictures[0]), "text": text}
+        items = [self._container(client, {**_image(p), "is_carousel_item": "true"}) for p in pictures]
+        for item, picture in zip(items, pictures, strict=True):  # Threads fetches them meanwhile
+            self._wait_until_ready(client, item, _hint([picture]))
+        return {"media_type": "CAROUSEL", "children": ",".join(items), "text": text}
+
+    def _container(self, client: Any, fields: dict[str, str]) -> str:
+        return str(self._call(client, "POST", f"/{self._version}/{self._user}/threads", fields)["id"])
+
+    def _wait_until_ready(self, client: Any, container: str, hint: str) -> None:
+        """Threads prepares a container before it can be published: at once for text most of the
+        time, once it has fetched the picture for an image. The wait is bounded by `ready_wait`."""
         deadline = time.monotonic() + float(self.options.get("ready_wait", 60))
         while True:
             answer = self._call(
@@ -124,8 +174,7 @@ class Threads(Network):
                 return
             if status == "ERROR":
                 raise PublishError(
-                    f"Threads could not prepare the post: {answer.get('error_message', 'no reason given')}; "
-                    "check the text and the link",
+                    f"Threads could not prepare the post: {answer.get('error_message', 'no reason given')}; {hint}",
                     retry=False,
                 )
             if status == "EXPIRED" or time.monotonic() >= deadline:
@@ -183,6 +232,47 @@ class Threads(Network):
                 client, "GET", f"/{self._version}/{remote_id}/insights", {"metric": INSIGHTS}, action=action
             )
         return {item["name"]: int(item["values"][0]["value"]) for item in answer.get("data", [])}
+
+
+def _image(picture: Media) -> dict[str, str]:
+    """An image container's fields: where Threads fetches the picture, and its description."""
+    return {
+        "media_type": "IMAGE",
+        "image_url": str(picture.url),
+        **({"alt_text": picture.alt} if picture.alt else {}),
+    }
+
+
+def _hint(pictures: list[Media]) -> str:
+    """What to look at when Threads cannot prepare a container."""
+    if not pictures:
+        return "check the text and the link"
+    where = ", ".join(str(p.url) for p in pictures)
+    return f"check that the site is deployed and that {where} opens (Threads fetches the pictures there)"
+
+
+def _unreachable(item: Media) -> str | None:
+    """Why Threads could never fetch the picture from the site (None if it can)."""
+    if not item.url:
+        return (
+            f"{item.path} has no public address, and Threads fetches each picture from the deployed site: "
+            "the picture must be a file of the content folder, and the site needs its [site] url"
+        )
+    host = urlsplit(item.url).hostname or ""
+    if not _public(host):
+        return (
+            f"{item.path} would be fetched from {item.url}, which Threads cannot reach; "
+            "set [site] url to the address the site is deployed at"
+        )
+    return None
+
+
+def _public(host: str) -> bool:
+    """A host name or address another server on the internet can reach."""
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return bool(host) and host != "localhost" and not host.endswith((".localhost", ".local", ".internal"))
 
 
 def _comparable(text: str) -> str:

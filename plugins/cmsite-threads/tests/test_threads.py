@@ -12,8 +12,8 @@ from cmsite_threads import Threads
 
 from cmsite.cli import main
 from cmsite.queue.store import QueueStore
-from cmsite.social.network import Credentials, PublishError, SocialPost
-from cmsite.testing import RecordedRequest, Reply
+from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.testing import RecordedRequest, Reply, make_picture
 
 TOKEN = "threads-token-1"
 
@@ -30,6 +30,8 @@ class FakeThreads:
         self.fail: dict[str, Reply] = {}  # "create", "publish", "permalink", "list", "delete"…: one failure
         self.insights: dict[str, dict[str, int]] = {}  # media id → what its insights answer
         self.delay: dict[str, float] = {}
+        self.ready: set[str] = set()  # containers whose status was FINISHED when asked
+        self.made = 0
 
     def __call__(self, request: RecordedRequest) -> Reply:
         url = urlsplit(request.path)
@@ -69,6 +71,8 @@ class FakeThreads:
         if method == "GET" and len(parts) == 2 and parts[1] in self.containers:
             assert fields["fields"] == "status,error_message"
             status = self.status.pop(0) if len(self.status) > 1 else self.status[0]
+            if status == "FINISHED":
+                self.ready.add(parts[1])
             return (
                 "status",
                 lambda: (
@@ -88,15 +92,37 @@ class FakeThreads:
         raise AssertionError(f"not a documented request: {method} {path}")  # fmt: skip
 
     def _create(self, fields: dict[str, str]) -> dict[str, str]:
-        assert fields["media_type"] == "TEXT" and fields["text"]
-        assert set(fields) <= {"media_type", "text", "reply_to_id", "link_attachment"}
+        """The container fields the Threads docs give for each media type, and nothing else."""
+        kind = fields["media_type"]
+        if kind == "TEXT":
+            assert fields["text"]
+            assert set(fields) <= {"media_type", "text", "reply_to_id", "link_attachment"}
+        elif kind == "IMAGE" and fields.get("is_carousel_item") == "true":  # text goes on the carousel
+            assert set(fields) <= {"media_type", "image_url", "alt_text", "is_carousel_item"}
+        elif kind == "IMAGE":
+            assert set(fields) <= {"media_type", "image_url", "alt_text", "text", "reply_to_id"}
+        else:
+            assert kind == "CAROUSEL", kind
+            assert set(fields) <= {"media_type", "children", "text", "reply_to_id"}
+            children = fields["children"].split(",")
+            assert 2 <= len(children) <= 20 and len(set(children)) == len(children)
+            for child in children:
+                item = self.containers[child]
+                assert item.get("is_carousel_item") == "true", "a carousel lists carousel items"
+                assert child in self.ready, "each item is FINISHED before the carousel lists it"
+        if kind == "IMAGE":
+            assert fields["image_url"].startswith("https://"), "Threads fetches it from a public server"
+            assert len(fields.get("alt_text", "")) <= 1000
         if "reply_to_id" in fields:
             assert fields["reply_to_id"] in self.posts, "replies go to a published post"
-        container = f"c{len(self.containers) + 1}"
+        self.made += 1
+        container = f"c{self.made}"  # never reused, even once an earlier one is published
         self.containers[container] = fields
         return {"id": container}
 
     def _publish(self, fields: dict[str, str]) -> dict[str, str]:
+        assert fields["creation_id"] in self.ready, "published once FINISHED"
+        assert self.containers[fields["creation_id"]].get("is_carousel_item") != "true", "not an item alone"
         container = self.containers.pop(fields["creation_id"])  # a container is published once
         media = f"9{len(self.posts) + 1:03d}"
         self.posts[media] = {**container, "id": media, "permalink": f"https://www.threads.net/@carnet/post/P{media}", "timestamp": "2026-11-22T12:00:00+0000"}  # fmt: skip
@@ -356,3 +382,155 @@ def test_metrics_are_the_posts_insights(loopback_server, threads):
         network(loopback_server).metrics(published.remote_id)
     with pytest.raises(PublishError, match="the post is not on Threads"):
         network(loopback_server).metrics("9999")
+
+
+SITE = "https://blog.example.org"
+
+
+def pictures(folder, *names):
+    """Pictures of a built site: a file each, and the address the deployed site serves it at."""
+    return [
+        Media(str(make_picture(folder / name, 400, 300)), f"Picture {name}", f"{SITE}/images/{name}")
+        for name in names
+    ]
+
+
+def test_one_picture_is_an_image_container_threads_fetches_from_the_site(loopback_server, threads, tmp_path):
+    (room,) = pictures(tmp_path, "room.jpg")
+    post = SocialPost(["The meetup room is ready."], media=[room], link=f"{SITE}/posts/meetup/")
+    published = network(loopback_server).publish(post, "k")
+    steps = [(method, path) for method, path, _ in threads.calls]
+    assert steps == [
+        ("POST", "/v1.0/me/threads"),
+        ("GET", "/v1.0/c1"),
+        ("POST", "/v1.0/me/threads_publish"),
+        ("GET", "/v1.0/9001"),
+    ]
+    assert threads.calls[0][2] == {
+        "media_type": "IMAGE",
+        "image_url": "https://blog.example.org/images/room.jpg",
+        "alt_text": "Picture room.jpg",
+        "text": "The meetup room is ready.",  # no link_attachment: Threads cards text posts only
+        "access_token": TOKEN,
+    }
+    assert threads.calls[2][2] == {"creation_id": "c1", "access_token": TOKEN}
+    assert published.remote_id == "9001"
+
+
+def test_several_pictures_are_a_carousel_of_ready_items(loopback_server, threads, tmp_path):
+    three = pictures(tmp_path, "a.png", "b.jpg", "c.jpg")
+    threads.status = ["IN_PROGRESS", "FINISHED"]  # the first item is still being fetched at first
+    post = SocialPost(["1/2 Three pictures of the room.", "2/2 And a word."], media=three)
+    published = network(loopback_server).publish(post, "k")
+    created = [
+        fields for method, path, fields in threads.calls if (method, path) == ("POST", "/v1.0/me/threads")
+    ]
+    items, carousel, reply = created[:3], created[3], created[4]
+    assert items == [
+        {
+            "media_type": "IMAGE",
+            "image_url": f"{SITE}/images/{name}",
+            "alt_text": f"Picture {name}",
+            "is_carousel_item": "true",
+            "access_token": TOKEN,
+        }
+        for name in ("a.png", "b.jpg", "c.jpg")
+    ]
+    assert carousel == {
+        "media_type": "CAROUSEL",
+        "children": "c1,c2,c3",  # in the order of the plan
+        "text": "1/2 Three pictures of the room.",
+        "access_token": TOKEN,
+    }
+    assert reply == {
+        "media_type": "TEXT",
+        "text": "2/2 And a word.",
+        "reply_to_id": "9001",
+        "access_token": TOKEN,
+    }
+    checked = [path for method, path, _ in threads.calls if method == "GET" and path.startswith("/v1.0/c")]
+    assert checked == ["/v1.0/c1", "/v1.0/c1", "/v1.0/c2", "/v1.0/c3", "/v1.0/c4", "/v1.0/c5"]
+    published_ids = [f["creation_id"] for _, path, f in threads.calls if path.endswith("/threads_publish")]
+    assert published_ids == ["c4", "c5"]  # the carousel, then the reply; never an item alone
+    assert published.remote_id == "9001" and threads.posts["9001"]["children"] == "c1,c2,c3"
+
+
+def test_a_picture_threads_cannot_fetch_stops_the_send_before_anything_goes(
+    loopback_server, threads, tmp_path
+):
+    (room,) = pictures(tmp_path, "room.jpg")
+    webp = make_picture(tmp_path / "room.webp", 400, 300)
+    for media, says in [
+        (Media(room.path, room.alt), "has no public address"),  # no [site] url, or not a file of the site
+        (Media(room.path, room.alt, "http://localhost:8000/images/room.jpg"), "which Threads cannot reach"),
+        (Media(room.path, room.alt, "https://10.1.2.3/images/room.jpg"), "which Threads cannot reach"),
+        (Media(str(webp), "A room", f"{SITE}/images/room.webp"), "does not take image/webp"),
+    ]:
+        with pytest.raises(PublishError, match=says) as caught:
+            network(loopback_server).publish(SocialPost(["The room."], media=[media]), "k")
+        assert not caught.value.retry
+    assert threads.calls == []
+
+
+def test_a_picture_threads_could_not_fetch_says_to_deploy_the_site(loopback_server, threads, tmp_path):
+    threads.status = ["ERROR"]
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).publish(SocialPost(["The room."], media=pictures(tmp_path, "room.jpg")), "k")
+    assert "site is deployed" in str(caught.value) and f"{SITE}/images/room.jpg opens" in str(caught.value)
+    assert not caught.value.retry and not threads.posts
+
+
+def test_the_queue_sends_the_address_of_the_picture_on_the_deployed_site(
+    cmsite_site, loopback_server, threads
+):
+    config = cmsite_site.root / "cmsite.toml"
+    config.write_text(
+        config.read_text()
+        + "\n[queue]\ncatch_up_hours = false  # the plan's date is long past\n"
+        + f'\n[networks.threads]\napi = "{loopback_server.url}"\n'
+    )
+    make_picture(cmsite_site.root / "content/images/room.jpg", 400, 300)
+    cmsite_site.write(
+        "content/social/2026-11-20-room.md",
+        "---\nnetworks: [threads]\nat: 2026-11-20 10:00\nmedia: [/images/room.jpg]\nalt: Chairs in a circle\n---\n"
+        "The room is ready.\n",
+    )
+    runner = CliRunner(env={"THREADS_ACCESS_TOKEN": TOKEN, "CMSITE_DISABLE_PLUGINS": ""})
+    assert runner.invoke(main, ["--site", str(cmsite_site.root), "queue"]).exit_code == 0
+    result = runner.invoke(main, ["--site", str(cmsite_site.root), "publish", "--json"])
+    (outcome,) = json.loads(result.output)
+    assert outcome["status"] == "published", outcome
+    (post,) = threads.posts.values()
+    assert post["image_url"] == "https://blog.example.org/images/room.jpg"
+    assert post["alt_text"] == "Chairs in a circle"
+    cmsite_site.build()
+    assert (cmsite_site.output / "images/room.jpg").is_file()  # where the built site serves it
+
+
+def test_check_reports_pictures_threads_could_never_fetch_at_their_line(cmsite_site, tmp_path):
+    make_picture(cmsite_site.root / "content/images/room.jpg", 400, 300)
+    make_picture(cmsite_site.root / "content/images/room.webp", 400, 300)
+    elsewhere = make_picture(tmp_path / "elsewhere.jpg", 400, 300)  # a file the site never publishes
+    cmsite_site.write(
+        "content/social/2026-11-20-room.md",
+        "---\nnetworks: [threads]\nat: 2026-11-20 10:00\nalt: The room\n"
+        f"media: [/images/room.jpg, /images/room.webp, {elsewhere}]\n---\nThe room is ready.\n",
+    )
+    runner = CliRunner(env={"CMSITE_DISABLE_PLUGINS": ""})
+    result = runner.invoke(main, ["--site", str(cmsite_site.root), "check"])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("content/social/")]
+    assert len(errors) == 2, result.output
+    assert all(line.startswith("content/social/2026-11-20-room.md:2: ") for line in errors)
+    webp, outside = sorted(errors, key=lambda line: "webp" not in line)
+    assert "Threads does not take image/webp, and it fetches the file from the site as it is" in webp
+    assert f"{elsewhere} has no public address" in outside
+    config = cmsite_site.root / "cmsite.toml"
+    config.write_text(config.read_text().replace("https://blog.example.org", "http://localhost:8000"))
+    cmsite_site.write(
+        "content/social/2026-11-20-room.md",
+        "---\nnetworks: [threads]\nat: 2026-11-20 10:00\nalt: The room\nmedia: [/images/room.jpg]\n---\nReady.\n",
+    )
+    result = runner.invoke(main, ["--site", str(cmsite_site.root), "check"])
+    assert result.exit_code == 1
+    assert "http://localhost:8000/images/room.jpg, which Threads cannot reach" in result.output
