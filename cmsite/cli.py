@@ -14,6 +14,7 @@ import click
 from cmsite import __version__
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.plugins import PluginError
+from cmsite.queue.store import CANCELLED_BY_HAND
 
 
 class Progress:
@@ -546,9 +547,9 @@ _entry_command(
 )
 _entry_command(
     "cancel",
-    "Never send this entry.",
+    "Never send this entry, even while its plan stays in the Markdown (retry undoes it).",
     ("pending", "failed", "unknown", "claimed", "expired"),
-    {"status": "cancelled"},
+    {"status": "cancelled", "error": CANCELLED_BY_HAND},
 )
 
 

@@ -509,6 +509,33 @@ def test_builds_keep_the_queue_in_step_and_never_cancel_by_mistake(site_folder):
     assert entry["status"] == "cancelled"
 
 
+def test_a_plan_removed_then_put_back_is_queued_again_but_a_cancel_by_hand_stays(site_folder):
+    plans_in_the_past_are_sent(site_folder)
+    site_folder.write("plugins/board.py", BOARD)
+
+    def entry():
+        (only,) = json.loads(cli("--site", site_folder.root, "queue", "--all", "--json").output)
+        return only
+
+    site_folder.post("2026-11-20-news.md", "title: News\nsocial: [board]")
+    cli("--site", site_folder.root, "build")
+    site_folder.post("2026-11-20-news.md", "title: News\nsocial: []")
+    cli("--site", site_folder.root, "build")
+    assert entry()["status"] == "cancelled"
+    site_folder.post("2026-11-20-news.md", "title: News\nsocial: [board]")
+    cli("--site", site_folder.root, "build")
+    assert entry()["status"] == "pending"  # the sync's own cancel is undone
+
+    assert cli("--site", site_folder.root, "queue", "cancel", entry()["id"]).exit_code == 0
+    site_folder.post("2026-11-20-news.md", "title: News, edited\nsocial: [board]")
+    result = cli("--site", site_folder.root, "build")
+    assert "the board post was cancelled by hand; the change is not queued" in result.output
+    assert entry()["status"] == "cancelled"
+    assert json.loads(cli("--site", site_folder.root, "publish", "--json").output) == []
+    assert cli("--site", site_folder.root, "queue", "retry", entry()["id"]).exit_code == 0
+    assert entry()["status"] == "pending"
+
+
 def test_plans_whose_time_long_passed_are_recorded_as_expired_never_sent(site_folder):
     """The first build of an old blog with social defaults must not announce years of posts at once."""
     site_folder.write("plugins/board.py", BOARD)

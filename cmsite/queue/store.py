@@ -6,7 +6,8 @@ only records what happened. Every change of status is a transaction of its own, 
 leaves an entry whose state says what may have happened.
 
 Status: pending → claimed → sending → published | failed | unknown; cancelled when its
-plan is removed; expired when the plan was first seen long after its time (see sync);
+plan is removed (queued again if the plan comes back) or by `cmsite queue cancel` (stays
+cancelled, whatever the plan says); expired when the plan was first seen long after its time (see sync);
 deleted when `cmsite queue delete` took a published post down (never sent again, whatever
 the plan says). `approved` is separate: with approval on, only approved entries are sent.
 """
@@ -24,6 +25,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from cmsite.site import Site
+
+# The error a cancelled entry holds says who cancelled it: only the sync's own cancel is
+# undone when the plan comes back.
+PLAN_REMOVED = "its plan is no longer in the source"
+CANCELLED_BY_HAND = "cancelled with `cmsite queue cancel` (`cmsite queue retry ID` queues it again)"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (

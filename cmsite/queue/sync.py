@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from cmsite.queue.store import Entry, Store
+from cmsite.queue.store import PLAN_REMOVED, Entry, Store
 from cmsite.social.planner import PlannedPost
 
 if TYPE_CHECKING:
@@ -108,11 +108,17 @@ def sync(
             }
             if wanted.approved and not current.approved:
                 changes["approved"] = 1
-            if current.status in CHANGEABLE and (changes or current.status == "cancelled"):
+            by_hand = current.status == "cancelled" and current.error != PLAN_REMOVED
+            if current.status in CHANGEABLE and not by_hand and (changes or current.status == "cancelled"):
                 if current.status != "pending":
                     changes.update(status="pending", attempts=0, error=None, next_attempt=None)
                 store.update(db, entry_id, **changes)
                 report.updated.append(wanted)
+            elif by_hand and {"at", "texts", "media"} & changes.keys():
+                report.warnings.append(
+                    f"{wanted.source}: the {wanted.network} post was cancelled by hand; the change is "
+                    f"not queued (`cmsite queue retry {entry_id}` queues it again)"
+                )
             elif current.status not in CHANGEABLE and {"at", "texts", "media"} & changes.keys():
                 report.warnings.append(
                     f"{wanted.source}: the {wanted.network} post was already {current.status}; "
@@ -120,7 +126,7 @@ def sync(
                 )
         for entry_id, current in existing.items():
             if entry_id not in planned and current.status in ("pending", "failed"):
-                store.update(db, entry_id, status="cancelled")
+                store.update(db, entry_id, status="cancelled", error=PLAN_REMOVED)
                 report.cancelled.append(current)
     return report
 
