@@ -147,10 +147,16 @@ def new(directory: Path, title: str) -> None:
 @click.pass_context
 def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, clean: bool) -> None:
     """Render the site into the output folder (only files that changed are written)."""
+    from cmsite.build.parallel import Deferred
+    from cmsite.social.planner import planned_posts
+
     site = _open_site(ctx, drafts=drafts, future=future)
     progress = Progress()
+    plans = Deferred(lambda: planned_posts(site))  # made while workers render, when there are any
     try:
-        report = site.build(output, clean=clean, progress=progress)
+        report = site.build(
+            output, clean=clean, progress=progress, meanwhile=plans if site.networks else None
+        )
     except ContentErrors as exc:
         progress.close()
         _fail(exc.errors)
@@ -169,8 +175,8 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
             f"→ {shown}/ ({report.rendered} pages rendered; {len(write.written)} files written, "
             f"{write.unchanged} unchanged, {len(write.removed)} removed)"
         )
-    if site.networks:
-        _sync(site, loaded=not report.nothing_changed)  # a skipped build loaded no items
+    if site.networks:  # a skipped build loaded no items, and made no plans
+        _sync(site, loaded=not report.nothing_changed, plans=None if report.nothing_changed else plans)
     click.echo(  # last, as the README says
         f"Look at it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/ "
         "(or `cmsite serve`, which also rebuilds and reloads as you write)"
@@ -442,11 +448,14 @@ def _queue(site: Any) -> Any:
     return QueueStore(queue_path(site))
 
 
-def _planned(site: Any, *, as_json: bool, what: str, load: bool = True) -> Any:
-    """Every planned social post (loading the content first unless it is loaded); stop on errors."""
+def _planned(site: Any, *, as_json: bool, what: str, load: bool = True, plans: Any = None) -> Any:
+    """Every planned social post (loading the content first unless it is loaded, or made
+    already: `plans`, a Deferred); stop on errors."""
     from cmsite.social.planner import planned_posts
 
     try:
+        if plans is not None:
+            return plans.result()
         if load:
             site.load()
         return planned_posts(site)
@@ -456,11 +465,13 @@ def _planned(site: Any, *, as_json: bool, what: str, load: bool = True) -> Any:
         _plugin_failure(exc)
 
 
-def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
+def _sync(
+    site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False, plans: Any = None
+) -> Any:
     """Make the plans (loading the content unless `loaded`) and bring the queue in step; say what changed."""
     from cmsite.queue.sync import sync_site
 
-    posts = _planned(site, as_json=as_json, what="the queue was not changed", load=not loaded)
+    posts = _planned(site, as_json=as_json, what="the queue was not changed", load=not loaded, plans=plans)
     store = _queue(site)
     report = sync_site(site, store, posts)
     broken = sum(bool(post.errors) for post in posts)

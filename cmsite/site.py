@@ -17,6 +17,7 @@ from typing import Any
 from cmsite import __version__
 from cmsite.build.fingerprint import digest, digest_bytes
 from cmsite.build.outputs import File, Page
+from cmsite.build.parallel import Deferred
 from cmsite.build.theme import find_theme
 from cmsite.build.writer import WriteReport
 from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
@@ -239,9 +240,14 @@ class Site:
         *,
         clean: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        meanwhile: Deferred[Any] | None = None,
     ) -> BuildReport:
-        """Build into the output folder, rendering and writing only what changed."""
-        return self._builder(output).build(clean=clean, progress=progress)
+        """Build into the output folder, rendering and writing only what changed.
+
+        `meanwhile`: work that needs the loaded site (the social plans, for `cmsite build`),
+        done while forked workers render pages, if any are.
+        """
+        return self._builder(output).build(clean=clean, progress=progress, meanwhile=meanwhile)
 
     def rebuild(self, changed: Iterable[Path], output: Path | None = None) -> BuildReport:
         """Rebuild after `changed` files were saved, reusing everything this Site already holds.

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from cmsite.build import parallel
-from cmsite.build.parallel import WorkerFailed, map_jobs
+from cmsite.build.parallel import Deferred, WorkerFailed, map_jobs
 
 JOBS = list(range(1000))
 
@@ -73,3 +73,26 @@ def test_a_worker_that_dies_is_reported_instead_of_waited_for():
 
     with pytest.raises(WorkerFailed, match="stopped before sending"):
         list(map_jobs(job, JOBS))
+
+
+def test_meanwhile_work_is_done_by_the_parent_while_the_workers_take_the_jobs():
+    parent = os.getpid()
+    meanwhile = Deferred(lambda: (os.getpid(), time.sleep(0.2))[0])
+    results = list(map_jobs(lambda n: (slowly(n), os.getpid()), JOBS, meanwhile=meanwhile))
+    assert meanwhile.future is not None and meanwhile.result() == parent  # done during the map
+    assert [n for n, _ in results] == JOBS
+    done_by_parent = sum(pid == parent for _, pid in results)
+    assert done_by_parent < len(JOBS) / 3  # the workers took the jobs while the parent was busy
+
+
+def test_meanwhile_work_waits_for_its_result_when_the_jobs_run_in_process_and_keeps_its_error():
+    calls = []
+    meanwhile = Deferred(lambda: calls.append("made") or len(calls))
+    list(map_jobs(slowly, JOBS[:10], meanwhile=meanwhile))
+    assert calls == []  # nothing to overlap with: done when asked for
+    assert meanwhile.result() == 1 and meanwhile.result() == 1 and calls == ["made"]
+
+    failing = Deferred(lambda: 1 / 0)
+    list(map_jobs(slowly, JOBS, meanwhile=failing))  # the map itself goes on
+    with pytest.raises(ZeroDivisionError):
+        failing.result()

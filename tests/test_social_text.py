@@ -63,6 +63,13 @@ def test_the_quick_ways_of_counting_give_the_full_answers():
         assert counting.find_urls(text) == twitter_text.extract_urls(text), repr(text)
 
 
+def test_the_plain_ranges_hold_no_character_that_joins_others():
+    plain = "".join(chr(c) for low, high in counting.PLAIN_RANGES for c in range(low, high + 1))
+    assert counting._JOINING.search(plain) is None
+    assert counting._PLAIN.fullmatch(plain)
+    assert not counting._PLAIN.fullmatch("e\u0301") and not counting._PLAIN.fullmatch("a\u200db")
+
+
 def test_x_limit_boundaries():
     assert counting.x_weighted("a" * 280) == 280
     assert counting.x_weighted("日" * 140) == 280

@@ -22,7 +22,7 @@ import jinja2
 
 from cmsite.build.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
 from cmsite.build.outputs import File, Page
-from cmsite.build.parallel import map_jobs
+from cmsite.build.parallel import Deferred, map_jobs
 from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
 from cmsite.build.templates import make_environment, render_page
 from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
@@ -60,6 +60,7 @@ class Builder:
         clean: bool = False,
         progress: Callable[[int, int], None] | None = None,
         changed: list[Path] | None = None,
+        meanwhile: Deferred[Any] | None = None,
     ) -> BuildReport:
         from cmsite.site import BuildReport
 
@@ -83,7 +84,7 @@ class Builder:
         writer = OutputWriter(self.output, state)
         try:
             plan = site.plan(changed)
-            report = self._render(plan, make_environment(site, site.theme_dir), writer, progress)
+            report = self._render(plan, make_environment(site, site.theme_dir), writer, progress, meanwhile)
         except ContentErrors as exc:
             writer.abort()
             self.last = None  # the items in memory no longer match the last plan: no quick path
@@ -138,6 +139,7 @@ class Builder:
         env: jinja2.Environment,
         writer: OutputWriter,
         progress: Callable[[int, int], None] | None,
+        meanwhile: Deferred[Any] | None = None,
     ) -> BuildReport:
         from cmsite.site import BuildReport
 
@@ -160,7 +162,7 @@ class Builder:
             if not writer.unchanged(relative, fingerprint):
                 todo.append((file, relative, fingerprint))
 
-        self._render_jobs(todo, env, writer, progress, parallel=True)
+        self._render_jobs(todo, env, writer, progress, parallel=True, meanwhile=meanwhile)
         return BuildReport(
             pages=len(plan.pages),
             feeds=sum(f.kind == "feed" for f in plan.files),
@@ -183,6 +185,7 @@ class Builder:
         progress: Callable[[int, int], None] | None,
         *,
         parallel: bool,
+        meanwhile: Deferred[Any] | None = None,
     ) -> None:
         """Render pages and make files, staging each; raise ContentErrors with every failure."""
         site = self.site
@@ -201,7 +204,7 @@ class Builder:
             return stage(self.output, relative, content, fingerprint, writer.previous(relative))
 
         errors = []
-        results = map_jobs(render_one, todo) if parallel else map(render_one, todo)
+        results = map_jobs(render_one, todo, meanwhile=meanwhile) if parallel else map(render_one, todo)
         for done, result in enumerate(results, 1):
             if isinstance(result, ContentError):
                 errors.append(result)

@@ -17,7 +17,8 @@ import os
 import queue
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from concurrent.futures import Future
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,8 +39,36 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
-    """`job(x)` for every input, in order; forked workers when it pays off."""
+class Deferred(Generic[R]):
+    """Work whose result is wanted later: done by the parent while forked workers take the
+    jobs (see `map_jobs`), or at the latest when `result()` asks for it."""
+
+    def __init__(self, work: Callable[[], R]):
+        self.work = work
+        self.future: Future[R] | None = None
+
+    def run(self) -> None:
+        if self.future is None:
+            self.future = Future()
+            try:
+                self.future.set_result(self.work())
+            except Exception as exc:  # raised again by result(), where the caller expects it
+                self.future.set_exception(exc)
+
+    def result(self) -> R:
+        self.run()
+        assert self.future is not None
+        return self.future.result()
+
+
+def map_jobs(
+    job: Callable[[T], R], inputs: Sequence[T], *, meanwhile: Deferred[Any] | None = None
+) -> Iterator[R]:
+    """`job(x)` for every input, in order; forked workers when it pays off.
+
+    With workers, the parent first does the `meanwhile` work, then joins in: the workers
+    take more of the jobs, and that work costs no time of its own.
+    """
     count = workers()
     if count < 2 or len(inputs) < MIN_PARALLEL_JOBS or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(job, inputs)
@@ -50,7 +79,10 @@ def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
     # write to (and so copy) every page of the parent's objects it looks at.
     gc.freeze()
     try:
-        yield from _Shared(count).results()
+        shared = _Shared(count)
+        if meanwhile is not None:
+            meanwhile.run()
+        yield from shared.results()
     finally:
         gc.unfreeze()
         _job, _inputs = None, ()
