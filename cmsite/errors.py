@@ -32,6 +32,8 @@ class ContentErrors(Exception):
 
 def display_path(path: Path, root: Path) -> str:
     """Show a path relative to the site root when it is inside it, as users typed it."""
+    if path.is_absolute() and ".." not in path.parts and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()  # the usual case, found under the root: no disk access
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

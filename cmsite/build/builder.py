@@ -22,9 +22,9 @@ import jinja2
 
 from cmsite.build.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
 from cmsite.build.outputs import File, Page
-from cmsite.build.parallel import Deferred, map_jobs
+from cmsite.build.parallel import MIN_PARALLEL_JOBS, Deferred, map_jobs
 from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
-from cmsite.build.templates import make_environment, render_page
+from cmsite.build.templates import compile_templates, make_environment, render_page
 from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
 from cmsite.content.item import Item
 from cmsite.content.loader import load_item
@@ -162,6 +162,8 @@ class Builder:
             if not writer.unchanged(relative, fingerprint):
                 todo.append((file, relative, fingerprint))
 
+        if len(todo) >= MIN_PARALLEL_JOBS:
+            compile_templates(env)  # once, before workers fork: each would compile them all again
         self._render_jobs(todo, env, writer, progress, parallel=True, meanwhile=meanwhile)
         return BuildReport(
             pages=len(plan.pages),

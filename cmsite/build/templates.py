@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,14 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     env.globals["memo"] = RenderMemo()
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
+
+
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile every template now; one that does not compile is reported by the pages using it."""
+    assert env.loader is not None
+    for name in env.loader.list_templates():
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
 
 
 class RenderMemo:

@@ -60,12 +60,12 @@ class ItemStore:
                 self.memory.pop(str(path), None)
                 continue
             # Stored as the loader made it: hooks change items in place, and run on every build.
-            batch.append((str(path), mtime, size, pickle.dumps(result, pickle.HIGHEST_PROTOCOL)))
+            batch.append((str(path), mtime, size, result))
             if len(batch) >= SAVE_EVERY:
                 self.cache.put(batch)
                 batch = []
             try:
-                items[index_in_items] = self._hooked(site, result, (mtime, size))
+                items[index_in_items] = self._hooked(site, pickle.loads(result), (mtime, size))
             except ContentErrors as exc:
                 errors.extend(exc.errors)
         self.cache.put(batch)
@@ -93,8 +93,9 @@ class ItemStore:
         return item
 
 
-def _load(site: Site, path: Path, kind: str) -> Item | list[ContentError]:
+def _load(site: Site, path: Path, kind: str) -> bytes | list[ContentError]:
+    """The item pickled, as the cache keeps it: a worker's result crosses to the parent as it is."""
     try:
-        return load_item(path, kind, site)
+        return pickle.dumps(load_item(path, kind, site), pickle.HIGHEST_PROTOCOL)
     except ContentErrors as exc:
         return exc.errors

@@ -120,6 +120,7 @@ def _entry(site: Any, entry: Any, post: Item, fmt: str) -> None:
     site.pm.hook.cmsite_feed_entry(entry=entry, item=post, site=site)
 
 
+@functools.lru_cache(maxsize=64)  # each feed comes in RSS and Atom, made one after the other
 def absolute_links(html: str, page_url: str, origin: str) -> str:
     """Feed readers have no page to resolve `/images/x.png` or `#fn:1` against: make them absolute."""
     return _RELATIVE_LINK.sub(
