@@ -10,7 +10,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from cmsite import __version__
-from cmsite.build.fingerprint import digest
+from cmsite.build.fingerprint import Fingerprinter
 from cmsite.build.outputs import File, Page
 from cmsite.content.grouping import by_term
 from cmsite.content.item import Item, Term
@@ -40,6 +40,7 @@ def cmsite_items_collected(site: Any) -> None:
 @hookimpl(trylast=True)
 def cmsite_files(site: Any, pages: list[Page]) -> list[File]:
     files = []
+    fingerprint_of = Fingerprinter()  # a post is in several feeds: its token is made once
     scopes: list[tuple[str | None, Term | None, list[Item]]] = [(None, None, site.posts)]
     for attr, kind in (("tags", "tag"), ("category", "category")):
         scopes += [(kind, term, posts) for term, posts in by_term(site.posts, attr).items()]
@@ -51,7 +52,7 @@ def cmsite_files(site: Any, pages: list[Page]) -> list[File]:
                 File(
                     url,
                     render=functools.partial(_feed, site, fmt, url, term, latest),
-                    fingerprint=digest(site.build_key, fmt, url, term, latest),
+                    fingerprint=fingerprint_of(site.build_key, fmt, url, term, latest),
                     sources=tuple(p.shown for p in latest),
                     kind="feed",
                 )
