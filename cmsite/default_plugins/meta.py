@@ -17,7 +17,7 @@ def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
     item = page.item
     title = page.title or config.title
     description = (item.summary_text if item else "") or config.description
-    tags = [Markup('<link rel="canonical" href="{}">').format(page.abs_url)]
+    tags = [Markup(f'<link rel="canonical" href="{escape(page.abs_url)}">')]
     if description:
         tags.append(_meta("name", "description", _shorten(description)))
     properties = [
