@@ -18,6 +18,15 @@ from cmsite.testing import RecordedRequest, Reply, make_picture
 TOKEN = "threads-token-1"
 
 
+# One post: make its container, wait until it is ready, publish it, ask for its permalink.
+ONE_POST_STEPS = [
+    ("POST", "/v1.0/me/threads"),
+    ("GET", "/v1.0/c1"),
+    ("POST", "/v1.0/me/threads_publish"),
+    ("GET", "/v1.0/9001"),
+]
+
+
 class FakeThreads:
     """The part of graph.threads.net the plugin uses: containers, their status, publication, posts."""
 
@@ -186,13 +195,7 @@ def test_a_post_is_a_container_then_its_publication(loopback_server, threads):
         ["Plan the week — ten minutes on Monday."], link="https://carnet.example.org/posts/plan/"
     )
     published = network(loopback_server).publish(post, "key-1")
-    steps = [(method, path) for method, path, _ in threads.calls]
-    assert steps == [
-        ("POST", "/v1.0/me/threads"),
-        ("GET", "/v1.0/c1"),
-        ("POST", "/v1.0/me/threads_publish"),
-        ("GET", "/v1.0/9001"),
-    ]
+    assert [(method, path) for method, path, _ in threads.calls] == ONE_POST_STEPS
     assert threads.calls[0][2] == {
         "media_type": "TEXT",
         "text": "Plan the week — ten minutes on Monday.",
@@ -399,13 +402,7 @@ def test_one_picture_is_an_image_container_threads_fetches_from_the_site(loopbac
     (room,) = pictures(tmp_path, "room.jpg")
     post = SocialPost(["The meetup room is ready."], media=[room], link=f"{SITE}/posts/meetup/")
     published = network(loopback_server).publish(post, "k")
-    steps = [(method, path) for method, path, _ in threads.calls]
-    assert steps == [
-        ("POST", "/v1.0/me/threads"),
-        ("GET", "/v1.0/c1"),
-        ("POST", "/v1.0/me/threads_publish"),
-        ("GET", "/v1.0/9001"),
-    ]
+    assert [(method, path) for method, path, _ in threads.calls] == ONE_POST_STEPS
     assert threads.calls[0][2] == {
         "media_type": "IMAGE",
         "image_url": "https://blog.example.org/images/room.jpg",
