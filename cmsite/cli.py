@@ -566,13 +566,18 @@ _entry_command(
 
 @queue.command("delete")
 @click.argument("entry_id")
+@click.option(
+    "--by-hand",
+    is_flag=True,
+    help="The post was already removed on the network (by hand, in its app): record it as deleted, ask nothing.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
-def queue_delete(ctx: click.Context, entry_id: str, as_json: bool) -> None:
+def queue_delete(ctx: click.Context, entry_id: str, by_hand: bool, as_json: bool) -> None:
     """Take a published post down from its network; the entry stays, as deleted, and is never sent again."""
     site = _open_site(ctx, as_json=as_json)
     try:
-        entry, network = _take_down(site, _queue(site), entry_id)
+        entry, network = _take_down(site, _queue(site), entry_id, ask_network=not by_hand)
     except click.ClickException as exc:
         if not as_json:
             raise
@@ -585,7 +590,8 @@ def queue_delete(ctx: click.Context, entry_id: str, as_json: bool) -> None:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
     where = entry.remote_url or entry.remote_id
-    click.echo(f"{entry.id}: deleted from {network.label} ({where}); {entry.source} will not send it again")
+    done = "recorded as deleted by hand on" if by_hand else "deleted from"
+    click.echo(f"{entry.id}: {done} {network.label} ({where}); {entry.source} will not send it again")
     for warning in warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
 
@@ -601,8 +607,9 @@ def _left_behind(entry: Any, network: Any) -> list[str]:
     ]
 
 
-def _take_down(site: Any, store: Any, entry_id: str) -> Any:
-    """Delete a published entry's post on its network, then record the entry as deleted.
+def _take_down(site: Any, store: Any, entry_id: str, *, ask_network: bool = True) -> Any:
+    """Delete a published entry's post on its network (unless a person already did), then
+    record the entry as deleted.
 
     Anything that stops it (not published, no plugin, the network cannot or will not)
     is a ClickException saying why; nothing is recorded then.
@@ -624,9 +631,13 @@ def _take_down(site: Any, store: Any, entry_id: str) -> Any:
     if network is None:
         raise click.ClickException(f"no plugin provides the network {entry.network!r}; install it")
     try:
-        network.delete(entry.remote_id, idempotency_key=entry.id)
+        if ask_network:
+            network.delete(entry.remote_id, idempotency_key=entry.id)
     except (PublishError, NotImplementedError) as exc:
-        raise click.ClickException(f"not deleted: {exc}") from None
+        raise click.ClickException(
+            f"not deleted: {exc}. Once it is gone from {network.label} (removed by hand, or already), "
+            f"`cmsite queue delete --by-hand {entry_id}` records it"
+        ) from None
     except Exception as exc:  # a plugin bug; its message might carry an address with a secret in it
         raise click.ClickException(
             f"not deleted: {network.label} plugin failed ({type(exc).__name__}); "

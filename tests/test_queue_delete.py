@@ -159,6 +159,19 @@ def test_a_post_the_network_does_not_delete_stays_published(wall, mode, says):
     assert text.exit_code == 1 and says in text.output
 
 
+def test_a_post_removed_by_hand_on_the_network_is_recorded_as_deleted_without_asking_it(wall):
+    site = wall(delete="refuses")  # the network no longer knows the post
+    entry = published_entry(site)
+    refused = cli(site, "queue", "delete", entry)
+    assert refused.exit_code == 1 and f"`cmsite queue delete --by-hand {entry}` records it" in refused.output
+    result = cli(site, "queue", "delete", "--by-hand", entry)
+    assert result.exit_code == 0, result.output
+    assert f"{entry}: recorded as deleted by hand on Wall" in result.output
+    assert record(site) == [f"published {entry} 1"]  # the network was not asked
+    assert [e["status"] for e in entries(site, "--all")] == ["deleted"]
+    assert json.loads(cli(site, "publish", "--json").stdout) == []
+
+
 @pytest.mark.parametrize("threads", [False, True])
 def test_a_thread_left_half_on_the_network_is_said(wall, threads):
     site = wall(threads=threads)
