@@ -12,6 +12,7 @@ from cmsite.social.media import Picture
 from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
 API_HOST = "https://api.twitter.com"
+TIMEOUT = 30  # seconds without an answer before giving up (setting `timeout`)
 UPLOAD_HOST = "https://upload.twitter.com"  # v1.1 media/upload and media/metadata/create
 # public_metrics fields → the names `cmsite metrics` shows (impressions only for the account's own posts)
 METRICS = {
@@ -55,9 +56,10 @@ class X(Network):
         return {key: self.secrets[name] for key, name in names.items()}
 
     def _redirected(self, session: Any, host: str) -> None:
-        """Send `host`'s requests to the `api` setting's address instead (a proxy, or a test server)."""
-        if self.options.get("api"):
-            session.mount(host, _Redirect(host, self.options["api"]))
+        """Give up on `host` after the `timeout` setting (requests waits forever by default), and send
+        its requests to the `api` setting's address instead when there is one (a proxy, a test server)."""
+        target = self.options.get("api") or host
+        session.mount(host, _Transport(host, target, float(self.options.get("timeout", TIMEOUT))))
 
     def _client(self) -> Any:
         import tweepy
@@ -82,6 +84,7 @@ class X(Network):
         return media_ids
 
     def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+        import requests
         import tweepy
 
         pictures = self.pictures(post)
@@ -98,19 +101,20 @@ class X(Network):
                 )
                 previous = response.data["id"]
                 first = first or previous
-        except tweepy.TweepyException as exc:
+        except (tweepy.TweepyException, requests.RequestException) as exc:
             raise _publish_error(exc) from None
         return Published(str(first), f"https://x.com/i/web/status/{first}")
 
     def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
         """Look through the account's 20 latest posts for this text."""
+        import requests
         import tweepy
 
         client = self._client()
         try:
             me = client.get_me(user_auth=True).data
             recent = client.get_users_tweets(me["id"], max_results=20, user_auth=True).data or []
-        except tweepy.TweepyException as exc:
+        except (tweepy.TweepyException, requests.RequestException) as exc:
             raise _publish_error(exc) from None
         wanted = _comparable(post.texts[0])
         for tweet in recent:
@@ -120,24 +124,26 @@ class X(Network):
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """DELETE /2/tweets/:id; X answers `{"data": {"deleted": true}}` (the thread's replies stay)."""
+        import requests
         import tweepy
 
         action = Action.deleting(remote_id)
         try:
             answer = self._client().delete_tweet(remote_id, user_auth=True)
-        except tweepy.TweepyException as exc:
+        except (tweepy.TweepyException, requests.RequestException) as exc:
             raise _publish_error(exc, action) from None
         if not (answer.data or {}).get("deleted"):
             raise PublishError(f"X did not delete post {remote_id}: it answered {answer.data}", retry=False)
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """GET /2/tweets/:id?tweet.fields=public_metrics: each count of METRICS that X gives."""
+        import requests
         import tweepy
 
         action = Action.counting(remote_id)
         try:
             answer = self._client().get_tweet(remote_id, tweet_fields=["public_metrics"], user_auth=True)
-        except tweepy.TweepyException as exc:
+        except (tweepy.TweepyException, requests.RequestException) as exc:
             raise _publish_error(exc, action) from None
         if answer.data is None:  # X answers 200 with only `errors` for a post it does not have
             detail = "; ".join(str(e.get("detail") or e.get("title")) for e in answer.errors or [])
@@ -153,18 +159,19 @@ def _comparable(text: str) -> str:
     return " ".join(re.sub(r"https?://\S+", "", text).split())
 
 
-class _Redirect:
-    """A requests transport adapter sending one host's requests to another address."""
+class _Transport:
+    """A requests transport adapter for one host: a timeout on every request, and another address."""
 
-    def __new__(cls, host: str, target: str) -> Any:
+    def __new__(cls, host: str, target: str, timeout: float) -> Any:
         from requests.adapters import HTTPAdapter
 
-        class Redirect(HTTPAdapter):
+        class Transport(HTTPAdapter):
             def send(self, request: Any, **kwargs: Any) -> Any:
                 request.url = target.rstrip("/") + request.url[len(host) :]
+                kwargs["timeout"] = kwargs.get("timeout") or timeout
                 return super().send(request, **kwargs)
 
-        return Redirect()
+        return Transport()
 
 
 def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
@@ -187,7 +194,18 @@ def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
         else:
             hint = action.not_found("X") if status == 404 else "check the post id"
         return PublishError(f"X refused {action.what} ({status}): {messages}; {hint}", retry=False)
-    return PublishError(f"X: no answer ({exc.__class__.__name__})", retry=True)
+    return PublishError(
+        f"X: no answer ({exc.__class__.__name__})", retry=True, maybe_sent=not _never_sent(exc)
+    )
+
+
+def _never_sent(exc: Exception) -> bool:
+    """A failure before the request left this machine (no connection): safe to send again blindly."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(reason, NewConnectionError)
 
 
 @hookimpl

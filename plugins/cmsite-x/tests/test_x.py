@@ -190,3 +190,26 @@ def test_metrics_of_a_post_x_does_not_have(loopback_server):
     loopback_server.reply(200, json_body={"errors": [not_found]})  # X answers 200 with only errors
     with pytest.raises(PublishError, match=r"Could not find tweet with id: \[1001\]\.; the post is not on X"):
         network(loopback_server).metrics("1001")
+
+
+def test_a_server_that_never_answers_is_given_up_on_and_may_have_the_post():
+    """requests waits forever by default; the plugin gives up after its `timeout` setting."""
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # takes the connection, never answers
+        port = silent.getsockname()[1]
+        slow = X("default", {"api": f"http://127.0.0.1:{port}", "timeout": 0.5},
+                 Credentials(tuple(KEYS), KEYS))  # fmt: skip
+        with pytest.raises(PublishError, match=r"X: no answer \(ReadTimeout\)") as caught:
+            slow.publish(SocialPost(["Hello"]), "k")
+        assert caught.value.retry and caught.value.maybe_sent  # the post may be on X: look before resending
+        with pytest.raises(PublishError, match="no answer"):
+            slow.delete("1")
+    closed = X(  # the port is closed now: nothing can have been sent
+        "default", {"api": f"http://127.0.0.1:{port}"}, Credentials(tuple(KEYS), KEYS)
+    )
+    with pytest.raises(PublishError, match="no answer") as caught:
+        closed.publish(SocialPost(["Hello"]), "k")
+    assert caught.value.retry and not caught.value.maybe_sent
