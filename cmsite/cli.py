@@ -176,7 +176,7 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
             f"{write.unchanged} unchanged, {len(write.removed)} removed)"
         )
     if site.networks:  # a skipped build loaded no items, and made no plans
-        _sync(site, loaded=not report.nothing_changed, plans=None if report.nothing_changed else plans)
+        _sync(site, plans=None if report.nothing_changed else plans)
     click.echo(  # last, as the README says
         f"Look at it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/ "
         "(or `cmsite serve`, which also rebuilds and reloads as you write)"
@@ -528,6 +528,13 @@ def _needs_approval(site: Any, network: str) -> bool:
     )
 
 
+def _stored_entry(store: Any, entry_id: str) -> Any:
+    entry = store.get(entry_id)
+    if entry is None:
+        raise click.ClickException(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
+    return entry
+
+
 def _entry_command(name: str, help_text: str, allowed: tuple[str, ...], changes: dict[str, Any]) -> None:
     @queue.command(name, help=help_text)
     @click.argument("entry_id")
@@ -535,9 +542,7 @@ def _entry_command(name: str, help_text: str, allowed: tuple[str, ...], changes:
     def command(ctx: click.Context, entry_id: str) -> None:
         site = _open_site(ctx)
         store = _queue(site)
-        entry = store.get(entry_id)
-        if entry is None:
-            raise click.ClickException(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
+        entry = _stored_entry(store, entry_id)
         if entry.status not in allowed:
             raise click.ClickException(
                 f"entry {entry_id} is {entry.status}; {name} works on {', '.join(allowed)} entries"
@@ -583,7 +588,7 @@ def queue_delete(ctx: click.Context, entry_id: str, by_hand: bool, as_json: bool
             raise
         click.echo(json.dumps({"ok": False, "id": entry_id, "error": exc.message}, indent=2))
         sys.exit(1)
-    warnings = _left_behind(entry, network)
+    warnings = [] if by_hand else _left_behind(entry, network)  # the network was not asked
     if as_json:
         row = {key: entry.as_dict()[key] for key in ("id", "network", "account", "source", "remote_id")}
         row.update(ok=True, status="deleted", url=entry.remote_url, warnings=warnings)
@@ -617,9 +622,7 @@ def _take_down(site: Any, store: Any, entry_id: str, *, ask_network: bool = True
     from cmsite.queue.publisher import Publisher
     from cmsite.social.network import PublishError
 
-    entry = store.get(entry_id)
-    if entry is None:
-        raise click.ClickException(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
+    entry = _stored_entry(store, entry_id)
     if entry.status != "published" or not entry.remote_id:
         hint = (
             "; `cmsite queue cancel` keeps an unsent one from going out" if entry.status != "deleted" else ""

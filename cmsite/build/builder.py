@@ -22,7 +22,7 @@ import jinja2
 
 from cmsite.build.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
 from cmsite.build.outputs import File, Page
-from cmsite.build.parallel import MIN_PARALLEL_JOBS, Deferred, map_jobs
+from cmsite.build.parallel import Deferred, forks, map_jobs
 from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
 from cmsite.build.templates import compile_templates, make_environment, render_page
 from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
@@ -162,7 +162,7 @@ class Builder:
             if not writer.unchanged(relative, fingerprint):
                 todo.append((file, relative, fingerprint))
 
-        if len(todo) >= MIN_PARALLEL_JOBS:
+        if forks(len(todo)):
             compile_templates(env)  # once, before workers fork: each would compile them all again
         self._render_jobs(todo, env, writer, progress, parallel=True, meanwhile=meanwhile)
         return BuildReport(

@@ -61,6 +61,11 @@ class Deferred(Generic[R]):
         return self.future.result()
 
 
+def forks(jobs: int) -> bool:
+    """Whether `map_jobs` spreads this many jobs over forked workers."""
+    return workers() >= 2 and jobs >= MIN_PARALLEL_JOBS and "fork" in multiprocessing.get_all_start_methods()
+
+
 def map_jobs(
     job: Callable[[T], R], inputs: Sequence[T], *, meanwhile: Deferred[Any] | None = None
 ) -> Iterator[R]:
@@ -69,8 +74,7 @@ def map_jobs(
     With workers, the parent first does the `meanwhile` work, then joins in: the workers
     take more of the jobs, and that work costs no time of its own.
     """
-    count = workers()
-    if count < 2 or len(inputs) < MIN_PARALLEL_JOBS or "fork" not in multiprocessing.get_all_start_methods():
+    if not forks(len(inputs)):
         yield from map(job, inputs)
         return
     global _job, _inputs
@@ -79,7 +83,7 @@ def map_jobs(
     # write to (and so copy) every page of the parent's objects it looks at.
     gc.freeze()
     try:
-        shared = _Shared(count)
+        shared = _Shared(workers())
         if meanwhile is not None:
             meanwhile.run()
         yield from shared.results()

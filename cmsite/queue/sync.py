@@ -109,19 +109,18 @@ def sync(
             if wanted.approved and not current.approved:
                 changes["approved"] = 1
             by_hand = current.status == "cancelled" and current.error != PLAN_REMOVED
-            if current.status in CHANGEABLE and not by_hand and (changes or current.status == "cancelled"):
-                if current.status != "pending":
-                    changes.update(status="pending", attempts=0, error=None, next_attempt=None)
-                store.update(db, entry_id, **changes)
-                report.updated.append(wanted)
-            elif by_hand and {"at", "texts", "media"} & changes.keys():
+            if current.status in CHANGEABLE and not by_hand:
+                if changes or current.status == "cancelled":
+                    if current.status != "pending":
+                        changes.update(status="pending", attempts=0, error=None, next_attempt=None)
+                    store.update(db, entry_id, **changes)
+                    report.updated.append(wanted)
+            elif {"at", "texts", "media"} & changes.keys():
                 report.warnings.append(
                     f"{wanted.source}: the {wanted.network} post was cancelled by hand; the change is "
                     f"not queued (`cmsite queue retry {entry_id}` queues it again)"
-                )
-            elif current.status not in CHANGEABLE and {"at", "texts", "media"} & changes.keys():
-                report.warnings.append(
-                    f"{wanted.source}: the {wanted.network} post was already {current.status}; "
+                    if by_hand
+                    else f"{wanted.source}: the {wanted.network} post was already {current.status}; "
                     "the change is not sent again (remove it there and add a new plan if needed)"
                 )
         for entry_id, current in existing.items():

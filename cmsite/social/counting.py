@@ -59,6 +59,8 @@ def graphemes(text: str) -> int:
 
 def threads(text: str) -> int:
     """Threads: grapheme clusters, but one with an emoji counts its UTF-8 bytes (👍 is 4, 👩🏽‍💻 is 15)."""
+    if _EMOJI.search(text) is None:
+        return graphemes(text)
     return sum(len(cluster.encode()) if _EMOJI.search(cluster) else 1 for cluster in _GRAPHEME.findall(text))
 
 

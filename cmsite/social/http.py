@@ -8,9 +8,10 @@ queue looks for the post (or asks a person) before sending again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from cmsite.social.network import PublishError
+from cmsite.social.network import PUBLISHING, Action, PublishError
 
 
 def no_answer(label: str, error: Exception) -> PublishError:
@@ -30,6 +31,28 @@ def no_answer(label: str, error: Exception) -> PublishError:
         retry=True,
         maybe_sent=not isinstance(error, never_sent),
     )
+
+
+def send(
+    label: str,
+    check: Callable[[Any, Action], None],
+    client: Any,
+    method: str,
+    url: str,
+    *,
+    action: Action = PUBLISHING,
+    **options: Any,
+) -> Any:
+    """One httpx request: a lost answer is `no_answer` (it may have been posted), and the
+    network's `check` turns a refusal into a PublishError that says what to do."""
+    import httpx
+
+    try:
+        response = client.request(method, url, **options)
+    except httpx.TransportError as exc:
+        raise no_answer(label, exc) from None
+    check(response, action)
+    return response
 
 
 def retry_after(response: Any) -> float | None:

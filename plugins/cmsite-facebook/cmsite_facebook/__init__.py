@@ -6,7 +6,7 @@ import json
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.http import graph_error, graph_missing, no_answer
+from cmsite.social.http import graph_error, graph_missing, send
 from cmsite.social.media import Picture
 from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
@@ -128,14 +128,7 @@ def _unpublished_photo(client: Any, path: str, token: str, picture: Picture) -> 
 
 def _send(client: Any, method: str, path: str, *, action: Action = PUBLISHING, **options: Any) -> Any:
     """One Graph API request; a lost answer may have been posted, a refusal says what to do."""
-    import httpx
-
-    try:
-        response = client.request(method, path, **options)
-    except httpx.TransportError as exc:
-        raise no_answer("Facebook", exc) from None
-    _check(response, action)
-    return response
+    return send("Facebook", _check, client, method, path, action=action, **options)
 
 
 def _check(response: Any, action: Action) -> None:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.http import no_answer
+from cmsite.social.http import send
 from cmsite.social.media import Picture
 from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
 
@@ -172,14 +172,7 @@ def _content(client: Any, owner: str, pictures: list[Picture]) -> dict[str, Any]
 
 def _send(client: Any, method: str, url: str, *, action: Action = PUBLISHING, **options: Any) -> Any:
     """One request; a lost answer may have been posted, a refusal says what to do."""
-    import httpx
-
-    try:
-        response = client.request(method, url, **options)
-    except httpx.TransportError as exc:
-        raise no_answer("LinkedIn", exc) from None
-    _check(response, action)
-    return response
+    return send("LinkedIn", _check, client, method, url, action=action, **options)
 
 
 def _check(response: Any, action: Action) -> None:
