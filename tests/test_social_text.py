@@ -31,6 +31,7 @@ TAIL = "https://carnet.example.org/posts/plan/ #planning"
         ),  # combining accents: X normalizes (NFC), graphemes count what is seen
         ("see https://example.org/" + "a" * 80, 27, 27, 104, 104),  # a URL is 23 on X and Mastodon
         ("hi @camille@social.example.org", 30, 11, 30, 30),  # Mastodon counts the local part only
+        ("see www.carnet-example.org/a/long/path", 27, 38, 38, 38),  # no http(s)://: Mastodon counts letters
     ],
 )
 def test_counting_rules(text, x, mastodon, graphemes, code_points):
@@ -61,6 +62,9 @@ def test_the_quick_ways_of_counting_give_the_full_answers():
     for text in mixed_texts():
         assert counting.graphemes(text) == len(regex.findall(r"\X", text)), repr(text)
         assert counting.find_urls(text) == twitter_text.extract_urls(text), repr(text)
+        assert counting.find_urls(text, bare_domains=False) == twitter_text.extract_urls(text, False), repr(
+            text
+        )
 
 
 def test_the_plain_ranges_hold_no_character_that_joins_others():

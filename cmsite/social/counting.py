@@ -150,14 +150,16 @@ def _domain_as_twitter_text(domain: str) -> str | None:
 
 
 def mastodon(text: str) -> int:
+    """Mastodon's own validator: only a URL with its http(s):// counts 23 (twitter-text's
+    extractor with `extract_url_without_protocol: false`); `example.org` counts its letters."""
     text = _REMOTE_MENTION.sub(r"\1", text)
-    for url in sorted(find_urls(text), key=len, reverse=True):
+    for url in sorted(find_urls(text, bare_domains=False), key=len, reverse=True):
         text = text.replace(url, "x" * URL_WEIGHT)
     return graphemes(text)
 
 
-def find_urls(text: str) -> list[str]:
-    """URLs as twitter-text finds them (Mastodon uses the same extractor).
+def find_urls(text: str, *, bare_domains: bool = True) -> list[str]:
+    """URLs as twitter-text finds them; `bare_domains=False`: only those written with http(s)://.
 
     A URL never spans white space and its pattern reads no further than the white space
     around it, so each word is searched alone (after a space, as in the text: at the very
@@ -167,12 +169,17 @@ def find_urls(text: str) -> list[str]:
     if "." not in text:  # twitter-text's own shortcut: every URL has a domain
         return []
     words = _TWITTER_SPACES.split(text)
-    return [url for n, word in enumerate(words) if "." in word for url in _urls_in(f" {word}" if n else word)]
+    return [
+        url
+        for n, word in enumerate(words)
+        if "." in word
+        for url in _urls_in(f" {word}" if n else word, bare_domains)
+    ]
 
 
 @lru_cache(maxsize=8192)
-def _urls_in(word: str) -> tuple[str, ...]:
-    return tuple(_twitter_text().extract_urls(word))
+def _urls_in(word: str, bare_domains: bool) -> tuple[str, ...]:
+    return tuple(_twitter_text().extract_urls(word, bare_domains))
 
 
 @cache
