@@ -164,6 +164,7 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
         progress.close()
         _plugin_failure(exc)
     progress.close()
+    site.forget_builds()  # before the social plans are synced: the memory is better used there
     write = report.write
     out = report.output
     shown = out.relative_to(Path.cwd()) if out.is_absolute() and out.is_relative_to(Path.cwd()) else out

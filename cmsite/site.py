@@ -23,7 +23,7 @@ from cmsite.build.writer import WriteReport
 from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
 from cmsite.content.cache import ITEM_FORMAT, ContentCache
 from cmsite.content.item import Item
-from cmsite.content.loader import discover, is_ignored
+from cmsite.content.loader import discover, files_under, is_ignored
 from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.errors import ContentError, ContentErrors
@@ -259,6 +259,11 @@ class Site:
         changed = [Path(path).resolve() for path in changed]
         return builder.quick_rebuild(changed) or builder.build(changed=changed)
 
+    def forget_builds(self) -> None:
+        """Drop what each builder keeps for the next `rebuild` (the last plan, its templates and
+        fingerprints): a one-shot command has no next rebuild, and on a large site that is tens of MiB."""
+        self._builders.clear()
+
     def _builder(self, output: Path | None) -> Any:
         """One Builder per output folder, kept so the next rebuild can take the quick path."""
         from cmsite.build.builder import Builder
@@ -271,9 +276,9 @@ class Site:
     def _static_files(self) -> list[File]:
         files = []
         for folder, prefix in flatten(self.pm.hook.cmsite_static_dirs(site=self)):
-            for path in sorted(Path(folder).rglob("*")):
-                url = self._static_url(path, Path(folder), prefix)
-                if url is not None:
+            for path in files_under(Path(folder)):
+                if path.suffix not in self.content_loaders:
+                    url = self._copied_to(path, Path(folder), prefix)
                     shown = str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
                     files.append(File(url, source_path=path, sources=(shown,), kind="static"))
         return files
@@ -282,6 +287,9 @@ class Site:
         """The site URL a file of a static folder is copied to; None for a file the build leaves out."""
         if not path.is_file() or is_ignored(path, folder) or path.suffix in self.content_loaders:
             return None
+        return self._copied_to(path, folder, prefix)
+
+    def _copied_to(self, path: Path, folder: Path, prefix: str) -> str:
         return self.urls.url(prefix.rstrip("/") + "/" + path.relative_to(folder).as_posix())
 
     def published_url(self, path: Path) -> str | None:

@@ -191,7 +191,6 @@ class Builder:
     ) -> None:
         """Render pages and make files, staging each; raise ContentErrors with every failure."""
         site = self.site
-        env.globals["memo"].clear()  # items may have changed since the last pass (watch mode)
 
         def render_one(job: tuple[Page | File, str, str | None]) -> Staged | ContentError:
             output, relative, fingerprint = job
@@ -207,13 +206,16 @@ class Builder:
 
         errors = []
         results = map_jobs(render_one, todo, meanwhile=meanwhile) if parallel else map(render_one, todo)
-        for done, result in enumerate(results, 1):
-            if isinstance(result, ContentError):
-                errors.append(result)
-            else:
-                writer.add(result)
-            if progress:
-                progress(done, len(todo))
+        try:
+            for done, result in enumerate(results, 1):
+                if isinstance(result, ContentError):
+                    errors.append(result)
+                else:
+                    writer.add(result)
+                if progress:
+                    progress(done, len(todo))
+        finally:
+            env.globals["memo"].clear()  # a summary per post: not worth keeping between passes
         if errors:
             raise ContentErrors(errors)
 

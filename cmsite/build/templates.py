@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,19 +56,22 @@ class RenderMemo:
     """`{{ memo(macro, post, page.lang) }}`: a macro's output for one post, made once per render pass.
 
     A post's list summary appears on about seven pages (home, tag, category, archives) and is the
-    same on each for the same page language. Cleared before every render pass, so an item updated
-    in watch mode is never shown stale.
+    same on each for the same page language. Kept compressed: on a large site the memo holds one
+    summary per post until the last list page is rendered. Emptied at the end of every render pass, so
+    an item updated in watch mode is never shown stale.
     """
 
     def __init__(self) -> None:
-        self._made: dict[tuple[Any, ...], Markup] = {}
+        self._made: dict[tuple[Any, ...], bytes] = {}
 
     def __call__(self, macro: jinja2.runtime.Macro, item: Any, *context: Any) -> Markup:
         key = (macro.name, id(item), *context)
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = Markup(macro(item))
-        return made
+        packed = self._made.get(key)
+        if packed is None:
+            made = str(macro(item))
+            self._made[key] = zlib.compress(made.encode(), 1)
+            return Markup(made)
+        return Markup(zlib.decompress(packed).decode())
 
     def clear(self) -> None:
         self._made.clear()

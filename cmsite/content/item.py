@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from markupsafe import Markup
 
@@ -22,6 +22,45 @@ class Term:
     name: str
     slug: str
     url: str
+
+
+class KeyLines:
+    """The line of each front-matter key (`tags`, `social[0]`…), for `path:line` messages.
+
+    Every item of a site keeps one for the whole build, so it is two tuples rather than a
+    dict, and items written with the same keys in the same order (most posts of a blog)
+    share one tuple of keys.
+    """
+
+    __slots__ = ("keys", "numbers")
+    _shared: ClassVar[dict[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def __init__(self, keys: Iterable[str] = (), numbers: Iterable[int] = ()):
+        keys = tuple(keys)
+        self.keys = self._shared.setdefault(keys, keys)
+        self.numbers = tuple(numbers)
+
+    @classmethod
+    def of(cls, lines: Mapping[str, int]) -> KeyLines:
+        return cls(lines.keys(), lines.values())
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        try:
+            return self.numbers[self.keys.index(key)]
+        except ValueError:
+            return default
+
+    def __reduce__(self) -> tuple[type[KeyLines], tuple[tuple[str, ...], tuple[int, ...]]]:
+        return KeyLines, (self.keys, self.numbers)  # unpickled through __init__: keys shared again
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeyLines) and (self.keys, self.numbers) == (other.keys, other.numbers)
+
+    def __hash__(self) -> int:
+        return hash((self.keys, self.numbers))
+
+    def __repr__(self) -> str:
+        return f"KeyLines({dict(zip(self.keys, self.numbers, strict=True))})"
 
 
 @dataclass
@@ -48,8 +87,12 @@ class Item:
     image_alt: str = ""
     draft: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    lines: KeyLines = field(default_factory=KeyLines)
     digest: str = ""  # of the file's bytes: what page fingerprints use to see a change
+    # Made when first asked for. Declared here, so that filling them does not grow the
+    # instance's dict (which Python shares between items until a new attribute appears).
+    known_summary_text: str | None = field(default=None, repr=False, compare=False)
+    known_reading_minutes: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def content(self) -> Markup:
@@ -61,18 +104,22 @@ class Item:
     def content(self, html: str) -> None:
         self.packed_content = zlib.compress(html.encode(), 1) if html else b""
 
-    @cached_property
+    @property
     def summary_text(self) -> str:
-        return self.summary.striptags()
+        if self.known_summary_text is None:
+            self.known_summary_text = self.summary.striptags()
+        return self.known_summary_text
 
-    @cached_property
+    @property
     def reading_minutes(self) -> int:
-        words = len(self.content.striptags().split())
-        return max(1, math.ceil(words / WORDS_PER_MINUTE))
+        if self.known_reading_minutes is None:
+            words = len(self.content.striptags().split())
+            self.known_reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        return self.known_reading_minutes
 
     @property
     def last_modified(self) -> datetime | None:
         return self.updated or self.date
 
     def line_of(self, key: str) -> int:
-        return self.lines.get(key, 1)
+        return self.lines.get(key) or 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from slugify import slugify
 from cmsite.build.fingerprint import digest_bytes
 from cmsite.content import dates
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
-from cmsite.content.item import Item, Term
+from cmsite.content.item import Item, KeyLines, Term
 from cmsite.content.markdown import summarize
 from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.urls import UnsafeURL, check_safe
@@ -30,20 +31,31 @@ _KNOWN = {
 def discover(content_dir: Path, suffixes: Collection[str]) -> Iterator[tuple[Path, str]]:
     """Every post and page file, in a stable order, skipping hidden and editor temp files."""
     for folder, kind in KIND_FOLDERS.items():
-        base = content_dir / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.suffix in suffixes and path.is_file() and not is_ignored(path, base):
+        for path in files_under(content_dir / folder):
+            if path.suffix in suffixes:
                 yield path, kind
+
+
+def files_under(base: Path) -> list[Path]:
+    """Every file under `base` that is not ignored, in path order; ignored folders are not entered.
+
+    Like a sorted `rglob`, without making and comparing a Path for each of a large site's files.
+    """
+    found = []
+    for folder, subfolders, names in os.walk(base):
+        subfolders[:] = [name for name in subfolders if not _ignored(name)]
+        found += [os.path.join(folder, name) for name in names if not _ignored(name)]
+    found.sort(key=lambda path: path.split(os.sep))
+    return [Path(path) for path in found if os.path.isfile(path)]
 
 
 def is_ignored(path: Path, base: Path) -> bool:
     """Hidden files, editor backups and lock files are never content."""
-    for part in path.relative_to(base).parts:
-        if part.startswith((".", "#", "_")) or part.endswith("~"):
-            return True
-    return False
+    return any(_ignored(part) for part in path.relative_to(base).parts)
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith((".", "#", "_")) or name.endswith("~")
 
 
 def load_item(path: Path, kind: str, site: Site) -> Item:
@@ -119,7 +131,7 @@ class _ItemBuilder:
             image_alt=self.text("image_alt") or "",
             draft=self.boolean("draft"),
             meta={k: v for k, v in self.data.items() if k not in _KNOWN},
-            lines=self.front.lines,
+            lines=KeyLines.of(self.front.lines),
         )
         summary = self.text("summary")
         if self.errors:

@@ -9,7 +9,7 @@ import os
 import pickle
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cmsite.build.parallel import map_jobs
 from cmsite.content.cache import ContentCache, unpickle
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 
+SHARED_LENGTH = 40  # front-matter strings this short are interned (see `_shared`)
 SAVE_EVERY = 256  # items written to the cache at a time, so their pickles are not all held at once
 
 
@@ -88,9 +89,22 @@ class ItemStore:
         if item.category is not None:
             item.category = self.terms.setdefault(item.category, item.category)
         item.authors = [sys.intern(name) for name in item.authors]
+        item.meta = _shared(item.meta)
         site.pm.hook.cmsite_item_loaded(item=item, site=site)
         self.memory[str(item.source)] = (*signature, item)
         return item
+
+
+def _shared(value: Any) -> Any:
+    """Front-matter values with their short strings interned: the same keys and words
+    (`network`, `mastodon`, `+1d`) recur in every post, and every item stays in memory."""
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= SHARED_LENGTH else value
+    if isinstance(value, dict):
+        return {_shared(key): _shared(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_shared(inner) for inner in value]
+    return value
 
 
 def _load(site: Site, path: Path, kind: str) -> bytes | list[ContentError]:

@@ -38,6 +38,7 @@ def cmsite_pages(site: Any) -> list[Page]:
 
 
 def _listing(site: Any, kind: str, period: Any, posts: list[Any], first_url: str) -> list[Page]:
+    lastmod = max(p.last_modified for p in posts)  # of the whole period, on each of its pages
     return [
         Page(
             url=url,
@@ -48,7 +49,7 @@ def _listing(site: Any, kind: str, period: Any, posts: list[Any], first_url: str
             ),
             context={"items": items, "paginator": paginator, "period": period},
             sources=tuple(p.shown for p in items),
-            lastmod=max(p.last_modified for p in posts),
+            lastmod=lastmod,
             sitemap=False,
         )
         for url, items, paginator in paginate(

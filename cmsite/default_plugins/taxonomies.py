@@ -21,6 +21,7 @@ def cmsite_pages(site: Any) -> list[Page]:
             {"name": t.name, "slug": t.slug, "url": t.url, "count": len(posts)} for t, posts in groups.items()
         ]
         for term, posts in groups.items():
+            lastmod = max(p.last_modified for p in posts)  # of the whole term, on each of its pages
             for url, items, paginator in paginate(
                 posts, site.config.posts_per_page, term.url, site.urls.paginated
             ):
@@ -32,7 +33,7 @@ def cmsite_pages(site: Any) -> list[Page]:
                         title=term.name,
                         context={"items": items, "paginator": paginator, "term": term},
                         sources=tuple(p.shown for p in items),
-                        lastmod=max(p.last_modified for p in posts),
+                        lastmod=lastmod,
                         sitemap=paginator.number == 1,
                     )
                 )

@@ -29,7 +29,7 @@ SOCIAL_FOLDER = "social"
 DEFAULT_TEMPLATE = "{title}\n\n{summary}"
 
 
-@dataclass
+@dataclass(slots=True)  # one per network per post: thousands are held at once
 class PlannedPost:
     """One post on one network and account, as it will be sent."""
 
@@ -79,7 +79,7 @@ def _item_posts(site: Site, item: Item, excerpts: ExcerptMemo) -> list[PlannedPo
             )
         ]
     for index, entry in enumerate(raw or []):
-        entries.append((entry, item.lines.get(f"social[{index}]", item.line_of("social"))))
+        entries.append((entry, item.lines.get(f"social[{index}]") or item.line_of("social")))
     if raw is None and item.kind == "post":  # defaults announce posts; pages plan only what they say
         entries = [(entry, None) for entry in site.config.raw.get("social", {}).get("defaults", [])]
     posts = []
