@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +178,10 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
             f"→ {shown}/ ({report.rendered} pages rendered; {len(write.written)} files written, "
             f"{write.unchanged} unchanged, {len(write.removed)} removed)"
         )
-    if site.networks:  # a skipped build loaded no items, and made no plans
-        _sync(site, plans=None if report.nothing_changed else plans)
+    if site.networks:
+        # Plans made while workers rendered are used; otherwise they are made during the sync,
+        # one at a time. A skipped build loaded nothing: the sync loads the content.
+        _sync(site, plans=plans if plans.done else None, loaded=not report.nothing_changed)
     click.echo(  # last, as the README says
         f"Look at it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/ "
         "(or `cmsite serve`, which also rebuilds and reloads as you write)"
@@ -449,17 +453,20 @@ def _queue(site: Any) -> Any:
     return QueueStore(queue_path(site))
 
 
-def _planned(site: Any, *, as_json: bool, what: str, load: bool = True, plans: Any = None) -> Any:
-    """Every planned social post (loading the content first unless it is loaded, or made
-    already: `plans`, a Deferred); stop on errors."""
+def _planned(site: Any, *, as_json: bool, what: str) -> Any:
+    """Every planned social post, by time, the content loaded first; stop on errors."""
     from cmsite.social.planner import planned_posts
 
-    try:
-        if plans is not None:
-            return plans.result()
-        if load:
-            site.load()
+    with _planning_errors(as_json=as_json, what=what):
+        site.load()
         return planned_posts(site)
+
+
+@contextlib.contextmanager
+def _planning_errors(*, as_json: bool, what: str) -> Iterator[None]:
+    """Content and plugin errors met while loading or planning: reported, and the command stops."""
+    try:
+        yield
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json, what=what)
     except PluginError as exc:
@@ -469,13 +476,19 @@ def _planned(site: Any, *, as_json: bool, what: str, load: bool = True, plans: A
 def _sync(
     site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False, plans: Any = None
 ) -> Any:
-    """Make the plans (loading the content unless `loaded`) and bring the queue in step; say what changed."""
-    from cmsite.queue.sync import sync_site
+    """Bring the queue in step with the plans, and say what changed.
 
-    posts = _planned(site, as_json=as_json, what="the queue was not changed", load=not loaded, plans=plans)
+    `plans`: a Deferred that made them already; otherwise they are made one at a time as the
+    sync takes them in (after loading the content, unless `loaded`)."""
+    from cmsite.queue.sync import sync_site
+    from cmsite.social.planner import each_planned_post
+
     store = _queue(site)
-    report = sync_site(site, store, posts)
-    broken = sum(bool(post.errors) for post in posts)
+    with _planning_errors(as_json=as_json, what="the queue was not changed"):
+        if plans is None and not loaded:
+            site.load()
+        report = sync_site(site, store, plans.result() if plans is not None else each_planned_post(site))
+    broken = report.broken
     if broken and not quiet and not as_json:
         click.secho(
             f"warning: {broken} social plans have errors and are not queued; `cmsite check` shows them",

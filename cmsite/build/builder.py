@@ -22,7 +22,7 @@ import jinja2
 
 from cmsite.build.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
 from cmsite.build.outputs import File, Page
-from cmsite.build.parallel import Deferred, forks, map_jobs
+from cmsite.build.parallel import Deferred, chosen_workers, forks, map_jobs
 from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
 from cmsite.build.templates import compile_templates, make_environment, render_page
 from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
@@ -33,6 +33,14 @@ from cmsite.plugins import DEFAULT_PLUGINS
 
 if TYPE_CHECKING:
     from cmsite.site import BuildReport, Plan, Site
+
+# Pages are rendered by forked workers only up to this many items (unless CMSITE_WORKERS says
+# otherwise). A worker reads every item, and reading a Python object writes its reference
+# count: each worker ends up with its own copy of the memory pages holding the items. On a
+# site this large the copies cost more memory than the parallel pages save time, so pages
+# are rendered in one process; the Markdown is still spread over the cores (the workers
+# fork before any item is loaded).
+FORKED_RENDER_LIMIT = 5000
 
 
 def state_file(cache_dir: Path, output: Path) -> Path:
@@ -162,9 +170,12 @@ class Builder:
             if not writer.unchanged(relative, fingerprint):
                 todo.append((file, relative, fingerprint))
 
-        if forks(len(todo)):
+        parallel = forks(len(todo)) and (
+            chosen_workers() is not None or len(site.items) <= FORKED_RENDER_LIMIT
+        )
+        if parallel:
             compile_templates(env)  # once, before workers fork: each would compile them all again
-        self._render_jobs(todo, env, writer, progress, parallel=True, meanwhile=meanwhile)
+        self._render_jobs(todo, env, writer, progress, parallel=parallel, meanwhile=meanwhile)
         return BuildReport(
             pages=len(plan.pages),
             feeds=sum(f.kind == "feed" for f in plan.files),

@@ -33,10 +33,16 @@ class WorkerFailed(RuntimeError):
 
 
 def workers() -> int:
-    wanted = os.environ.get("CMSITE_WORKERS")
-    if wanted and wanted.isdigit():
-        return max(1, int(wanted))
+    wanted = chosen_workers()
+    if wanted is not None:
+        return wanted
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def chosen_workers() -> int | None:
+    """The number of processes the user asked for (`CMSITE_WORKERS`), if any."""
+    wanted = os.environ.get("CMSITE_WORKERS")
+    return max(1, int(wanted)) if wanted and wanted.isdigit() else None
 
 
 class Deferred(Generic[R]):
@@ -54,6 +60,10 @@ class Deferred(Generic[R]):
                 self.future.set_result(self.work())
             except Exception as exc:  # raised again by result(), where the caller expects it
                 self.future.set_exception(exc)
+
+    @property
+    def done(self) -> bool:
+        return self.future is not None
 
     def result(self) -> R:
         self.run()

@@ -91,11 +91,16 @@ class ContentCache:
             return None
         return row[0] if row else None
 
-    def remember(self, rows: dict[str, bytes], used: set[str]) -> None:
-        """Save new results, and forget those the last run did not ask for (old texts)."""
+    def remember(self, rows: dict[str, bytes]) -> None:
+        """Save new results."""
         db = self._connect()
         with db:
             db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", rows.items())
+
+    def forget_all_but(self, used: set[str]) -> None:
+        """Forget the results the last run did not ask for (old texts)."""
+        db = self._connect()
+        with db:
             stale = [(key,) for (key,) in db.execute("SELECT key FROM memo") if key not in used]
             db.executemany("DELETE FROM memo WHERE key = ?", stale)
 

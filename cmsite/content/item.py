@@ -103,6 +103,10 @@ class Item:
     @content.setter
     def content(self, html: str) -> None:
         self.packed_content = zlib.compress(html.encode(), 1) if html else b""
+        # Counted while the text is at hand: by the loader's workers (and cached with the
+        # item) rather than by each page that shows the time, and again when a plugin
+        # rewrites the body.
+        self.known_reading_minutes = _reading_minutes(html)
 
     @property
     def summary_text(self) -> str:
@@ -113,8 +117,7 @@ class Item:
     @property
     def reading_minutes(self) -> int:
         if self.known_reading_minutes is None:
-            words = len(self.content.striptags().split())
-            self.known_reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+            self.known_reading_minutes = _reading_minutes(self.content)
         return self.known_reading_minutes
 
     @property
@@ -123,3 +126,8 @@ class Item:
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key) or 1
+
+
+def _reading_minutes(html: str) -> int:
+    words = len(Markup(html).striptags().split())
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))

@@ -18,7 +18,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -61,7 +61,7 @@ ACTIVE = ("pending", "claimed", "sending", "unknown")
 FINAL = ("published", "cancelled", "deleted")
 
 
-@dataclass
+@dataclass(slots=True)  # a sync holds one per planned post
 class Entry:
     """One social post on one network and account, and what happened to it."""
 
@@ -90,7 +90,7 @@ class Entry:
     def as_dict(self) -> dict[str, Any]:
         return {
             key: (value.isoformat() if isinstance(value, datetime) else value)
-            for key, value in self.__dict__.items()
+            for key, value in ((f.name, getattr(self, f.name)) for f in fields(self))
         }
 
 

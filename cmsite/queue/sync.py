@@ -6,10 +6,12 @@ sync says so instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from cmsite.errors import ContentError
 from cmsite.queue.store import PLAN_REMOVED, Entry, Store
 from cmsite.social.planner import PlannedPost
 
@@ -27,6 +29,8 @@ class SyncReport:
     cancelled: list[Entry] = field(default_factory=list)
     expired: list[Entry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    broken: int = 0  # plans with errors, not queued
+    problems: list[ContentError] = field(default_factory=list)  # their errors
 
     @property
     def changed(self) -> bool:
@@ -69,7 +73,11 @@ def entry_of(post: PlannedPost) -> Entry:
 
 
 def sync(
-    store: Store, posts: list[PlannedPost], *, now: datetime | None = None, catch_up: timedelta | None = None
+    store: Store,
+    posts: Iterable[PlannedPost],
+    *,
+    now: datetime | None = None,
+    catch_up: timedelta | None = None,
 ) -> SyncReport:
     """Apply the plans to the store in one transaction; plans with errors or not yet due are left out.
 
@@ -79,7 +87,13 @@ def sync(
     """
     report = SyncReport()
     late = (now or datetime.now(UTC)) - catch_up if catch_up is not None else None
-    planned = {post.id: entry_of(post) for post in posts if post.id and not post.errors and not post.waiting}
+    planned = {}
+    for post in posts:
+        if post.errors:
+            report.broken += 1
+            report.problems += post.problems()
+        elif post.id and not post.waiting:
+            planned[post.id] = entry_of(post)
     with store.transaction() as db:
         existing = {entry.id: entry for entry in store.all()}
         for entry_id, wanted in planned.items():
@@ -130,7 +144,7 @@ def sync(
     return report
 
 
-def sync_site(site: Site, store: Store, posts: list[PlannedPost]) -> SyncReport:
+def sync_site(site: Site, store: Store, posts: Iterable[PlannedPost]) -> SyncReport:
     """`sync` on the site's clock, with `[queue] catch_up_hours` (24 unless set; false: send however late)."""
     hours = site.config.raw.get("queue", {}).get("catch_up_hours", CATCH_UP_HOURS)
     catch_up = None if hours is False else timedelta(hours=float(hours))

@@ -135,26 +135,24 @@ class WatchSession:
         """Queue what the plans now say; tell the writer what will go out and when."""
         from cmsite.queue.store import QueueStore, queue_path
         from cmsite.queue.sync import sync_site
-        from cmsite.social.planner import planned_posts
+        from cmsite.social.planner import each_planned_post
 
         site = self.site
         if not site.networks:
             return
+        store = QueueStore(queue_path(site))
         try:
-            posts = planned_posts(site)
+            report = sync_site(site, store, each_planned_post(site))
         except (ContentErrors, PluginError) as exc:
             self._failed(_messages(exc))
             return
-        store = QueueStore(queue_path(site))
-        try:
-            report = sync_site(site, store, posts)
         finally:
             store.close()
         for line in report.lines(site.config.tz):
             self.say(line)
         for warning in report.warnings:
             self.say(f"warning: {warning}", fg="yellow")
-        problems = [str(problem) for post in posts for problem in post.problems()]
+        problems = [str(problem) for problem in report.problems]
         for problem in problems:
             if problem not in self._problems:  # said once, not again at every save
                 self.say(f"not queued: {problem}", fg="yellow")

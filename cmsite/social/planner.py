@@ -7,6 +7,7 @@ publishing queue is built from the same list.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cmsite.build.fingerprint import digest
 from cmsite.content.frontmatter import FrontMatterError, parse
 from cmsite.content.item import Item
+from cmsite.content.store import SAVE_EVERY
 from cmsite.errors import ContentError, display_path
 from cmsite.social import counting
 from cmsite.social.excerpt import Excerpt, plain_text
@@ -57,16 +59,19 @@ class PlannedPost:
 
 
 def planned_posts(site: Site) -> list[PlannedPost]:
-    """Every planned social post of every published or scheduled item, and of content/social/."""
-    posts: list[PlannedPost] = []
+    """Every planned social post of every published or scheduled item, and of content/social/, by time."""
+    return sorted(each_planned_post(site), key=lambda p: (p.at, p.network, p.account, p.id))
+
+
+def each_planned_post(site: Site) -> Iterator[PlannedPost]:
+    """The same plans one at a time, in no useful order: for the queue's sync, which on a large
+    site need not hold them all at once."""
     excerpts = ExcerptMemo(site)
     for item in site.items:
-        if item.draft and not site.drafts:
-            continue
-        posts += _item_posts(site, item, excerpts)
-    posts += _standalone_posts(site, excerpts)
+        if not (item.draft and not site.drafts):
+            yield from _item_posts(site, item, excerpts)
+    yield from _standalone_posts(site, excerpts)
     excerpts.save()
-    return sorted(posts, key=lambda p: (p.at, p.network, p.account, p.id))
 
 
 def _item_posts(site: Site, item: Item, excerpts: ExcerptMemo) -> list[PlannedPost]:
@@ -152,11 +157,16 @@ class ExcerptMemo:
                 return found
         made = network.excerpt(text, tail, thread=thread)
         self.new[key] = pickle.dumps(made)
+        if len(self.new) >= SAVE_EVERY:  # not all held until the end
+            self.cache.remember(self.new)
+            self.new = {}
         return made
 
     def save(self) -> None:
+        """Write what is left, and forget the excerpts this run did not ask for (old texts)."""
         if self.new or self.used:
-            self.cache.remember(self.new, self.used)
+            self.cache.remember(self.new)
+            self.cache.forget_all_but(self.used)
 
 
 def _render(
