@@ -167,3 +167,24 @@ def test_pages_need_no_date(site_folder):
     item = load(site_folder, "about.md", "---\ntitle: About\n---\nMe.\n", kind="page")
     assert item.date is None
     assert item.url == "/about/"
+
+
+def test_key_lines_are_kept_compactly_and_survive_the_item_cache(site_folder):
+    import pickle
+
+    text = "---\ntitle: A\ndate: 2026-11-22\ntags: [one, two]\nsocial:\n  - mastodon\n  - network: bluesky\n---\nBody.\n"
+    first = load(site_folder, "a.md", text)
+    second = load(site_folder, "b.md", text)
+    assert first.line_of("title") == 2 and first.line_of("tags") == 4
+    assert first.lines.get("social[1]") == 7 and first.lines.get("nowhere") is None
+    assert first.line_of("nowhere") == 1
+    assert first.lines.keys is second.lines.keys  # posts written alike share their keys
+    cached = pickle.loads(pickle.dumps(first))
+    assert cached.lines == first.lines and cached.lines.keys is first.lines.keys
+
+
+def test_reading_time_is_counted_again_when_a_plugin_rewrites_the_body(site_folder):
+    item = load(site_folder, "a.md", "---\ntitle: A\ndate: 2026-11-22\n---\n" + "word " * 300)
+    assert item.reading_minutes == 2  # 300 words at 220 a minute
+    item.content += "<p>" + "more " * 500 + "</p>"
+    assert item.reading_minutes == 4

@@ -270,3 +270,27 @@ def test_a_template_edit_rerenders_only_the_pages_that_use_it(site_folder):
     report = site_folder.build()
     lists = [page for page in site_folder.site().plan().pages if page.template == "list.html"]
     assert report.rendered == len(lists) > 0
+
+
+def test_content_and_static_files_are_found_in_path_order_and_hidden_folders_skipped(tmp_path):
+    from cmsite.content.loader import files_under
+
+    for name in ["a/z.txt", "a/b/c.txt", "a-b/x.txt", "a.txt", ".git/config", "a/_draft/x.txt", "a/x.txt~"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "a/folder-link").symlink_to(tmp_path / "a-b")
+    expected = sorted(
+        p
+        for p in tmp_path.rglob("*")
+        if p.is_file()
+        and not any(
+            part.startswith((".", "_")) or part.endswith("~") for part in p.relative_to(tmp_path).parts
+        )
+    )
+    assert files_under(tmp_path) == expected
+    assert [p.relative_to(tmp_path).as_posix() for p in expected] == [
+        "a/b/c.txt",
+        "a/z.txt",
+        "a-b/x.txt",
+        "a.txt",
+    ]

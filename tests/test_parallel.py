@@ -96,3 +96,35 @@ def test_meanwhile_work_waits_for_its_result_when_the_jobs_run_in_process_and_ke
     list(map_jobs(slowly, JOBS, meanwhile=failing))  # the map itself goes on
     with pytest.raises(ZeroDivisionError):
         failing.result()
+
+
+def test_deferred_work_runs_once_and_says_when_it_has():
+    calls = []
+    later = Deferred(lambda: calls.append(1) or len(calls))
+    assert not later.done
+    later.run()
+    assert later.done and later.result() == 1 and calls == [1]
+
+
+@pytest.mark.parametrize(("chosen", "forked"), [(None, False), ("2", True)])
+def test_pages_of_a_large_site_render_in_one_process_unless_workers_are_chosen(
+    site_folder, monkeypatch, chosen, forked
+):
+    """Above FORKED_RENDER_LIMIT items a forked worker would copy the pages holding them."""
+    from cmsite.build import builder
+
+    for n in range(12):
+        site_folder.post(f"2026-01-{n + 1:02d}-p{n}.md", f"title: Post {n}")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_JOBS", 1)
+    monkeypatch.setattr(builder, "FORKED_RENDER_LIMIT", 10)
+    if chosen is None:
+        monkeypatch.delenv("CMSITE_WORKERS")
+    else:
+        monkeypatch.setenv("CMSITE_WORKERS", chosen)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    mapped = []
+    real_map = builder.map_jobs
+    monkeypatch.setattr(builder, "map_jobs", lambda *a, **k: mapped.append(1) or real_map(*a, **k))
+    report = site_folder.build()
+    assert report.rendered > 12
+    assert bool(mapped) is forked

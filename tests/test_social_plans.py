@@ -267,3 +267,34 @@ def test_excerpts_are_remembered_between_runs_and_made_again_when_an_input_chang
     recounted.load()
     planned_posts(recounted)
     assert len(made) == 2
+
+
+def test_excerpts_are_saved_as_they_are_made_and_old_ones_forgotten(social_site, monkeypatch):
+    import sqlite3
+
+    from cmsite.social import planner
+
+    monkeypatch.setattr(planner, "SAVE_EVERY", 1)
+    for n in range(3):
+        social_site.post(f"2026-05-0{n + 1}-p{n}.md", f"title: Post {n}\nsocial: [chirp, toot]")
+
+    def remembered() -> int:
+        site = social_site.site()
+        site.load()
+        planner.planned_posts(site)
+        with sqlite3.connect(social_site.root / ".cmsite/content.sqlite") as db:
+            return db.execute("SELECT count(*) FROM memo").fetchone()[0]
+
+    assert remembered() == 6
+    (social_site.root / "content/posts/2026-05-01-p0.md").unlink()
+    assert remembered() == 4
+
+
+def test_a_build_queues_the_good_plans_and_counts_the_broken_ones(social_site):
+    social_site.post("2026-05-01-good.md", "title: Good\nsocial: [chirp]")
+    social_site.post("2026-05-02-bad.md", "title: Bad\nsocial: [nosuch, toot]")
+    result = cli(social_site, "build")
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 social plans have errors and are not queued" in result.output
+    entries = json.loads(cli(social_site, "queue", "--all", "--json").output)
+    assert sorted(e["network"] for e in entries) == ["chirp", "toot"]
