@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 import cmsite
 from cmsite.build.writer import MARKER
+from cmsite.errors import ContentErrors
 from cmsite.hookspecs import hookimpl
 
 
@@ -247,8 +249,6 @@ def test_a_failed_incremental_build_leaves_no_temporary_files(site_folder):
     write_posts(site_folder, 3)
     site_folder.build()
     site_folder.write("templates/post.html", "{{ item.title|nosuch }}")
-    from cmsite.errors import ContentErrors
-
     with pytest.raises(ContentErrors):
         site_folder.build()
     assert [p.name for p in site_folder.output.rglob("*.tmp")] == []
@@ -294,3 +294,39 @@ def test_content_and_static_files_are_found_in_path_order_and_hidden_folders_ski
         "a-b/x.txt",
         "a.txt",
     ]
+
+
+def test_a_large_site_reads_bodies_from_the_item_cache_and_builds_the_same_bytes(
+    site_folder, tmp_path, monkeypatch
+):
+    from cmsite.content import store
+
+    class Rewriter:
+        @hookimpl
+        def cmsite_item_loaded(self, item):
+            if item.slug == "rewritten":
+                item.content += "<p>Added by a plugin.</p>"
+
+    for n in range(4):
+        site_folder.post(
+            f"2026-01-0{n + 1}-post-{n}.md", f"title: Post {n}", f"Body of post {n}.\n\n## A part\n"
+        )
+    site_folder.post("2026-01-09-rewritten.md", "title: Rewritten")
+    site_folder.site(plugins=[Rewriter()]).build(tmp_path / "small")
+    shutil.rmtree(site_folder.root / ".cmsite")
+    monkeypatch.setattr(store, "LARGE_SITE", 1)
+    site = site_folder.site(plugins=[Rewriter()])
+    site.build(tmp_path / "large")
+    kept = {item.slug: item.packed_content for item in site.items}
+    assert isinstance(kept["post-0"], store.CachedBody)
+    assert isinstance(kept["rewritten"], bytes)  # a hook changed it: the cache does not hold it
+    assert tree(tmp_path / "large") == tree(tmp_path / "small")
+    assert "Added by a plugin." in (tmp_path / "large/posts/rewritten/index.html").read_text()
+
+    first = next(item for item in site.items if item.slug == "post-0")
+    with sqlite3.connect(site_folder.root / ".cmsite/content.sqlite") as db:
+        db.execute("DELETE FROM items")  # another cmsite, with other settings, took the rows
+    assert "Body of post 0." in first.content  # read from the file again
+    site_folder.post("2026-01-01-post-0.md", "title: Post 0", "Edited meanwhile.\n")
+    with pytest.raises(ContentErrors, match="changed during the build; build again"):
+        str(first.content)

@@ -28,19 +28,12 @@ from cmsite.build.templates import compile_templates, make_environment, render_p
 from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
 from cmsite.content.item import Item
 from cmsite.content.loader import load_item
+from cmsite.content.store import LARGE_SITE
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.plugins import DEFAULT_PLUGINS
 
 if TYPE_CHECKING:
     from cmsite.site import BuildReport, Plan, Site
-
-# Pages are rendered by forked workers only up to this many items (unless CMSITE_WORKERS says
-# otherwise). A worker reads every item, and reading a Python object writes its reference
-# count: each worker ends up with its own copy of the memory pages holding the items. On a
-# site this large the copies cost more memory than the parallel pages save time, so pages
-# are rendered in one process; the Markdown is still spread over the cores (the workers
-# fork before any item is loaded).
-FORKED_RENDER_LIMIT = 5000
 
 
 def state_file(cache_dir: Path, output: Path) -> Path:
@@ -170,9 +163,12 @@ class Builder:
             if not writer.unchanged(relative, fingerprint):
                 todo.append((file, relative, fingerprint))
 
-        parallel = forks(len(todo)) and (
-            chosen_workers() is not None or len(site.items) <= FORKED_RENDER_LIMIT
-        )
+        # Pages of a large site are rendered in one process, unless CMSITE_WORKERS asks for more.
+        # A worker reads every item, and reading a Python object writes its reference count:
+        # each worker would end up with its own copy of the memory pages holding the items.
+        # The Markdown is spread over the cores all the same: its workers fork before any
+        # item is loaded.
+        parallel = forks(len(todo)) and (chosen_workers() is not None or len(site.items) <= LARGE_SITE)
         if parallel:
             compile_templates(env)  # once, before workers fork: each would compile them all again
         self._render_jobs(todo, env, writer, progress, parallel=parallel, meanwhile=meanwhile)

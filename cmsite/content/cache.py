@@ -8,6 +8,7 @@ unreadable is dropped and rebuilt.
 
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
 from pathlib import Path
@@ -26,8 +27,11 @@ class ContentCache:
         self.path = path
         self.key = key
         self._db: sqlite3.Connection | None = None
+        self._pid = os.getpid()
 
     def _connect(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # a forked worker: SQLite connections must not cross a fork
+            self._db, self._pid = None, os.getpid()
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
