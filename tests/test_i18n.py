@@ -51,3 +51,24 @@ def test_the_french_catalog_translates_every_string():
 
 def _strings(message):
     return message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+def test_remembered_translations_answer_as_jinja_does(site_folder):
+    """Labels without variables are translated once per build; the answers must not change."""
+    import jinja2
+
+    from cmsite.build.templates import make_environment
+
+    site = site_folder.site()
+    env = make_environment(site, site.theme_dir)
+    plain = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    plain.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    source = (
+        "{{ _('a < b') }}|{{ _('100%% sure') }}|{{ _('Hi %(name)s', name='<b>') }}|"
+        "{{ ngettext('%(num)d minute', '%(num)d minutes', 1) }}|{{ ngettext('%(num)d minute', '%(num)d minutes', 3) }}|"
+        "{% autoescape false %}{{ _('a < b') }}|{{ _('Hi %(name)s', name='<b>') }}{% endautoescape %}"
+    )
+    expected = plain.from_string(source).render()
+    assert expected == "a < b|100% sure|Hi &lt;b&gt;|1 minute|3 minutes|a < b|Hi <b>"
+    for _ in range(2):  # the second time, from what was remembered
+        assert env.from_string(source).render() == expected

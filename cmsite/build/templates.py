@@ -35,6 +35,8 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(load_translations(theme_dir, site.config.lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["gettext"] = env.globals["_"] = _remembered(env.globals["gettext"])
+    env.globals["ngettext"] = _remembered(env.globals["ngettext"])
     formatter = DateFormatter(site.config.lang, site.config.tz)
     env.filters.update(date=formatter.date, datetime=formatter.datetime, isodate=formatter.isodate)
     env.globals["theme_url"] = lambda path: site.urls.url(THEME_STATIC_URL + path.lstrip("/"))
@@ -42,6 +44,24 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     env.globals["memo"] = RenderMemo()
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
+
+
+def _remembered(translate: Any) -> Any:
+    """Jinja's gettext (or ngettext), remembering the answers that take no variables: a page
+    translates the same two dozen labels as every other page."""
+    made: dict[tuple[Any, ...], Any] = {}
+
+    @jinja2.pass_context
+    def remembered(context: jinja2.runtime.Context, *args: Any, **variables: Any) -> Any:
+        if variables:
+            return translate(context, *args, **variables)
+        key = (*args, context.eval_ctx.autoescape)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = translate(context, *args)
+        return found
+
+    return remembered
 
 
 def compile_templates(env: jinja2.Environment) -> None:
