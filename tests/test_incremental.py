@@ -320,6 +320,7 @@ def test_a_large_site_reads_bodies_from_the_item_cache_and_builds_the_same_bytes
     kept = {item.slug: item.packed_content for item in site.items}
     assert isinstance(kept["post-0"], store.CachedBody)
     assert isinstance(kept["rewritten"], bytes)  # a hook changed it: the cache does not hold it
+    assert site._builder(tmp_path / "large").last.env.globals["memo"].packed
     assert tree(tmp_path / "large") == tree(tmp_path / "small")
     assert "Added by a plugin." in (tmp_path / "large/posts/rewritten/index.html").read_text()
 

@@ -112,11 +112,12 @@ def test_pages_of_a_large_site_render_in_one_process_unless_workers_are_chosen(
 ):
     """Above LARGE_SITE items a forked worker would copy the pages holding them."""
     from cmsite.build import builder
+    from cmsite.content import store
 
     for n in range(12):
         site_folder.post(f"2026-01-{n + 1:02d}-p{n}.md", f"title: Post {n}")
     monkeypatch.setattr(parallel, "MIN_PARALLEL_JOBS", 1)
-    monkeypatch.setattr(builder, "LARGE_SITE", 10)
+    monkeypatch.setattr(store, "LARGE_SITE", 10)
     if chosen is None:
         monkeypatch.delenv("CMSITE_WORKERS")
     else:

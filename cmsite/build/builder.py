@@ -28,7 +28,7 @@ from cmsite.build.templates import compile_templates, make_environment, render_p
 from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
 from cmsite.content.item import Item
 from cmsite.content.loader import load_item
-from cmsite.content.store import LARGE_SITE
+from cmsite.content.store import is_large
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.plugins import DEFAULT_PLUGINS
 
@@ -168,7 +168,7 @@ class Builder:
         # each worker would end up with its own copy of the memory pages holding the items.
         # The Markdown is spread over the cores all the same: its workers fork before any
         # item is loaded.
-        parallel = forks(len(todo)) and (chosen_workers() is not None or len(site.items) <= LARGE_SITE)
+        parallel = forks(len(todo)) and (chosen_workers() is not None or not is_large(len(site.items)))
         if parallel:
             compile_templates(env)  # once, before workers fork: each would compile them all again
         self._render_jobs(todo, env, writer, progress, parallel=parallel, meanwhile=meanwhile)

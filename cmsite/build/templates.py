@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from cmsite.build.i18n import DateFormatter, load_translations
 from cmsite.build.outputs import Page
+from cmsite.content.store import is_large
 from cmsite.errors import ContentError, display_path
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     env.filters.update(date=formatter.date, datetime=formatter.datetime, isodate=formatter.isodate)
     env.globals["theme_url"] = lambda path: site.urls.url(THEME_STATIC_URL + path.lstrip("/"))
     env.globals["url"] = site.urls.url
-    env.globals["memo"] = RenderMemo()
+    env.globals["memo"] = RenderMemo(packed=is_large(len(site.items)))
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
 
@@ -76,22 +77,23 @@ class RenderMemo:
     """`{{ memo(macro, post, page.lang) }}`: a macro's output for one post, made once per render pass.
 
     A post's list summary appears on about seven pages (home, tag, category, archives) and is the
-    same on each for the same page language. Kept compressed: on a large site the memo holds one
-    summary per post until the last list page is rendered. Emptied at the end of every render pass, so
-    an item updated in watch mode is never shown stale.
+    same on each for the same page language. On a large site the memo holds a summary per post
+    until the last list page is rendered, so it keeps them compressed (`packed`). Emptied at the
+    end of every render pass, so an item updated in watch mode is never shown stale.
     """
 
-    def __init__(self) -> None:
-        self._made: dict[tuple[Any, ...], bytes] = {}
+    def __init__(self, *, packed: bool = False) -> None:
+        self.packed = packed
+        self._made: dict[tuple[Any, ...], Markup | bytes] = {}
 
     def __call__(self, macro: jinja2.runtime.Macro, item: Any, *context: Any) -> Markup:
         key = (macro.name, id(item), *context)
-        packed = self._made.get(key)
-        if packed is None:
-            made = str(macro(item))
-            self._made[key] = zlib.compress(made.encode(), 1)
-            return Markup(made)
-        return Markup(zlib.decompress(packed).decode())
+        made = self._made.get(key)
+        if made is None:
+            html = Markup(macro(item))
+            self._made[key] = zlib.compress(html.encode(), 1) if self.packed else html
+            return html
+        return Markup(zlib.decompress(made).decode()) if isinstance(made, bytes) else made
 
     def clear(self) -> None:
         self._made.clear()

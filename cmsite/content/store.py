@@ -23,9 +23,16 @@ if TYPE_CHECKING:
 
 
 # Above this many items cmsite favours memory over time: bodies stay in the item cache
-# until a page shows them (`CachedBody`), and pages are rendered in one process (see
-# cmsite/build/builder.py).
+# until a page shows them (`CachedBody`), pages are rendered in one process (see
+# cmsite/build/builder.py), and the summary memo is compressed (cmsite/build/templates.py).
 LARGE_SITE = 5000
+
+
+def is_large(items: int) -> bool:
+    """Whether a site of this many items takes the memory-saving path (see LARGE_SITE)."""
+    return items > LARGE_SITE
+
+
 SHARED_LENGTH = 40  # front-matter strings this short are interned (see `_shared`)
 SAVE_EVERY = 256  # items written to the cache at a time, so their pickles are not all held at once
 
@@ -40,7 +47,7 @@ class ItemStore:
     def load(self, site: Site, files: list[tuple[Path, str]]) -> list[Item]:
         """Every item, hooks applied; raise ContentErrors naming every bad file."""
         index = self.cache.index() if not self.memory else {}
-        self.bodies_in_cache = len(files) > LARGE_SITE
+        self.bodies_in_cache = is_large(len(files))
         items: list[Item | None] = []
         fresh: list[tuple[int, Path, str, int, int]] = []
         for path, kind in files:
