@@ -331,3 +331,6 @@ def test_a_large_site_reads_bodies_from_the_item_cache_and_builds_the_same_bytes
     site_folder.post("2026-01-01-post-0.md", "title: Post 0", "Edited meanwhile.\n")
     with pytest.raises(ContentErrors, match="changed during the build; build again"):
         str(first.content)
+    (site_folder.root / "content/posts/2026-01-01-post-0.md").unlink()
+    with pytest.raises(ContentErrors, match=r"post-0\.md: changed during the build; build again"):
+        str(first.content)

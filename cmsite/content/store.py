@@ -131,9 +131,13 @@ class CachedBody:
         if item is not None and item.digest == self.digest and isinstance(item.packed_content, bytes):
             return item.packed_content
         # Another cmsite, with other settings, replaced the row: read the file again.
-        item = load_item(self.source, self.kind, self.site)
-        self.site.pm.hook.cmsite_item_loaded(item=item, site=self.site)
-        if item.digest != self.digest or not isinstance(item.packed_content, bytes):
+        try:
+            item = load_item(self.source, self.kind, self.site)
+        except OSError:  # removed meanwhile
+            item = None
+        if item is not None:
+            self.site.pm.hook.cmsite_item_loaded(item=item, site=self.site)
+        if item is None or item.digest != self.digest or not isinstance(item.packed_content, bytes):
             shown = display_path(self.source, self.site.root)
             raise ContentErrors([ContentError(shown, None, "changed during the build; build again")])
         return item.packed_content
