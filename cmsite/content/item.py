@@ -50,20 +50,17 @@ class KeyLines:
     def of(cls, lines: Mapping[str, int]) -> KeyLines:
         return cls(lines.keys(), lines.values())
 
-    def get(self, key: str, default: int | None = None) -> int | None:
+    def get(self, key: str) -> int | None:
         try:
             return self.numbers[self.keys.index(key)]
         except ValueError:
-            return default
+            return None
 
     def __reduce__(self) -> tuple[type[KeyLines], tuple[tuple[str, ...], tuple[int, ...]]]:
         return KeyLines, (self.keys, self.numbers)  # unpickled through __init__: keys shared again
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, KeyLines) and (self.keys, self.numbers) == (other.keys, other.numbers)
-
-    def __hash__(self) -> int:
-        return hash((self.keys, self.numbers))
 
     def __repr__(self) -> str:
         return f"KeyLines({dict(zip(self.keys, self.numbers, strict=True))})"
