@@ -16,7 +16,6 @@ import click
 from cmsite import __version__
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.plugins import PluginError
-from cmsite.queue.store import CANCELLED_BY_HAND
 
 
 class Progress:
@@ -292,7 +291,7 @@ def _run_watch(
 @click.pass_context
 def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None:
     """Validate every content file and template; write nothing."""
-    site = _open_site(ctx, drafts=drafts, future=future, as_json=as_json)
+    site = _open_site(ctx, drafts=drafts, future=future, as_json=as_json, strict=True)
     try:
         from cmsite.build.builder import check_site
         from cmsite.social.planner import planned_posts
@@ -448,9 +447,27 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
 
 def _queue(site: Any) -> Any:
-    from cmsite.queue.store import QueueStore, queue_path
+    """The site's queue store; from here on, no library's log line shows a credential."""
+    from cmsite.queue.publisher import secrets_environment
+    from cmsite.queue.service import open_store
+    from cmsite.social.redact import Redactor
 
-    return QueueStore(queue_path(site))
+    Redactor.for_networks(site.networks.values(), secrets_environment(site.root)).guard_logging()
+    return open_store(site)
+
+
+@contextlib.contextmanager
+def _refusals(*, as_json: bool = False, entry_id: str | None = None) -> Iterator[None]:
+    """A queue command that cannot be done: its reason, as an error or as JSON, and exit 1."""
+    from cmsite.queue.service import QueueError
+
+    try:
+        yield
+    except QueueError as exc:
+        if not as_json:
+            raise click.ClickException(str(exc)) from None
+        click.echo(json.dumps({"ok": False, "id": entry_id, "error": str(exc)}, indent=2, ensure_ascii=False))
+        sys.exit(1)
 
 
 def _planned(site: Any, *, as_json: bool, what: str) -> Any:
@@ -511,18 +528,19 @@ def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """The publishing queue: upcoming, failed and (with --all) published entries."""
     if ctx.invoked_subcommand is not None:
         return
+    from cmsite.queue.service import listing
+
     site = _open_site(ctx, as_json=as_json)
-    store = _sync(site, as_json=as_json)
-    done = ("published", "cancelled", "expired", "deleted")
-    entries = [e for e in store.all() if show_all or e.status not in done]
+    rows = listing(site, _sync(site, as_json=as_json), show_all=show_all)
     if as_json:
-        click.echo(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([row.entry.as_dict() for row in rows], indent=2, ensure_ascii=False))
         return
     tz = site.config.tz
-    for entry in entries:
+    for row in rows:
+        entry = row.entry
         when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         words = " ".join(entry.texts[0].split()[:8]) if entry.texts else ""
-        mark = "" if entry.approved else " (not approved)" if _needs_approval(site, entry.network) else ""
+        mark = " (not approved)" if row.awaiting_approval else ""
         click.echo(
             f"{entry.id}  {when}  {entry.status:<9} {entry.network:<10} {entry.account:<8} {words}…{mark}"
         )
@@ -530,57 +548,54 @@ def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
             click.secho(f"    {entry.error}", fg="red" if entry.status in ("failed", "unknown") else "yellow")
         if entry.remote_url:
             click.echo(f"    {entry.remote_url}")
-    click.echo(f"{len(entries)} entries ({site.config.timezone}).")
+    click.echo(f"{len(rows)} entries ({site.config.timezone}).")
 
 
-def _needs_approval(site: Any, network: str) -> bool:
-    queue_settings = site.config.raw.get("queue", {})
-    return bool(
-        site.config.raw.get("networks", {})
-        .get(network, {})
-        .get("approval", queue_settings.get("approval", False))
-    )
-
-
-def _stored_entry(store: Any, entry_id: str) -> Any:
-    entry = store.get(entry_id)
-    if entry is None:
-        raise click.ClickException(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
-    return entry
-
-
-def _entry_command(name: str, help_text: str, allowed: tuple[str, ...], changes: dict[str, Any]) -> None:
+def _entry_command(name: str, help_text: str) -> None:
     @queue.command(name, help=help_text)
     @click.argument("entry_id")
+    @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
     @click.pass_context
-    def command(ctx: click.Context, entry_id: str) -> None:
-        site = _open_site(ctx)
-        store = _queue(site)
-        entry = _stored_entry(store, entry_id)
-        if entry.status not in allowed:
-            raise click.ClickException(
-                f"entry {entry_id} is {entry.status}; {name} works on {', '.join(allowed)} entries"
-            )
-        with store.transaction() as db:
-            store.update(db, entry_id, **changes)
-        click.echo(f"{entry_id}: {name} done ({entry.network}, {entry.source})")
+    def command(ctx: click.Context, entry_id: str, as_json: bool) -> None:
+        from cmsite.queue.service import change
+
+        site = _open_site(ctx, as_json=as_json)
+        with _refusals(as_json=as_json, entry_id=entry_id):
+            done = change(_queue(site), name, entry_id)
+        if as_json:
+            click.echo(json.dumps({"ok": True, "id": entry_id, "done": name}, indent=2))
+            return
+        click.echo(f"{entry_id}: {name} done ({done.entry.network}, {done.entry.source})")
 
 
-_entry_command(
-    "approve", "Approve an entry for sending.", ("pending", "failed", "claimed", "unknown"), {"approved": 1}
-)
+_entry_command("approve", "Approve an entry for sending.")
 _entry_command(
     "retry",
     "Send a failed or unknown entry again at the next publish (check the network first for an unknown one).",
-    ("failed", "unknown", "cancelled", "expired"),
-    {"status": "pending", "attempts": 0, "next_attempt": None, "error": None},
 )
 _entry_command(
-    "cancel",
-    "Never send this entry, even while its plan stays in the Markdown (retry undoes it).",
-    ("pending", "failed", "unknown", "claimed", "expired"),
-    {"status": "cancelled", "error": CANCELLED_BY_HAND},
+    "cancel", "Never send this entry, even while its plan stays in the Markdown (retry undoes it)."
 )
+
+
+@queue.command("found")
+@click.argument("entry_id")
+@click.option("--url", default="", help="The post's address on the network, to record with it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.pass_context
+def queue_found(ctx: click.Context, entry_id: str, url: str, as_json: bool) -> None:
+    """An unknown entry's post is on the network (you looked): record it, and send the rest of its thread."""
+    from cmsite.queue.service import found
+
+    site = _open_site(ctx, as_json=as_json)
+    with _refusals(as_json=as_json, entry_id=entry_id):
+        done = found(_queue(site), entry_id, url)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "id": entry_id, "done": "found"}, indent=2))
+        return
+    left = len(done.entry.texts) - len(done.entry.parts) - 1
+    rest = f"; the next publish sends the rest of its thread ({left} more)" if left else ""
+    click.echo(f"{entry_id}: recorded as on {done.entry.network}{rest}")
 
 
 @queue.command("delete")
@@ -594,75 +609,22 @@ _entry_command(
 @click.pass_context
 def queue_delete(ctx: click.Context, entry_id: str, by_hand: bool, as_json: bool) -> None:
     """Take a published post down from its network; the entry stays, as deleted, and is never sent again."""
+    from cmsite.queue.service import delete
+
     site = _open_site(ctx, as_json=as_json)
-    try:
-        entry, network = _take_down(site, _queue(site), entry_id, ask_network=not by_hand)
-    except click.ClickException as exc:
-        if not as_json:
-            raise
-        click.echo(json.dumps({"ok": False, "id": entry_id, "error": exc.message}, indent=2))
-        sys.exit(1)
-    warnings = [] if by_hand else _left_behind(entry, network)  # the network was not asked
+    with _refusals(as_json=as_json, entry_id=entry_id):
+        done = delete(site, _queue(site), entry_id, by_hand=by_hand)
+    entry = done.entry
     if as_json:
         row = {key: entry.as_dict()[key] for key in ("id", "network", "account", "source", "remote_id")}
-        row.update(ok=True, status="deleted", url=entry.remote_url, warnings=warnings)
+        row.update(ok=True, status="deleted", url=entry.remote_url, warnings=done.warnings)
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
     where = entry.remote_url or entry.remote_id
-    done = "recorded as deleted by hand on" if by_hand else "deleted from"
-    click.echo(f"{entry.id}: {done} {network.label} ({where}); {entry.source} will not send it again")
-    for warning in warnings:
+    verb = "recorded as deleted by hand on" if by_hand else "deleted from"
+    click.echo(f"{entry.id}: {verb} {done.label} ({where}); {entry.source} will not send it again")
+    for warning in done.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-
-
-def _left_behind(entry: Any, network: Any) -> list[str]:
-    """A thread's later posts, on a network whose `delete` takes the first one only: a person removes them."""
-    left = 0 if network.deletes_threads else len(entry.texts) - 1
-    if not left:
-        return []
-    return [
-        f"this was a thread of {len(entry.texts)} posts and {network.label} removed the first only; "
-        f"delete the other {left} there by hand"
-    ]
-
-
-def _take_down(site: Any, store: Any, entry_id: str, *, ask_network: bool = True) -> Any:
-    """Delete a published entry's post on its network (unless a person already did), then
-    record the entry as deleted.
-
-    Anything that stops it (not published, no plugin, the network cannot or will not)
-    is a ClickException saying why; nothing is recorded then.
-    """
-    from cmsite.queue.publisher import Publisher
-    from cmsite.social.network import PublishError
-
-    entry = _stored_entry(store, entry_id)
-    if entry.status != "published" or not entry.remote_id:
-        hint = (
-            "; `cmsite queue cancel` keeps an unsent one from going out" if entry.status != "deleted" else ""
-        )
-        raise click.ClickException(
-            f"entry {entry_id} is {entry.status}; only a published post can be deleted{hint}"
-        )
-    network = Publisher(site, store).network_for(entry)
-    if network is None:
-        raise click.ClickException(f"no plugin provides the network {entry.network!r}; install it")
-    try:
-        if ask_network:
-            network.delete(entry.remote_id, idempotency_key=entry.id)
-    except (PublishError, NotImplementedError) as exc:
-        raise click.ClickException(
-            f"not deleted: {exc}. Once it is gone from {network.label} (removed by hand, or already), "
-            f"`cmsite queue delete --by-hand {entry_id}` records it"
-        ) from None
-    except Exception as exc:  # a plugin bug; its message might carry an address with a secret in it
-        raise click.ClickException(
-            f"not deleted: {network.label} plugin failed ({type(exc).__name__}); "
-            f"look on {network.label} whether the post is still there"
-        ) from None
-    with store.transaction() as db:
-        store.update(db, entry_id, status="deleted", error=None)
-    return entry, network
 
 
 @main.command()
@@ -681,8 +643,7 @@ def publish(
 ) -> None:
     """Send every due social post, exactly once. Exit 1 if any failed. Made for cron."""
     from cmsite.content.dates import parse_date
-    from cmsite.queue.lock import PublishLock
-    from cmsite.queue.publisher import Publisher
+    from cmsite.queue.service import publish as publish_due
 
     site = _open_site(ctx, as_json=as_json)
     limit = None
@@ -691,25 +652,20 @@ def publish(
             limit = parse_date(until, site.config.tz)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--until") from None
-    lock = PublishLock.of_site(site.cache_dir, enabled=not no_lock and not dry_run)
-    if not lock.acquire():
+    store = _sync(site, as_json=as_json, quiet=True)
+    done = publish_due(site, store, until=limit, only=only, dry_run=dry_run, lock=not no_lock)
+    if done.locked_out:
         click.echo("another cmsite publish is running on this site; nothing to do", err=True)
         return
-    try:
-        store = _sync(site, as_json=as_json, quiet=True)
-        outcomes = Publisher(site, store).run(until=limit, only=only, dry_run=dry_run)
-    finally:
-        lock.release()
     if as_json:
-        click.echo(json.dumps([o.as_dict() for o in outcomes], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([o.as_dict() for o in done.outcomes], indent=2, ensure_ascii=False))
     else:
-        for outcome in outcomes:
+        for outcome in done.outcomes:
             click.echo(str(outcome))
-        sent = sum(o.status == "published" for o in outcomes)
-        click.echo(
-            f"{sent} published, {sum(o.status in ('failed', 'unknown') for o in outcomes)} need attention."
-        )
-    if any(o.status in ("failed", "unknown") for o in outcomes):
+        sent = sum(o.status == "published" for o in done.outcomes)
+        attention = sum(o.status in ("failed", "unknown") for o in done.outcomes)
+        click.echo(f"{sent} published, {attention} need attention.")
+    if done.failed:
         sys.exit(1)
 
 
@@ -718,29 +674,21 @@ def publish(
 @click.pass_context
 def metrics(ctx: click.Context, as_json: bool) -> None:
     """Ask each network how its published posts are doing (replies, reposts, favourites…)."""
-    from cmsite.queue.publisher import Publisher
+    from cmsite.queue.service import metrics as collect
 
     site = _open_site(ctx, as_json=as_json)
-    store = _queue(site)
-    publisher = Publisher(site, store)
     rows = []
-    for entry in (e for e in store.all() if e.status == "published" and e.remote_id):
-        network = publisher.network_for(entry)
-        if network is None:
-            continue
-        try:
-            counts = network.metrics(entry.remote_id)
-        except Exception as exc:  # one network down never hides the others
-            counts = {}
-            click.secho(f"{entry.network} {entry.id}: {type(exc).__name__}: {exc}", fg="yellow", err=True)
-        site.pm.hook.cmsite_metrics(entry=entry, metrics=counts, site=site)
+    for found in collect(site, _queue(site)):
+        entry = found.entry
+        if found.problem:  # one network down never hides the others
+            click.secho(f"{entry.network} {entry.id}: {found.problem}", fg="yellow", err=True)
         rows.append(
             {
                 "id": entry.id,
                 "network": entry.network,
                 "source": entry.source,
                 "url": entry.remote_url,
-                **counts,
+                **found.counts,
             }
         )
     if as_json:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,7 +40,8 @@ _FIELDS: dict[tuple[str, str], tuple[type | tuple[type, ...], Any]] = {
     ("plugins", "folder"): (str, "plugins"),
 }
 
-CORE_SECTIONS = frozenset({"site", "build", "urls", "plugins"})
+# The tables cmsite reads itself: no plugin may declare a settings section of these names.
+CORE_SECTIONS = frozenset({"site", "build", "urls", "plugins", "queue", "social", "networks"})
 
 _PRETTY_URLS = {
     "post": "/posts/{slug}/",
@@ -130,19 +133,13 @@ def config_from_dict(
                 f'[{section}] {key} is required; add `{key} = "..."` under [{section}]',
             )
             continue
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            fail(
-                section,
-                key,
-                f"[{section}] {key} must be {_type_name(kind)}, not {type(value).__name__}",
-            )
+        if problem := type_problem(key, value, kind):
+            fail(section, key, f"[{section}] {problem}")
             continue
         values[key] = value
 
-    if "url" in values:
-        parts = urlsplit(values["url"])
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            fail("site", "url", '[site] url must be absolute, like "https://example.org"')
+    if "url" in values and not is_web_address(values["url"]):
+        fail("site", "url", '[site] url must be absolute, like "https://example.org"')
     if "timezone" in values:
         try:
             ZoneInfo(values["timezone"])
@@ -202,16 +199,9 @@ def config_from_dict(
 
 
 def key_line(text: str, key: str, section: str | None = None) -> int | None:
-    """The 1-based line where `key = ` is set in TOML text (inside [section] when given)."""
-    current = None
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-    for number, line in enumerate(text.splitlines(), 1):
-        header = re.match(r"^\s*\[([^\]]+)\]", line)
-        if header:
-            current = header.group(1).strip()
-        elif pattern.match(line) and (section is None or current == section):
-            return number
-    return None
+    """The 1-based line where `key` is set in TOML text: at the top, or in [section] when given."""
+    path = (*section.split("."), key) if section else (key,)
+    return TomlLines(text).lines.get(path)
 
 
 def toml_error(shown: str, exc: tomllib.TOMLDecodeError, offset: int) -> ContentError:
@@ -225,7 +215,35 @@ def toml_error(shown: str, exc: tomllib.TOMLDecodeError, offset: int) -> Content
     return ContentError(shown, line, f"invalid TOML: {reason}; fix the syntax (see https://toml.io)")
 
 
+def is_web_address(text: str) -> bool:
+    """Whether `text` is an absolute http(s) address, like https://example.org/blog."""
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def type_problem(key: str, value: Any, kind: type | tuple[type, ...]) -> str | None:
+    """What is wrong with a setting's value for its declared type (or types), or None.
+
+    TOML writes `60` for sixty seconds, so a `float` setting takes whole numbers too; `true`
+    is never a number, and neither are `inf` and `nan` (no duration or limit is infinite).
+    """
+    if isinstance(kind, tuple):
+        ok = any(type_problem(key, value, one) is None for one in kind)
+    elif isinstance(value, bool) and kind is not bool:
+        ok = False
+    elif kind is float:
+        ok = isinstance(value, int | float) and math.isfinite(value)
+    else:
+        ok = isinstance(value, kind)
+    if ok:
+        return None
+    shown = repr(value) if isinstance(value, float) else type(value).__name__
+    return f"{key} must be {_type_name(kind)}, not {shown}"
+
+
 def _type_name(kind: type | tuple[type, ...]) -> str:
+    if isinstance(kind, tuple):
+        return " or ".join(map(_type_name, kind))
     names = {
         str: "a string",
         bool: "true or false",
@@ -234,7 +252,140 @@ def _type_name(kind: type | tuple[type, ...]) -> str:
         list: "a list",
         dict: "a table",
     }
-    return names.get(kind, str(kind)) if isinstance(kind, type) else " or ".join(map(str, kind))
+    return names.get(kind) or kind.__name__
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a number setting may take: from `low` (left out when `above`) to `high`."""
+
+    low: float
+    high: float = math.inf
+    above: bool = False
+
+    def problem(self, key: str, value: float) -> str | None:
+        if value < self.low or (self.above and value == self.low):
+            return f"{key} must be {'over' if self.above else 'at least'} {self.low:g}, not {value:g}"
+        if value > self.high:
+            return f"{key} must be at most {self.high:g}, not {value:g}"
+        return None
+
+
+class TomlLines:
+    """Where each table and key of a TOML text is set, to point an error at its line.
+
+    A path names a table or key as the parsed data nests it: `("networks", "x", "accounts",
+    "team", "timeout")`, with the index of an array of tables: `("social", "defaults", 1)`.
+    """
+
+    _HEADER = re.compile(r"""^\s*(\[\[?)\s*([\w\-."' ]+?)\s*\]\]?\s*(?:#.*)?$""")
+    _KEY = re.compile(r"""^\s*((?:[\w\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[\w\-]+|"[^"]*"|'[^']*'))*)\s*=""")
+    _PART = re.compile(r"""[\w\-]+|"[^"]*"|'[^']*'""")
+
+    def __init__(self, text: str):
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        self._arrays: dict[tuple[str | int, ...], int] = {}  # an array of tables → its last index
+        table: tuple[str | int, ...] = ()
+        closing = None  # the quotes that end the multi-line string being read
+        for number, line in enumerate(text.splitlines(), 1):
+            if closing:
+                closing = None if closing in line else closing
+            elif header := self._HEADER.match(line):
+                table = self._table(self._parts(header.group(2)), array=header.group(1) == "[[")
+                self._note(table, number)
+            elif key := self._KEY.match(line):
+                self._note((*table, *self._parts(key.group(1))), number)
+                value = line[key.end() :].strip()
+                closing = next(
+                    (q for q in ('"""', "'''") if value.startswith(q) and value.count(q) == 1), None
+                )
+
+    def line(self, *path: str | int) -> int | None:
+        """The line of `path`, or of the nearest table around it that the text names."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path)
+
+    def _parts(self, dotted: str) -> tuple[str, ...]:
+        return tuple(part.strip("\"'") for part in self._PART.findall(dotted))
+
+    def _table(self, parts: tuple[str, ...], *, array: bool) -> tuple[str | int, ...]:
+        """A header's path: within an array of tables, the last one; `[[name]]` opens the next."""
+        path: tuple[str | int, ...] = ()
+        for number, part in enumerate(parts, 1):
+            path = (*path, part)
+            if array and number == len(parts):
+                self._arrays[path] = self._arrays.get(path, -1) + 1
+            if path in self._arrays:
+                path = (*path, self._arrays[path])
+        return path
+
+    def _note(self, path: tuple[str | int, ...], number: int) -> None:
+        for end in range(1, len(path) + 1):
+            self.lines.setdefault(path[:end], number)
+
+
+class SettingsErrors:
+    """The problems found in cmsite.toml, each at the line of the key or table it is about."""
+
+    def __init__(self, config: SiteConfig):
+        self.path = config.path
+        self.errors: list[ContentError] = []
+
+    @cached_property
+    def lines(self) -> TomlLines:
+        """Read only when there is an error to place: settings are read on every send."""
+        path = self.path
+        return TomlLines(path.read_text(encoding="utf-8") if path and path.is_file() else "")
+
+    def add(self, path: Sequence[str | int], message: str) -> None:
+        self.errors.append(ContentError(CONFIG_NAME, self.lines.line(*path), message))
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ContentErrors(self.errors)
+
+
+def table_at(data: Mapping[str, Any], path: tuple[str, ...], errors: SettingsErrors) -> dict[str, Any]:
+    """The table at `path` in the settings (empty when it is not set); a value that is not a
+    table, there or on the way, is an error."""
+    table: Any = data
+    for depth in range(1, len(path) + 1):
+        table = table.get(path[depth - 1], {})
+        if not isinstance(table, dict):
+            name = ".".join(path[:depth])
+            errors.add(
+                path[:depth], f"[{name}] must be a table of settings: write [{name}] then key = value lines"
+            )
+            return {}
+    return table
+
+
+def read_table(
+    table: Mapping[str, Any],
+    kinds: Mapping[str, type | tuple[type, ...]],
+    path: tuple[str, ...],
+    errors: SettingsErrors,
+    ranges: Mapping[str, Range] | None = None,
+) -> dict[str, Any]:
+    """The settings set in one table, each known, of its type and within its range; an error
+    (at its line) for every other one. Defaults are the caller's to fill in."""
+    where = f"[{'.'.join(path)}]"
+    values = {}
+    for key, value in table.items():
+        if key not in kinds:
+            known = ", ".join(kinds) or "none"
+            errors.add((*path, key), f"{where} unknown setting {key!r}; known settings: {known}")
+        elif problem := type_problem(key, value, kinds[key]) or _range_problem(key, value, ranges):
+            errors.add((*path, key), f"{where} {problem}")
+        else:
+            values[key] = value
+    return values
+
+
+def _range_problem(key: str, value: Any, ranges: Mapping[str, Range] | None) -> str | None:
+    limits = (ranges or {}).get(key)
+    return limits.problem(key, value) if limits else None
 
 
 @dataclass(frozen=True)
@@ -245,36 +396,24 @@ class SettingsSection:
     """
 
     name: str
-    fields: dict[str, tuple[type, Any]]
+    fields: dict[str, tuple[type | tuple[type, ...], Any]]
     check: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
 
 
 def read_section(config: SiteConfig, section: SettingsSection) -> tuple[dict[str, Any], list[ContentError]]:
     """Values of a plugin's section, defaults filled in, with `cmsite.toml:line` errors."""
-    text = config.path.read_text(encoding="utf-8") if config.path and config.path.is_file() else ""
-    table = config.raw.get(section.name, {})
-    errors = []
-
-    def fail(key: str, message: str) -> None:
-        errors.append(
-            ContentError(CONFIG_NAME, key_line(text, key, section.name), f"[{section.name}] {message}")
-        )
-
-    if not isinstance(table, dict):
-        return {}, [ContentError(CONFIG_NAME, None, f"[{section.name}] must be a table of settings")]
-    values = {}
-    for key in table:
-        if key not in section.fields:
-            fail(key, f"unknown setting {key!r}; known settings: {', '.join(section.fields) or 'none'}")
-    for key, (kind, default) in section.fields.items():
-        value = table.get(key, default)
-        if value is REQUIRED:
-            fail(key, f"{key} is required; add it under [{section.name}]")
-        elif value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
-            fail(key, f"{key} must be {_type_name(kind)}, not {type(value).__name__}")
+    errors = SettingsErrors(config)
+    path = (section.name,)
+    table = table_at(config.raw, path, errors)
+    values = read_table(table, {key: kind for key, (kind, _) in section.fields.items()}, path, errors)
+    for key, (_, default) in section.fields.items():
+        if key in values or key in table:
+            continue
+        if default is REQUIRED:
+            errors.add((*path, key), f"[{section.name}] {key} is required; add it under [{section.name}]")
         else:
-            values[key] = value
-    if not errors and section.check:
+            values[key] = default
+    if not errors.errors and section.check:
         for key, message in section.check(values):
-            fail(key, message)
-    return values, errors
+            errors.add((*path, key), f"[{section.name}] {message}")
+    return values, errors.errors

@@ -6,6 +6,7 @@ in cmsite/build/builder.py).
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from cmsite.content.loader import discover, files_under, is_ignored
 from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.errors import ContentError, ContentErrors
-from cmsite.plugins import PluginSelection, make_plugin_manager, unique_results
+from cmsite.plugins import PluginError, PluginSelection, make_plugin_manager, unique_results
+from cmsite.queue.settings import settings_errors
 from cmsite.social.network import Network
 from cmsite.urls import UnsafeURL, Urls
 
@@ -86,7 +88,9 @@ class Site:
         now: datetime | None = None,
         config: SiteConfig | None = None,
         plugins: Iterable[object] = (),
+        strict: bool = False,
     ):
+        """`strict`: settings for networks no installed plugin provides are errors too (`cmsite check`)."""
         self.root = Path(root).resolve()
         self.config = config or load_config(self.root)
         self.urls = Urls(self.config)
@@ -94,7 +98,10 @@ class Site:
             self.config.enabled_plugins, self.config.disabled_plugins, self.config.plugins_folder, os.environ
         )
         self.pm = make_plugin_manager(selection, plugins)
-        self.settings = self._plugin_settings()
+        self.settings, problems = self._plugin_settings()
+        problems += settings_errors(self.config, self.networks, strict=strict)
+        if problems:  # every wrong setting at once, in the file's order, before anything is read or sent
+            raise ContentErrors(sorted(problems, key=lambda error: error.line or 0))
         self.drafts = drafts
         self.future = future
         self.fixed_now = now  # tests and previews pin the clock; otherwise each build reads it
@@ -110,7 +117,7 @@ class Site:
     def markdown(self) -> MarkdownRenderer:
         return MarkdownRenderer(flatten(self.pm.hook.cmsite_markdown_extensions(site=self)))
 
-    def _plugin_settings(self) -> dict[str, dict[str, Any]]:
+    def _plugin_settings(self) -> tuple[dict[str, dict[str, Any]], list[ContentError]]:
         """Each plugin's own cmsite.toml table, checked against what the plugin declared."""
         settings: dict[str, dict[str, Any]] = {}
         errors: list[ContentError] = []
@@ -126,9 +133,7 @@ class Site:
         for section in sections:
             settings[section.name], problems = read_section(self.config, section)
             errors += problems
-        if errors:
-            raise ContentErrors(errors)
-        return settings
+        return settings, errors
 
     @cached_property
     def networks(self) -> dict[str, type[Network]]:
@@ -141,6 +146,13 @@ class Site:
                 f"plugin {plugin} registers the network {name!r}, which plugin {owner} already registered; disable one"
             ),
         )
+        for network in networks:
+            if network.publish is not Network.publish or inspect.isabstract(network):
+                raise PluginError(
+                    f"the network {network.name!r} ({network.__module__}.{network.__qualname__}) must implement "
+                    "publish_one(session, part) and leave publish() to cmsite, which sends a thread part by part "
+                    "(docs/plugins.md, cmsite_networks)"
+                )
         return {network.name: network for network in networks}
 
     @cached_property

@@ -9,18 +9,27 @@ Fixtures:
 
 `make_picture` writes a picture (Pillow) for tests of media upload and resizing.
 
-`KILL_POINTS_PLUGIN` is a site plugin that kills `cmsite publish` at a chosen step, for
-crash tests of a network's exactly-once sending.
+For network plugins' queue tests: `plan_on` plans one post (or thread, `thread_text`)
+on a network whose settings point at a test server; `publish_until_done` runs the queue's
+publisher until nothing is left to send; `run_cmsite` runs the command line as cron would;
+`FaultProxy` puts faults between a client and a network's test server (`Nth` picks which
+request); `FakeNetwork` is the base of a network's own test server that checks each request;
+`assert_no_secrets` checks that no credential reached an output or the site's state files
+(`publish_and_list` runs publish and queue and checks theirs); `queued_entry` reads the queue. `KILL_POINTS_PLUGIN`
+is a site plugin that kills `cmsite publish` at a chosen step, for crash tests.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -167,6 +176,100 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    hang_up: bool = False  # close the connection without answering
+
+
+class Nth:
+    """A `FaultProxy` decision: the n-th request to `path` (its query left out; of `method` only,
+    when given) from now gets the fault `faults[n]` ("refuse", "lost"…); `calls` counts them."""
+
+    def __init__(self, faults: dict[int, str], path: str, method: str | None = None) -> None:
+        self.faults = faults
+        self.path = path
+        self.method = method
+        self.calls = 0
+
+    def __call__(self, request: RecordedRequest) -> str:
+        if request.path.partition("?")[0] != self.path or self.method not in (None, request.method):
+            return "pass"
+        self.calls += 1
+        return self.faults.get(self.calls, "pass")
+
+
+class FaultProxy:
+    """A `LoopbackServer` handler that forwards every request to `upstream` (a network's test
+    server) and misbehaves when `decide(request)` says so, to test what a client does when:
+
+    - "refuse": a 503 (or `refuse_status`) comes back and nothing reached the server;
+    - "rate-limit": a 429 with Retry-After comes back and nothing reached the server;
+    - "lost": the server made the post, but a 500 comes back instead of its answer;
+    - "hang-up": the server made the post, and the connection closes with no answer;
+    - "hold": the server made the post, and its answer comes `hold_seconds` later, after the
+      client gave up waiting;
+    - "pass" (or anything else): forwarded as it is.
+
+    Every made-up answer echoes the request's headers and body back, as some servers do,
+    so a test can check that no credential is printed or stored. `forget_keys` strips
+    Idempotency-Key headers, as a server that forgot them (Mastodon keeps them an hour).
+    `log` lists (method, path, fault) of each request.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        decide: Callable[[RecordedRequest], str] = lambda request: "pass",
+        *,
+        forget_keys: bool = False,
+        hold_seconds: float = 2.0,
+        refuse_status: int = 503,
+    ) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.decide = decide
+        self.forget_keys = forget_keys
+        self.hold_seconds = hold_seconds
+        self.refuse_status = refuse_status
+        self.log: list[tuple[str, str, str]] = []
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        fault = self.decide(request)
+        self.log.append((request.method, request.path, fault))
+        if fault == "refuse":
+            return self._echo(self.refuse_status, request)
+        if fault == "rate-limit":
+            return self._echo(429, request, {"Retry-After": "1"})
+        answer = self._forward(request)
+        if fault == "lost":
+            return self._echo(500, request)
+        if fault == "hang-up":
+            return Reply(hang_up=True)
+        if fault == "hold":
+            threading.Event().wait(self.hold_seconds)  # the client's timeout is shorter: it gave up
+        return answer
+
+    def _forward(self, request: RecordedRequest) -> Reply:
+        import httpx
+
+        skip = {"host", "content-length", "connection", "transfer-encoding", "accept-encoding"}
+        if self.forget_keys:
+            skip.add("idempotency-key")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in skip}
+        response = httpx.request(
+            request.method, self.upstream + request.path, headers=headers, content=request.body, timeout=30
+        )
+        kept = {k: v for k, v in response.headers.items() if k.lower() not in skip | {"content-encoding"}}
+        return Reply(response.status_code, response.content, kept)
+
+    @staticmethod
+    def _echo(status: int, request: RecordedRequest, headers: dict[str, str] | None = None) -> Reply:
+        echoed = {
+            "path": request.path,
+            "headers": request.headers,
+            "body": request.body.decode(errors="replace"),
+        }
+        body = {"error": f"something went wrong with this request: {json.dumps(echoed)}"}
+        return Reply(
+            status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+        )
 
 
 class LoopbackServer:
@@ -223,6 +326,9 @@ class LoopbackServer:
                     self.command, self.path, dict(self.headers.items()), self.rfile.read(length)
                 )
                 reply = server._answer(request)
+                if reply.hang_up:
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
@@ -271,6 +377,159 @@ def make_picture(path: Path, width: int, height: int, *, noisy: bool = False, se
         options = {"exif": exif.tobytes(), "quality": 95}
     image.save(path, **options)
     return path
+
+
+def plan_on(
+    site: TestSite, network: str, text: str, settings: Mapping[str, Any], *, thread: bool = False
+) -> TestSite:
+    """Plan `text` on `network` at a time the real clock has passed (the queue's catch-up window
+    off, so it is due at once), with `[networks.NAME]` settings such as the test server's address."""
+    lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
+    config = site.root / "cmsite.toml"
+    config.write_text(
+        config.read_text() + f"\n[queue]\ncatch_up_hours = false\n\n[networks.{network}]\n{lines}"
+    )
+    site.write(
+        f"content/social/2026-11-20-{network}.md",
+        f"---\nnetworks: [{network}]\nat: 2026-11-20 10:00\nthread: {str(thread).lower()}\n---\n{text}\n",
+    )
+    return site
+
+
+def thread_text(network: Any, parts: int = 3) -> str:
+    """A text that `network` (a Network class) takes as a thread of exactly `parts` posts."""
+    sentences: list[str] = []
+    while len(network.excerpt(" ".join(sentences), "", thread=True).posts) < parts:
+        sentences.append(f"Sentence {len(sentences)} of the meetup notes, written for a thread.")
+    return " ".join(sentences)
+
+
+def run_cmsite(
+    site: TestSite, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`cmsite --site SITE ARGS…` as a real process, the way cron runs it: every installed plugin
+    loaded (unless `env` sets CMSITE_DISABLE_PLUGINS), `env` added to this process's environment."""
+    environ = {key: value for key, value in os.environ.items() if key != "CMSITE_DISABLE_PLUGINS"}
+    command = [sys.executable, "-m", "cmsite", "--site", str(site.root), *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, env={**environ, **(env or {})}, timeout=300
+    )
+
+
+class FakeNetwork:
+    """A base for a network's test server (a `LoopbackServer` handler) that checks what it is sent.
+
+    A subclass's `answer(request)` asserts what the network's API requires, and answers; a failed
+    assertion is kept in `problems` and answered `bad_request`. `create(make)` wraps the making of
+    a post (`make()` makes it and gives the answer); `faults` maps the number of a create to what
+    goes wrong with it: "refused" (`refused` comes back, nothing made) or "lost" (the post is
+    made, then `lost` comes back instead of its answer). Subclasses set these answers as their
+    network words them.
+    """
+
+    bad_request = Reply(400, b'{"message": "not a request this API takes"}')
+    refused = Reply(503, b"Service Unavailable")
+    lost = Reply(500, b"Internal Server Error")
+
+    def __init__(self, faults: Mapping[int, str] | None = None) -> None:
+        self.posts: list[Any] = []  # what `make` made, oldest first, as the subclass keeps it
+        self.faults = dict(faults or {})
+        self.creates = 0
+        self.problems: list[str] = []
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        try:
+            return self.answer(request)
+        except AssertionError as exc:
+            self.problems.append(f"{request.method} {request.path[:80]}: {exc}")
+            return self.bad_request
+
+    def answer(self, request: RecordedRequest) -> Reply:
+        raise NotImplementedError
+
+    def create(self, make: Callable[[], Reply]) -> Reply:
+        self.creates += 1
+        fault = self.faults.pop(self.creates, None)
+        if fault == "refused":
+            return self.refused
+        answer = make()
+        return self.lost if fault == "lost" else answer
+
+
+def queued_entry(site: TestSite) -> Any:
+    """The one entry of the site's queue, as it is stored now."""
+    from cmsite.queue.service import open_store
+
+    store = open_store(site.site())
+    try:
+        (entry,) = store.all()
+    finally:
+        store.close()
+    return entry
+
+
+def publish_and_list(
+    site: TestSite, secrets: list[str], env: Mapping[str, str]
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """`cmsite publish --json`, then `cmsite queue --all --json`, as cron would (`run_cmsite`),
+    checking that no secret reached their outputs nor the site's state files."""
+    published = run_cmsite(site, "publish", "--json", env=env)
+    listed = run_cmsite(site, "queue", "--all", "--json", env=env)
+    assert_no_secrets(site.root, secrets, published.stdout, published.stderr, listed.stdout, listed.stderr)
+    return published, listed
+
+
+def publish_until_done(
+    site: TestSite, environ: dict[str, str], *, rounds: int = 10, **site_options: Any
+) -> list[list[Any]]:
+    """Sync the site's plans into its queue, then run the publisher again and again — each run as
+    if every retry delay and every dead publisher's lease had passed — until a run has nothing
+    left to do; the outcomes of each run. The clock is the real one, as the network's.
+
+    Entries that wait for a person (unknown, and the network cannot be asked) end the loop.
+    """
+    from cmsite.queue.publisher import Publisher
+    from cmsite.queue.service import open_store
+    from cmsite.queue.store import ACTIVE
+    from cmsite.queue.sync import sync_site
+    from cmsite.social.planner import each_planned_post
+
+    built = site.site(**site_options)
+    built.load()
+    store = open_store(built)
+    try:
+        sync_site(built, store, each_planned_post(built))
+        runs = []
+        for _ in range(rounds):
+            _time_passes(store, ACTIVE)
+            outcomes = Publisher(built, store, environ=environ).run()
+            if not outcomes:
+                return runs
+            runs.append(outcomes)
+        raise AssertionError(f"still sending after {rounds} runs: {runs[-1]}")
+    finally:
+        store.close()
+
+
+def _time_passes(store: Any, active: Any) -> None:
+    """Every retry delay and every lease of the store's active entries over now."""
+    now = datetime.now(UTC) - timedelta(microseconds=1)
+    with store.transaction() as db:
+        for entry in store.all():
+            if entry.status in active and (entry.next_attempt or entry.lease_until):
+                store.update(
+                    db, entry.id, expect=entry.status, next_attempt=entry.next_attempt and now,
+                    lease_until=entry.lease_until and now,
+                )  # fmt: skip
+
+
+def assert_no_secrets(site_root: Path, secrets: list[str], *outputs: str) -> None:
+    """No secret in any of `outputs` nor in any file of the site's .cmsite/ folder (the queue
+    database and its journal included)."""
+    places = {f"output {n}": text.encode() for n, text in enumerate(outputs)}
+    places |= {str(f): f.read_bytes() for f in (site_root / ".cmsite").rglob("*") if f.is_file()}
+    leaking = sorted({where for where, data in places.items() if any(s.encode() in data for s in secrets)})
+    assert not leaking, "a secret was found in these places (not shown here)"
 
 
 @pytest.fixture

@@ -405,8 +405,8 @@ def note(site, *words):
 class Board(Network):
     name, label, max_length = "board", "Board", 500
 
-    def publish(self, post, idempotency_key):
-        return Published("r-" + idempotency_key, "https://board.example/" + idempotency_key)
+    def publish_one(self, session, part):
+        return Published("r-" + part.key, "https://board.example/" + part.key)
 
     def metrics(self, remote_id):
         return {"replies": 2}
@@ -469,7 +469,7 @@ from cmsite.social.network import Network, Published
 class Board(Network):
     name, label, max_length = "board", "Team board", 500
 
-    def publish(self, post, idempotency_key):
+    def publish_one(self, session, part):
         return Published("r1", "https://board.example/r1")
 
 
@@ -559,3 +559,29 @@ def test_plans_whose_time_long_passed_are_recorded_as_expired_never_sent(site_fo
     assert cli("--site", site_folder.root, "queue", "retry", expired["id"]).exit_code == 0
     published = json.loads(cli("--site", site_folder.root, "publish", "--json").output)
     assert [(o["id"], o["status"]) for o in published] == [(expired["id"], "published")]
+
+
+def test_a_network_written_for_the_old_interface_is_told_what_to_implement(site_folder):
+    site_folder.write(
+        "plugins/old.py",
+        """
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published
+
+
+class Old(Network):
+    name, label, max_length = "old", "Old", 500
+
+    def publish(self, post, idempotency_key):
+        return Published("1", "https://old.example/1")
+
+
+@hookimpl
+def cmsite_networks():
+    return [Old]
+""",
+    )
+    result = cli("--site", site_folder.root, "preview")
+    assert result.exit_code == 1
+    assert "network 'old'" in result.output and "must implement publish_one(session, part)" in result.output
+    assert "Traceback" not in result.output

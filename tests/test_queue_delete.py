@@ -19,14 +19,16 @@ from cmsite.social.network import Network, Published, PublishError
 class Wall(Network):
     name, label, max_length = "wall", "Wall", 60
     deletes_threads = {threads}
+    settings = {{"record": (str, None), "delete": (str, "ok")}}
 
     def note(self, *words):
         with Path(self.options["record"]).open("a") as handle:
             handle.write(" ".join(words) + "\\n")
 
-    def publish(self, post, idempotency_key):
-        self.note("published", idempotency_key, str(len(post.texts)))
-        return Published("w-" + idempotency_key, "https://wall.example/" + idempotency_key)
+    def publish_one(self, session, part):
+        if part.first:
+            self.note("published", part.key, str(len(part.post.texts)))
+        return Published("w-" + part.key, "https://wall.example/" + part.key)
 
     def delete(self, remote_id, idempotency_key=None):
         mode = self.options.get("delete", "ok")

@@ -95,7 +95,7 @@ class _Strict(Network):
     max_media, max_media_bytes, max_alt_length, alt_counting = 2, 1_000_000, 20, "graphemes"
     media_types = frozenset({"image/jpeg", "image/png"})
 
-    def publish(self, post, idempotency_key):
+    def publish_one(self, session, part):
         return Published("1", "https://strict.example/1")
 
 
@@ -124,7 +124,7 @@ class Strict(Network):
     name, label, max_length = "strict", "Strict", 500
     max_media, max_media_bytes, max_alt_length = 2, 1_000_000, 40
     media_types = frozenset({"image/jpeg", "image/png"})
-    def publish(self, post, idempotency_key):
+    def publish_one(self, session, part):
         return Published("1", "https://strict.example/1")
 
 @hookimpl

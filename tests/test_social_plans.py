@@ -19,12 +19,12 @@ from cmsite.social.network import Network, Published
 
 class Toot(Network):
     name, label, max_length, counting = "toot", "Toot", 120, "mastodon"
-    def publish(self, post, idempotency_key):
+    def publish_one(self, session, part):
         return Published("1", "https://toot.example/1")
 
 class Chirp(Network):
     name, label, max_length, counting = "chirp", "Chirp", 80, "x"
-    def publish(self, post, idempotency_key):
+    def publish_one(self, session, part):
         return Published("1", "https://chirp.example/1")
 
 @hookimpl

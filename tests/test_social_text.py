@@ -133,7 +133,7 @@ class _Forum(Network):
     name, label, max_length, counting = "forum", "Team forum", 40, "code_points"
     credentials = ("FORUM_TOKEN",)
 
-    def publish(self, post, idempotency_key):
+    def publish_one(self, session, part):
         return Published("1", "https://forum.example/1")
 
 

@@ -29,11 +29,11 @@ from cmsite.social.network import Network, Published
 
 class Toot(Network):
     name, label, max_length, counting = "toot", "Toot", 500, "mastodon"
-    def publish(self, post, idempotency_key):
+    def publish_one(self, session, part):
         from pathlib import Path
         with Path(__file__).with_name("sent.txt").open("a") as record:
-            record.write(post.texts[0].splitlines()[0] + "\\n")
-        return Published(idempotency_key, "https://toot.example/" + idempotency_key)
+            record.write(part.text.splitlines()[0] + "\\n")
+        return Published(part.key, "https://toot.example/" + part.key)
 
 @hookimpl
 def cmsite_networks():

@@ -1,37 +1,52 @@
 """Send every due entry exactly once.
 
 For each entry: claim it (a lease, in a transaction, so two publishers never take the
-same one), commit "sending", call the network, then commit the result. A crash between
-"sending" and the result leaves the entry "sending" with a lease that runs out; the next
-publisher marks it "unknown" and reconciles it: a network that is idempotent by design
-(Mastodon's Idempotency-Key, Bluesky's record key) is simply sent again with the same
-key and makes no second post; any other stays "unknown" until someone checks the
-network and runs `cmsite queue retry ID` or `cmsite queue cancel ID`.
+same one), commit "sending", call the network, then commit the result. Each of those
+writes is a compare-and-set on the status and on this publisher still holding an
+unexpired lease: a publisher that stalled past its lease (a slow hook, a pause) finds
+the entry taken over and sends nothing. While a network call is in flight a second
+thread renews the lease, so a slow answer never lets another publisher in.
+
+A thread is recorded part by part as the network confirms each one, and a retry resumes
+at the first part not confirmed. A crash between "sending" and the result leaves the
+entry "sending" with a lease that runs out; the next publisher marks it "unknown". An
+unknown entry (a crash, or a failure after the request may have reached the network) is
+looked for on the network before anything is sent again, whether or not the network
+deduplicates: idempotency keys expire (Mastodon keeps them one hour). Where the network
+cannot be asked, the entry waits until a person looks and runs `cmsite queue retry ID`
+or `cmsite queue cancel ID`.
 
 Retries: 429, 5xx and timeouts wait with exponential backoff and jitter (or the network's
 Retry-After, whichever is longer); refusals fail at once with the network's message.
+`attempts` counts tries that ended with an answer or a timeout: a killed publisher does
+not use one up.
+
+Every message that leaves this module goes through the site's `Redactor`, so a secret a
+network echoes back is never printed or stored.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmsite.queue.store import Entry, Store
+from cmsite.queue.settings import account_options, needs_approval, queue_settings
+from cmsite.queue.store import ACTIVE, Entry, Status, Store, TakenOver
 from cmsite.social.media import media_file
-from cmsite.social.network import Credentials, Media, Network, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, Network, Published, PublishError, SocialPost
+from cmsite.social.redact import Redactor
 
 if TYPE_CHECKING:
     from cmsite.site import Site
 
-LEASE = timedelta(minutes=10)
-BACKOFF_BASE = 60.0
 BACKOFF_CAP = 3600.0
 
 
@@ -66,27 +81,24 @@ class Publisher:
         self.site = site
         self.store = store
         self.environ = environ if environ is not None else secrets_environment(site.root)
+        self.redact = Redactor.for_networks(site.networks.values(), self.environ)
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        settings = site.config.raw.get("queue", {})
-        self.max_attempts = int(settings.get("max_attempts", 5))
-        self.lease = timedelta(seconds=float(settings.get("lease_seconds", LEASE.total_seconds())))
-        self.backoff_base = float(settings.get("retry_base_seconds", BACKOFF_BASE))
+        self.settings = queue_settings(site.config)
+        self.lease = timedelta(seconds=self.settings.lease_seconds)
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def needs_approval(self, network: str) -> bool:
-        queue = self.site.config.raw.get("queue", {})
-        per_network = self.site.config.raw.get("networks", {}).get(network, {})
-        return bool(per_network.get("approval", queue.get("approval", False)))
-
     def due(self, until: datetime | None = None, only: str | None = None) -> list[Entry]:
+        """Active entries whose time has come; an unknown one only when it is to be looked for again
+        (`next_attempt` set): one with none waits for a person."""
         now = self.clock()
         until = until or now
         return [
             entry
             for entry in self.store.all()
             if (only is None or entry.id == only)
-            and entry.status in ("pending", "claimed", "sending", "unknown")
+            and entry.status in ACTIVE
             and entry.at <= until
+            and not (entry.status == Status.UNKNOWN and entry.next_attempt is None and only is None)
             and (entry.next_attempt is None or entry.next_attempt <= now or only is not None)
         ]
 
@@ -97,8 +109,8 @@ class Publisher:
         outcomes = []
         for entry in self.due(until, only):
             if (
-                entry.status in ("pending", "claimed")
-                and self.needs_approval(entry.network)
+                entry.status in (Status.PENDING, Status.CLAIMED)
+                and needs_approval(self.site.config, entry.network, entry.account)
                 and not entry.approved
             ):
                 outcomes.append(
@@ -117,132 +129,203 @@ class Publisher:
         return outcomes
 
     def claim(self, entry_id: str) -> Entry | None:
-        """Take an entry for this publisher, or None if another holds a live lease on it."""
+        """Take an entry for this publisher, or None if another holds a live lease on it.
+
+        A "sending" entry whose lease ran out had a publisher die during its send: it
+        becomes "unknown", to be looked for before it is sent again.
+        """
         now = self.clock()
         with self.store.transaction() as db:
             entry = self.store.get(entry_id)
             if entry is None:
                 return None
+            lease = {"lease_owner": self.owner, "lease_until": now + self.lease}
             lease_over = entry.lease_until is None or entry.lease_until <= now
-            if entry.status == "pending" or (entry.status == "claimed" and lease_over):
-                self.store.update(
-                    db, entry_id, status="claimed", lease_owner=self.owner, lease_until=now + self.lease
-                )
-            elif entry.status == "sending" and lease_over:
-                # Its publisher died after announcing the send: what happened is not known.
-                self.store.update(
-                    db, entry_id, status="unknown", lease_owner=self.owner, lease_until=now + self.lease
-                )
-                entry.status = "unknown"
-            elif entry.status == "unknown" and lease_over:
-                self.store.update(db, entry_id, lease_owner=self.owner, lease_until=now + self.lease)
+            if entry.status == Status.PENDING:
+                taken = self.store.update(db, entry_id, expect=Status.PENDING, status=Status.CLAIMED, **lease)
+            elif entry.status == Status.CLAIMED and lease_over:
+                taken = self.store.update(db, entry_id, expect=Status.CLAIMED, **lease)
+            elif entry.status == Status.SENDING and lease_over:
+                taken = self.store.update(db, entry_id, expect=Status.SENDING, status=Status.UNKNOWN, **lease)
+            elif entry.status == Status.UNKNOWN and lease_over:
+                taken = self.store.update(db, entry_id, expect=Status.UNKNOWN, **lease)
             else:
                 return None
-        return self.store.get(entry_id)
+        return self.store.get(entry_id) if taken else None
 
     def send(self, entry: Entry) -> Outcome:
-        site = self.site
-        network_class = site.networks.get(entry.network)
-        if network_class is None:
-            return self._finish(
-                entry, "failed", f"no plugin provides the network {entry.network!r}; install it"
-            )
         network = self.network_for(entry)
-        assert network is not None
-        post = SocialPost(
+        unsure = entry.status == Status.UNKNOWN
+        if network is None:
+            missing = f"no plugin provides the network {entry.network!r}; install it"
+            failed = {"error": missing, "next_attempt": None}
+            status = Status.UNKNOWN if unsure else Status.FAILED  # an unknown one may be out there
+            return self._record(entry, status, failed, missing, expect=entry.status)
+        if unsure and not network.can_find():
+            return self._wait_for_a_person(
+                entry,
+                network,
+                f"{network.label} may have received it already and cannot be asked",
+                expect=entry.status,
+            )
+        try:
+            self.site.pm.hook.cmsite_before_publish(entry=entry, network=network, site=self.site)
+        except PublishError as exc:
+            if unsure:  # it may be out there already: a person decides
+                return self._wait_for_a_person(entry, network, f"not sent again: {exc}", expect=entry.status)
+            return self._finish(entry, Status.FAILED, str(exc), expect=entry.status)
+        try:
+            with self._holding(entry, Status.SENDING, expect=entry.status):
+                published = network.publish(
+                    self._post(entry),
+                    entry.id,
+                    sent=[Published(p["remote_id"], p["url"]) for p in entry.parts],
+                    unsure=unsure,
+                    since=entry.tried_at,
+                    progress=_Recorder(self, entry.id),
+                )
+        except TakenOver:
+            return self._taken_over(entry)
+        except NotImplementedError:  # only find_one raises it: the network cannot be asked
+            return self._wait_for_a_person(
+                entry, network, "it may have been received already and cannot be asked"
+            )
+        except PublishError as exc:
+            return self._failed(entry, network, exc)
+        self.site.pm.hook.cmsite_after_publish(entry=entry, published=published, site=self.site)
+        return self._finish(entry, Status.PUBLISHED, "", published=published)
+
+    @contextmanager
+    def _holding(self, entry: Entry, status: Status, *, expect: Status) -> Iterator[None]:
+        """Commit `status` (before the network is called), then keep the lease alive while the
+        block runs; TakenOver if the entry is no longer ours. `tried_at` keeps the start of the
+        first try of the part not yet confirmed: a lost copy of it went out after that."""
+        with self.store.transaction() as db:
+            if not self.store.update(
+                db, entry.id, expect=expect, owner=self.owner, now=self.clock(), status=status,
+                lease_until=self.clock() + self.lease, tried_at=entry.tried_at or self.clock(),
+            ):  # fmt: skip
+                raise TakenOver(entry.id)
+        done = threading.Event()
+        renewing = threading.Thread(target=self._renew, args=(entry.id, status, done), daemon=True)
+        renewing.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewing.join()
+
+    def _renew(self, entry_id: str, status: Status, done: threading.Event) -> None:
+        """Every third of a lease, push its end further, while this publisher still holds it."""
+        while not done.wait(self.lease.total_seconds() / 3):
+            if not self.renew(entry_id, status):
+                return
+
+    def renew(self, entry_id: str, status: Status) -> bool:
+        """Extend this publisher's lease on an entry in `status`; False when it is no longer ours."""
+        now = self.clock()
+        with self.store.transaction() as db:
+            return self.store.update(
+                db, entry_id, expect=status, owner=self.owner, now=now, lease_until=now + self.lease
+            )
+
+    def _post(self, entry: Entry) -> SocialPost:
+        return SocialPost(
             texts=entry.texts,
             media=[self.picture(m["path"], m["alt"]) for m in entry.media],
             link=entry.link,
             title=entry.title,
             summary=entry.summary,
         )
-        if entry.status == "unknown" and not network_class.idempotent:
-            settled = self._reconcile(entry, network, post)
-            if settled is not None:
-                return settled
-        try:
-            site.pm.hook.cmsite_before_publish(entry=entry, network=network, site=site)
-        except PublishError as exc:
-            return self._finish(entry, "failed", str(exc))
-        with self.store.transaction() as db:  # committed before the network is called
-            self.store.update(
-                db,
-                entry.id,
-                status="sending",
-                attempts=entry.attempts + 1,
-                lease_until=self.clock() + self.lease,
-            )
-        try:
-            published = network.publish(post, idempotency_key=entry.id)
-        except PublishError as exc:
-            return self._failed(entry, network_class, exc)
-        except Exception as exc:  # a plugin bug: the request may or may not have gone out
-            return self._finish(entry, "unknown", f"{network_class.label}: {type(exc).__name__}: {exc}")
-        site.pm.hook.cmsite_after_publish(entry=entry, published=published, site=site)
-        return self._finish(entry, "published", "", remote_id=published.remote_id, url=published.url)
 
-    def _reconcile(self, entry: Entry, network: Network, post: SocialPost) -> Outcome | None:
-        """An earlier send may have gone through: look before sending again (None: not there, send)."""
-        try:
-            found = network.find(post, entry.id)
-        except NotImplementedError:
-            return self._finish(
-                entry, "unknown", f"{network.label} may have received it already and cannot be asked; "
-                + _ask_a_person(network.label, entry.id),
+    def _failed(self, entry: Entry, network: Network, error: PublishError) -> Outcome:
+        attempts = entry.attempts + 1  # the network answered, or the try ran out of time: one attempt
+        message = str(error)
+        again = error.retry and attempts < self.settings.max_attempts
+        if error.maybe_sent and not (again and network.can_find()):  # only a person can tell now
+            given_up = f" (gave up after {attempts} attempts)" if error.retry and not again else ""
+            return self._wait_for_a_person(
+                entry, network, f"{message}{given_up}; it may have been posted", attempts=attempts
+            )
+        if again:
+            delay = self._delay(attempts, error)
+            status, then = (
+                (Status.UNKNOWN, f"it may have been posted: in {delay:.0f} s the next publish looks for it first")
+                if error.maybe_sent
+                else (Status.PENDING, f"next try in {delay:.0f} s")
             )  # fmt: skip
-        except PublishError as exc:
-            return self._finish(
-                entry, "unknown", f"could not look on {network.label} for an earlier send: {exc}"
-            )
-        if found is None:
-            return None
-        return self._finish(entry, "published", "", remote_id=found.remote_id, url=found.url)
+            values = {
+                "error": message,
+                "next_attempt": self.clock() + timedelta(seconds=delay),
+                "attempts": attempts,
+            }
+            return self._record(entry, status, values, f"{message}; {then}", outcome="retry")
+        reason = message if not error.retry else f"{message} (gave up after {attempts} attempts)"
+        return self._record(entry, Status.FAILED, {"error": reason, "attempts": attempts}, reason)
 
-    def _failed(self, entry: Entry, network: type[Network], error: PublishError) -> Outcome:
-        attempts = entry.attempts + 1
-        if error.retry and error.maybe_sent and not network.idempotent:
-            then = (
-                f"the next publish looks for it on {network.label} before sending it again"
-                if network.find is not Network.find
-                else _ask_a_person(network.label, entry.id)
+    def _delay(self, attempts: int, error: PublishError) -> float:
+        """Exponential backoff with jitter, never sooner than the network asked."""
+        backoff = min(BACKOFF_CAP, self.settings.retry_base_seconds * 2 ** (attempts - 1))
+        return max(backoff * random.uniform(0.5, 1.5), error.retry_after or 0.0)
+
+    def _wait_for_a_person(
+        self, entry: Entry, network: Network, why: str, *, expect: Status = Status.SENDING, **values: Any
+    ) -> Outcome:
+        """Unknown with no next try: only a person can tell whether it went out."""
+        message = f"{why}; {_ask_a_person(network.label, entry.id)}"
+        values.update(error=message, next_attempt=None)
+        return self._record(entry, Status.UNKNOWN, values, message, expect=expect)
+
+    def _finish(
+        self,
+        entry: Entry,
+        status: Status,
+        message: str,
+        published: Published | None = None,
+        *,
+        expect: Status = Status.SENDING,
+    ) -> Outcome:
+        values: dict[str, Any] = {"error": message or None}
+        if published is not None:
+            values.update(
+                remote_id=self.redact(published.remote_id),
+                remote_url=self.redact.optional(published.url),
+                published_at=self.clock(),
+                next_attempt=None,
             )
-            return self._finish(entry, "unknown", f"{error}; it may have been posted: {then}")
-        if error.retry and attempts < self.max_attempts:
-            delay = min(BACKOFF_CAP, self.backoff_base * 2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
-            delay = max(delay, error.retry_after or 0.0)
-            return self._record(
-                entry,
-                {"status": "pending", "error": str(error), "next_attempt": self.clock() + timedelta(seconds=delay),
-                 "lease_owner": None, "lease_until": None},
-                Outcome(entry.id, entry.network, entry.account, "retry", f"{error}; next try in {delay:.0f} s"),
+        return self._record(entry, status, values, message, url=values.get("remote_url"), expect=expect)
+
+    def _record(
+        self,
+        entry: Entry,
+        status: Status,
+        values: dict[str, Any],
+        message: str,
+        *,
+        outcome: str | None = None,
+        url: str | None = None,
+        expect: Status = Status.SENDING,
+    ) -> Outcome:
+        """Write the result — only if this publisher still holds the entry. If its lease ran out
+        and another publisher took it over, that one's record stands, not ours."""
+        if "error" in values:
+            values["error"] = self.redact.optional(values["error"])
+        with self.store.transaction() as db:
+            written = self.store.update(
+                db, entry.id, expect=expect, owner=self.owner,
+                now=self.clock(), status=status, lease_owner=None, lease_until=None, **values,
             )  # fmt: skip
-        reason = str(error) if not error.retry else f"{error} (gave up after {attempts} attempts)"
-        return self._finish(entry, "failed", reason)
-
-    def _finish(self, entry: Entry, status: str, message: str, **remote: Any) -> Outcome:
-        values: dict[str, Any] = {
-            "status": status,
-            "error": message or None,
-            "lease_owner": None,
-            "lease_until": None,
-        }
-        if status == "published":
-            values.update(remote_id=remote["remote_id"], remote_url=remote["url"], published_at=self.clock())
-        return self._record(
-            entry, values, Outcome(entry.id, entry.network, entry.account, status, message, remote.get("url"))
+        if not written:
+            return self._taken_over(entry)
+        return Outcome(
+            entry.id, entry.network, entry.account, outcome or str(status), self.redact(message), url
         )
 
-    def _record(self, entry: Entry, values: dict[str, Any], outcome: Outcome) -> Outcome:
-        """Write what happened, unless our lease ran out during the call and another publisher
-        took the entry over (it reconciles with the same key): then its record stands, not ours."""
-        with self.store.transaction() as db:
-            current = self.store.get(entry.id)
-            if current is not None and current.lease_owner != self.owner:
-                return Outcome(
-                    entry.id, entry.network, entry.account, "taken over", "another publisher has it"
-                )
-            self.store.update(db, entry.id, **values)
-        return outcome
+    def _taken_over(self, entry: Entry) -> Outcome:
+        return Outcome(
+            entry.id, entry.network, entry.account, "taken over",
+            "another publisher took it over after this one's lease ran out; nothing was sent",
+        )  # fmt: skip
 
     def network_for(self, entry: Entry) -> Network | None:
         """The entry's network, for its account, with its settings and credentials; None if not installed."""
@@ -250,14 +333,10 @@ class Publisher:
         if network_class is None:
             return None
         return network_class(
-            entry.account, self.options(entry), Credentials.for_network(network_class, self.environ)
+            entry.account,
+            account_options(self.site.config, entry.network, entry.account),
+            Credentials.for_network(network_class, self.environ),
         )
-
-    def options(self, entry: Entry) -> dict[str, Any]:
-        """[networks.NAME] settings, overridden by [networks.NAME.accounts.ACCOUNT]."""
-        section = dict(self.site.config.raw.get("networks", {}).get(entry.network, {}))
-        accounts = section.pop("accounts", {})
-        return {**section, **accounts.get(entry.account, {})}
 
     def picture(self, path: str, alt: str) -> Media:
         """One of the entry's pictures: its file (a site path /images/x.png is one of the content
@@ -266,11 +345,36 @@ class Publisher:
         return Media(str(file), alt, self.site.published_url(file))
 
 
+class _Recorder:
+    """Follows a send part by part: the lease checked before each part goes out, and each
+    confirmed part written to the store at once, so a retry resumes after it."""
+
+    def __init__(self, publisher: Publisher, entry_id: str):
+        self.publisher = publisher
+        self.entry_id = entry_id
+
+    def starting(self, number: int) -> None:
+        if not self.publisher.renew(self.entry_id, Status.SENDING):
+            raise TakenOver(self.entry_id)
+
+    def sent(self, number: int, published: Published) -> None:
+        publisher, store = self.publisher, self.publisher.store
+        part = {"remote_id": publisher.redact(published.remote_id), "url": publisher.redact(published.url)}
+        with store.transaction() as db:
+            current = store.get(self.entry_id)
+            if current is None or not store.update(
+                db, self.entry_id, expect=Status.SENDING, owner=publisher.owner, now=publisher.clock(),
+                parts=[*current.parts[:number], part], tried_at=publisher.clock(),
+            ):  # fmt: skip
+                raise TakenOver(self.entry_id)
+
+
 def _ask_a_person(label: str, entry_id: str) -> str:
-    """What to do about an entry only a person can settle: look, then send it again or drop it."""
+    """What to do about an entry only a person can settle: look, then send it again, record it, or drop it."""
     return (
-        f"look on {label}, then run `cmsite queue retry {entry_id}` if it is not there "
-        f"or `cmsite queue cancel {entry_id}` if it is"
+        f"look on {label}, then run `cmsite queue retry {entry_id}` if it is not there, "
+        f"`cmsite queue found {entry_id}` if it is (the rest of a thread then goes out), "
+        f"or `cmsite queue cancel {entry_id}` to send nothing more"
     )
 
 

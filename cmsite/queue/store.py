@@ -5,32 +5,83 @@ only records what happened. Every change of status is a transaction of its own, 
 "sending" record is committed before a network is called, so a crash at any instant
 leaves an entry whose state says what may have happened.
 
-Status: pending → claimed → sending → published | failed | unknown; cancelled when its
-plan is removed (queued again if the plan comes back) or by `cmsite queue cancel` (stays
-cancelled, whatever the plan says); expired when the plan was first seen long after its time (see sync);
-deleted when `cmsite queue delete` took a published post down (never sent again, whatever
-the plan says). `approved` is separate: with approval on, only approved entries are sent.
+An entry's status moves only along `TRANSITIONS`, and every update names the statuses it
+expects the entry to be in (and, for a publisher, the lease it must still hold): the
+update changes nothing and says so when another process got there first. A thread's
+parts are recorded one by one in `parts` as each is confirmed, so a retry resumes after
+them. `approved` is separate from the status: with approval on, only approved entries
+are sent. `cancelled_by` says who cancelled an entry: only the sync's own cancel (its
+plan was removed) is undone when the plan comes back.
+
+SQLite in WAL mode is safe for several publishers on one machine, not on a network
+filesystem: its locks do not hold there.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from cmsite.site import Site
 
-# The error a cancelled entry holds says who cancelled it: only the sync's own cancel is
-# undone when the plan comes back.
+
+class Status(StrEnum):
+    """Where an entry stands; `TRANSITIONS` says where it may go next."""
+
+    PENDING = "pending"  # waiting for its time (or its next try)
+    CLAIMED = "claimed"  # a publisher holds its lease and is about to send
+    SENDING = "sending"  # committed before the network call: what happened is known only after it
+    UNKNOWN = "unknown"  # a send stopped without an answer: look on the network before sending again
+    PUBLISHED = "published"
+    FAILED = "failed"  # refused, or given up after too many tries
+    CANCELLED = "cancelled"  # its plan was removed, or a person cancelled it (`cancelled_by`)
+    EXPIRED = "expired"  # first seen long after its time: not sent unless a person says so
+    DELETED = "deleted"  # taken down with `cmsite queue delete`: never sent again
+
+
+class CancelledBy(StrEnum):
+    PLAN = "plan"  # the sync: its plan left the source (queued again if it comes back)
+    PERSON = "person"  # `cmsite queue cancel`: stays cancelled whatever the plan says
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.CLAIMED, Status.CANCELLED}),
+    Status.CLAIMED: frozenset({Status.CLAIMED, Status.SENDING, Status.FAILED, Status.CANCELLED}),
+    Status.SENDING: frozenset({Status.PUBLISHED, Status.PENDING, Status.FAILED, Status.UNKNOWN}),
+    Status.UNKNOWN: frozenset(
+        {Status.UNKNOWN, Status.SENDING, Status.PUBLISHED, Status.PENDING, Status.CANCELLED}
+    ),
+    Status.PUBLISHED: frozenset({Status.DELETED}),
+    Status.FAILED: frozenset({Status.PENDING, Status.CANCELLED}),
+    Status.CANCELLED: frozenset({Status.PENDING}),
+    Status.EXPIRED: frozenset({Status.PENDING, Status.CANCELLED}),
+    Status.DELETED: frozenset(),
+}
+ACTIVE = frozenset({Status.PENDING, Status.CLAIMED, Status.SENDING, Status.UNKNOWN})
+DONE = frozenset({Status.PUBLISHED, Status.CANCELLED, Status.EXPIRED, Status.DELETED})
+
 PLAN_REMOVED = "its plan is no longer in the source"
 CANCELLED_BY_HAND = "cancelled with `cmsite queue cancel` (`cmsite queue retry ID` queues it again)"
 
+
+class InvalidTransition(Exception):
+    """A code path asked for a move the state machine does not allow: a bug, never bad input."""
+
+
+class TakenOver(Exception):
+    """The entry is no longer where this publisher left it: another one holds it now."""
+
+
+SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id TEXT PRIMARY KEY,
@@ -54,11 +105,22 @@ CREATE TABLE IF NOT EXISTS entries (
     remote_url TEXT,
     published_at TEXT,
     error TEXT,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    cancelled_by TEXT,
+    parts TEXT NOT NULL DEFAULT '[]',
+    tried_at TEXT
 )
 """
-ACTIVE = ("pending", "claimed", "sending", "unknown")
-FINAL = ("published", "cancelled", "deleted")
+# Stores made before SCHEMA_VERSION 1 (cmsite 0.1) knew who cancelled an entry only from its error text.
+MIGRATIONS = {
+    1: [
+        "ALTER TABLE entries ADD COLUMN cancelled_by TEXT",
+        "ALTER TABLE entries ADD COLUMN parts TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE entries ADD COLUMN tried_at TEXT",
+        f"UPDATE entries SET cancelled_by = CASE WHEN error = '{PLAN_REMOVED}' THEN 'plan' ELSE 'person' END"
+        " WHERE status = 'cancelled'",
+    ],
+}
 
 
 @dataclass(slots=True)  # a sync holds one per planned post
@@ -76,7 +138,7 @@ class Entry:
     title: str = ""
     summary: str = ""
     line: int | None = None
-    status: str = "pending"
+    status: Status = Status.PENDING
     approved: bool = False
     attempts: int = 0
     next_attempt: datetime | None = None
@@ -86,6 +148,10 @@ class Entry:
     remote_url: str | None = None
     published_at: datetime | None = None
     error: str | None = None
+    cancelled_by: CancelledBy | None = None
+    # each confirmed post of the thread (remote_id, url): a retry resumes after them
+    parts: list[dict[str, str]] = field(default_factory=list)
+    tried_at: datetime | None = None  # when the first try of the part not yet confirmed began
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -107,10 +173,14 @@ def _row(row: sqlite3.Row) -> Entry:
             "at": _time(data["at"]),
             "texts": json.loads(data["texts"]),
             "media": json.loads(data["media"]),
+            "status": Status(data["status"]),
+            "cancelled_by": CancelledBy(data["cancelled_by"]) if data["cancelled_by"] else None,
+            "parts": json.loads(data["parts"]),
             "approved": bool(data["approved"]),
             "next_attempt": _time(data["next_attempt"]),
             "lease_until": _time(data["lease_until"]),
             "published_at": _time(data["published_at"]),
+            "tried_at": _time(data["tried_at"]),
         }
     )
 
@@ -124,37 +194,85 @@ class Store(Protocol):
     def get(self, entry_id: str) -> Entry | None: ...
     def all(self) -> list[Entry]: ...
     def insert(self, db: Any, entry: Entry) -> None: ...
-    def update(self, db: Any, entry_id: str, **values: Any) -> None: ...
+    def update(
+        self,
+        db: Any,
+        entry_id: str,
+        *,
+        expect: Status | Iterable[Status],
+        owner: str | None = None,
+        now: datetime | None = None,
+        **values: Any,
+    ) -> bool: ...
 
 
 def queue_path(site: Site) -> Path:
     """The site's queue database: `[queue] path` in cmsite.toml, or .cmsite/queue.sqlite."""
-    configured = site.config.raw.get("queue", {}).get("path")
+    from cmsite.queue.settings import queue_settings
+
+    configured = queue_settings(site.config).path
     return site.root / configured if configured else site.cache_dir / "queue.sqlite"
 
 
+def check_transition(expected: Iterable[Status], values: dict[str, Any]) -> None:
+    """Refuse an update whose new status is not a move the state machine allows from every expected one."""
+    target = values.get("status")
+    if target is None:
+        return
+    for current in expected:
+        if Status(target) not in TRANSITIONS[current] and Status(target) != current:
+            raise InvalidTransition(f"an entry cannot go from {current} to {target}")
+
+
 class QueueStore:
-    """SQLite-backed store; safe for several publisher processes at once (transactions + leases)."""
+    """SQLite-backed store; safe for several publisher processes at once (transactions + leases).
+
+    Each thread has a connection of its own: a publisher renews its lease from a second
+    thread while the first waits for a network.
+    """
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)  # explicit transactions below
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(SCHEMA)
+        self._local = threading.local()
+        self._migrate()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "db", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # explicit transactions
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            self._local.db = connection
+        return connection
+
+    def _migrate(self) -> None:
+        """Create the table, or bring a store made by an older cmsite up to SCHEMA_VERSION (in one transaction)."""
+        if _version(self.db) == SCHEMA_VERSION:
+            return
+        with self.transaction() as db:
+            version = _version(db)
+            if not _has_entries(db):
+                db.execute(SCHEMA)
+            else:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS[step]:
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE: one writer at a time, so two publishers never claim the same entry."""
-        self.db.execute("BEGIN IMMEDIATE")
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
+            yield db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        db.execute("COMMIT")
 
     def get(self, entry_id: str) -> Entry | None:
         row = self.db.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
@@ -172,25 +290,56 @@ class QueueStore:
             (
                 entry.id, entry.source, entry.line, entry.network, entry.account, utc(entry.at),
                 json.dumps(entry.texts), json.dumps(entry.media), entry.link, entry.title, entry.summary,
-                entry.status, int(entry.approved), entry.error, now_text(),
+                str(entry.status), int(entry.approved), entry.error, now_text(),
             ),
         )  # fmt: skip
 
-    def update(self, db: sqlite3.Connection, entry_id: str, **values: Any) -> None:
-        encoded = {
-            key: utc(value)
-            if isinstance(value, datetime)
-            else json.dumps(value)
-            if isinstance(value, list)
-            else value
-            for key, value in values.items()
-        }
+    def update(
+        self,
+        db: sqlite3.Connection,
+        entry_id: str,
+        *,
+        expect: Status | Iterable[Status],
+        owner: str | None = None,
+        now: datetime | None = None,
+        **values: Any,
+    ) -> bool:
+        """Set `values` if the entry is in one of the `expect`ed statuses — and, with `owner`, if that
+        publisher still holds a lease running past `now`. False when it changed nothing."""
+        expected = [expect] if isinstance(expect, Status) else list(expect)
+        check_transition(expected, values)
+        encoded = {key: _encoded(value) for key, value in values.items()}
         encoded["updated"] = now_text()
         assignments = ", ".join(f"{key} = ?" for key in encoded)
-        db.execute(f"UPDATE entries SET {assignments} WHERE id = ?", (*encoded.values(), entry_id))
+        condition = f"id = ? AND status IN ({', '.join('?' * len(expected))})"
+        arguments: list[Any] = [*encoded.values(), entry_id, *map(str, expected)]
+        if owner is not None:
+            condition += " AND lease_owner = ? AND lease_until > ?"
+            arguments += [owner, utc(now or datetime.now(UTC))]
+        cursor = db.execute(f"UPDATE entries SET {assignments} WHERE {condition}", arguments)
+        return cursor.rowcount == 1
 
     def close(self) -> None:
         self.db.close()
+        self._local.db = None
+
+
+def _encoded(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc(value)
+    if isinstance(value, list):
+        return json.dumps(value)
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value
+
+
+def _version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _has_entries(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'entries'").fetchone() is not None
 
 
 def utc(moment: datetime) -> str:

@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from cmsite.errors import ContentError
-from cmsite.queue.store import PLAN_REMOVED, Entry, Store
+from cmsite.queue.settings import queue_settings
+from cmsite.queue.store import PLAN_REMOVED, CancelledBy, Entry, Status, Store
 from cmsite.social.planner import PlannedPost
 
 if TYPE_CHECKING:
     from cmsite.site import Site
 
-CHANGEABLE = ("pending", "failed", "cancelled")
-CATCH_UP_HOURS = 24
+CHANGEABLE = frozenset({Status.PENDING, Status.FAILED, Status.CANCELLED})
 
 
 @dataclass
@@ -100,7 +100,7 @@ def sync(
             current = existing.get(entry_id)
             if current is None:
                 if late is not None and wanted.at < late:
-                    wanted.status = "expired"
+                    wanted.status = Status.EXPIRED
                     wanted.error = (
                         f"planned for {wanted.at:%Y-%m-%d %H:%M} UTC, long before it was first queued; "
                         f"not sent (`cmsite queue retry {entry_id}` sends it anyway)"
@@ -110,9 +110,12 @@ def sync(
                     report.queued.append(wanted)
                 store.insert(db, wanted)
                 continue
-            if current.status == "expired":  # left alone unless moved to a time still to come
+            if current.status == Status.EXPIRED:  # left alone unless moved to a time still to come
                 if late is not None and wanted.at >= late and wanted.at != current.at:
-                    store.update(db, entry_id, at=wanted.at, texts=wanted.texts, status="pending", error=None)
+                    store.update(
+                        db, entry_id, expect=Status.EXPIRED, at=wanted.at, texts=wanted.texts,
+                        status=Status.PENDING, error=None,
+                    )  # fmt: skip
                     report.updated.append(wanted)
                 continue
             changes = {
@@ -122,30 +125,39 @@ def sync(
             }
             if wanted.approved and not current.approved:
                 changes["approved"] = 1
-            by_hand = current.status == "cancelled" and current.error != PLAN_REMOVED
-            if current.status in CHANGEABLE and not by_hand:
-                if changes or current.status == "cancelled":
-                    if current.status != "pending":
-                        changes.update(status="pending", attempts=0, error=None, next_attempt=None)
-                    store.update(db, entry_id, **changes)
+            by_hand = current.status == Status.CANCELLED and current.cancelled_by != CancelledBy.PLAN
+            if current.status in CHANGEABLE and not by_hand and not current.parts:
+                if changes or current.status == Status.CANCELLED:
+                    if current.status != Status.PENDING:
+                        changes.update(
+                            status=Status.PENDING,
+                            attempts=0,
+                            error=None,
+                            next_attempt=None,
+                            cancelled_by=None,
+                        )
+                    store.update(db, entry_id, expect=current.status, **changes)
                     report.updated.append(wanted)
             elif {"at", "texts", "media"} & changes.keys():
                 report.warnings.append(
                     f"{wanted.source}: the {wanted.network} post was cancelled by hand; the change is "
                     f"not queued (`cmsite queue retry {entry_id}` queues it again)"
                     if by_hand
-                    else f"{wanted.source}: the {wanted.network} post was already {current.status}; "
+                    else f"{wanted.source}: the {wanted.network} post was already "
+                    f"{'partly sent' if current.parts and current.status in CHANGEABLE else current.status}; "
                     "the change is not sent again (remove it there and add a new plan if needed)"
                 )
         for entry_id, current in existing.items():
-            if entry_id not in planned and current.status in ("pending", "failed"):
-                store.update(db, entry_id, status="cancelled", error=PLAN_REMOVED)
+            if entry_id not in planned and current.status in (Status.PENDING, Status.FAILED):
+                store.update(
+                    db, entry_id, expect=current.status, status=Status.CANCELLED, error=PLAN_REMOVED,
+                    cancelled_by=CancelledBy.PLAN,
+                )  # fmt: skip
                 report.cancelled.append(current)
     return report
 
 
 def sync_site(site: Site, store: Store, posts: Iterable[PlannedPost]) -> SyncReport:
     """`sync` on the site's clock, with `[queue] catch_up_hours` (24 unless set; false: send however late)."""
-    hours = site.config.raw.get("queue", {}).get("catch_up_hours", CATCH_UP_HOURS)
-    catch_up = None if hours is False else timedelta(hours=float(hours))
-    return sync(store, posts, now=site.now, catch_up=catch_up)
+    hours = queue_settings(site.config).catch_up_hours
+    return sync(store, posts, now=site.now, catch_up=None if hours is None else timedelta(hours=hours))

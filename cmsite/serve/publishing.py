@@ -12,10 +12,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from cmsite.queue.lock import PublishLock
-from cmsite.queue.publisher import Publisher
-from cmsite.queue.store import QueueStore, queue_path
+from cmsite.queue.publisher import secrets_environment
+from cmsite.queue.service import open_store, publish
+from cmsite.queue.store import ACTIVE, queue_path
 from cmsite.serve.session import WatchSession
+from cmsite.social.redact import Redactor
 
 LONGEST_WAIT = 60.0  # look again at least this often: an entry retried later, an approval
 
@@ -48,18 +49,16 @@ class PublishLoop:
 
     def publish_due(self) -> None:
         site, say = self.session.site, self.session.say
-        lock = PublishLock.of_site(site.cache_dir)
-        if not lock.acquire():
-            return  # `cmsite publish` is running on this site: it sends them
-        store = QueueStore(queue_path(site))
+        store = open_store(site)
         try:
-            outcomes = Publisher(site, store).run()
+            done = publish(site, store)
         except Exception as exc:  # keep watching; the entries' states say what happened
-            say(f"publishing stopped: {exc.__class__.__name__}: {exc}", fg="red")
+            redact = Redactor.for_networks(site.networks.values(), secrets_environment(site.root))
+            say(redact(f"publishing stopped: {exc.__class__.__name__}: {exc}"), fg="red")
             return
         finally:
             store.close()
-            lock.release()
+        outcomes = done.outcomes  # none when `cmsite publish` is running on this site: it sends them
         for outcome in outcomes:
             if self._said.get(outcome.id) == str(outcome):
                 continue  # an entry still waiting for approval, or still unknown: said once
@@ -70,13 +69,9 @@ class PublishLoop:
             self.session.request_rebuild(queue_path(site))
 
     def _seconds_to_next(self) -> float:
-        store = QueueStore(queue_path(self.session.site))
+        store = open_store(self.session.site)
         try:
-            upcoming = [
-                entry.next_attempt or entry.at
-                for entry in store.all()
-                if entry.status in ("pending", "claimed", "sending", "unknown")
-            ]
+            upcoming = [entry.next_attempt or entry.at for entry in store.all() if entry.status in ACTIVE]
         finally:
             store.close()
         now = datetime.now(UTC)

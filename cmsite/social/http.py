@@ -1,14 +1,18 @@
-"""What the network plugins that speak HTTP through httpx share: how a failed request is read and reported.
+"""What the network plugins that speak HTTP share: how a failed request is read and reported.
 
 A request that got no answer may still have reached the network (a read timeout after the
 body went out), and sending it again could post twice. Only a failure before anything was
-sent (no connection) is safe to retry blindly; any other is marked `maybe_sent`, so the
-queue looks for the post (or asks a person) before sending again.
+sent (no connection) or a 429 (the network refused to look at it) is safe to retry blindly;
+any other failure after the request left (no answer, a 5xx, a 2xx whose body cannot be
+read) is marked `maybe_sent`, so the queue looks for the post (or asks a person) before
+sending again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from cmsite.social.network import PUBLISHING, Action, PublishError
@@ -55,13 +59,52 @@ def send(
     return response
 
 
-def retry_after(response: Any) -> float | None:
-    """The Retry-After header in seconds, when the server sent one as a number."""
-    value = response.headers.get("Retry-After", "")
+def retry_after(response: Any, reset_header: str | None = None, *, now: float | None = None) -> float | None:
+    """How long the network asks to wait, in seconds: its Retry-After header (a number of
+    seconds or an HTTP date), else its rate-limit reset header (`reset_header`, a Unix time,
+    such as X's x-rate-limit-reset or Bluesky's ratelimit-reset); None when it says nothing."""
+    clock = datetime.now(UTC).timestamp() if now is None else now
+    value = (response.headers.get("Retry-After") or "").strip()
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - clock)
+        except (TypeError, ValueError, IndexError):
+            pass
+    reset = (response.headers.get(reset_header) or "").strip() if reset_header else ""
     try:
-        return max(0.0, float(value))
+        return max(0.0, float(reset) - clock) if reset else None
     except ValueError:
         return None
+
+
+def busy(label: str, response: Any, detail: str, reset_header: str | None = None) -> PublishError:
+    """A 429 or 5xx: try again later, after what the network asked. A 429 refused the request
+    unread; a 5xx may have come after the post was made (a proxy's 502 or 504, a crash after
+    the write), so it is `maybe_sent` and the post is looked for before it is sent again."""
+    status = response.status_code
+    return PublishError(
+        f"{label}: {status} {detail}".rstrip(),
+        retry=True,
+        retry_after=retry_after(response, reset_header),
+        maybe_sent=status >= 500,
+    )
+
+
+def json_answer(label: str, response: Any) -> Any:
+    """The JSON body of an answer that said yes. One that cannot be read leaves the outcome
+    unknown (a proxy's page, a cut connection): `maybe_sent`, never a refusal."""
+    try:
+        return response.json()
+    except ValueError:
+        raise PublishError(
+            f"{label}: answered {response.status_code} with a body that is not JSON",
+            retry=True,
+            maybe_sent=True,
+        ) from None
 
 
 GRAPH_RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})  # Meta's Graph APIs: "too many calls"

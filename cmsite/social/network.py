@@ -5,15 +5,24 @@ how long a text may be and how it is counted, to make and check excerpts; and, t
 it makes one instance per account and calls `publish` (then `delete` or `metrics`).
 Credentials come from environment variables named in `credentials`, read through
 `Credentials`, whose values never appear in its repr or in error messages.
+
+A post may be a thread of several parts. `publish` is a template method that owns the
+sequence, so that every network resumes a half-sent thread the same way: a plugin sends
+one part (`publish_one`) and, when it can, looks for one (`find_one`); the base class
+skips the parts already confirmed, looks for the part whose fate is unknown before
+sending it again, and reports each part as soon as the network confirmed it, so that
+the queue records it before the next one goes out.
 """
 
 from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from cmsite.social import counting
 from cmsite.social.excerpt import Excerpt, fit
@@ -75,6 +84,62 @@ class Action:
 
 
 PUBLISHING = Action("publish", "the post")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One post of a thread as `publish_one` sends it (or `find_one` looks for it).
+
+    The first part (`number` 0) carries the pictures and the link card; each later part
+    answers the one before it (`reply_to`), in the thread that `root` started.
+    """
+
+    post: SocialPost
+    number: int
+    entry_key: str  # the queue entry's id: the same entry, the same keys, whatever the try
+    reply_to: Published | None = None
+    root: Published | None = None
+    pictures: list[Picture] = field(default_factory=list)  # ready to upload, first part only
+    since: datetime | None = None  # for `find_one`: an earlier try of this part began then, not before
+
+    @property
+    def text(self) -> str:
+        return self.post.texts[self.number]
+
+    @property
+    def first(self) -> bool:
+        return self.number == 0
+
+    @property
+    def key(self) -> str:
+        """This part's idempotency key: the entry's id for the first part, `ID-2`, `ID-3`… after."""
+        return self.entry_key if self.number == 0 else f"{self.entry_key}-{self.number + 1}"
+
+    @property
+    def media(self) -> list[Media]:
+        """The pictures' files and public addresses (for networks that fetch them): first part only."""
+        return self.post.media if self.first else []
+
+    @property
+    def link(self) -> str | None:
+        """The page the post links to, for a link card: first part only."""
+        return self.post.link if self.first else None
+
+
+class Progress(Protocol):
+    """Who follows a send part by part (the queue): told before each part goes out, and as soon
+    as the network confirmed one. Raising from `starting` stops the send before that part."""
+
+    def starting(self, number: int) -> None: ...
+    def sent(self, number: int, published: Published) -> None: ...
+
+
+class _Silent:
+    def starting(self, number: int) -> None:
+        pass
+
+    def sent(self, number: int, published: Published) -> None:
+        pass
 
 
 class PublishError(Exception):
@@ -140,13 +205,15 @@ class Network(ABC):
     credential_prefixes: ClassVar[
         tuple[str, ...]
     ] = ()  # other prefixes of its variables (DISCORD for discord…)
-    idempotent: ClassVar[bool] = False  # True: sending an entry twice with its key makes one post
     deletes_threads: ClassVar[bool] = False  # True: `delete` removes a thread's later posts too
     settings: ClassVar[dict[str, tuple[type, Any]]] = {}  # per account, under [networks.NAME] in cmsite.toml
 
     def __init__(self, account: str, options: Mapping[str, Any], secrets: Credentials):
+        """`options`: the account's settings from cmsite.toml, checked already; the defaults of
+        `settings` fill in what it leaves out."""
         self.account = account
-        self.options = options
+        defaults = {key: default for key, (_, default) in self.settings.items() if default is not None}
+        self.options = {**defaults, **options}
         self.secrets = secrets
 
     def account_secret(self, prefix: str, suffix: str) -> str:
@@ -185,7 +252,7 @@ class Network(ABC):
     def prepare(cls, text: str) -> str:
         """The text exactly as it goes over the wire (LinkedIn escapes some characters).
 
-        `SocialPost.texts` hold the text as written; `publish` prepares it.
+        `SocialPost.texts` hold the text as written; `publish_one` prepares it.
         """
         return text
 
@@ -241,18 +308,92 @@ class Network(ABC):
         except MediaError as exc:
             raise PublishError(f"{self.label}: {exc}", retry=False) from None
 
+    def publish(
+        self,
+        post: SocialPost,
+        idempotency_key: str,
+        *,
+        sent: Sequence[Published] = (),
+        unsure: bool = False,
+        since: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> Published:
+        """Send the post's parts not yet `sent`, in order; the first part's Published.
+
+        `sent`: the parts an earlier try confirmed (never sent again). `unsure`: the part
+        after them may have gone out (a try stopped without an answer), so it is looked for
+        with `find_one` first (`since`: when that try began, how far back to look);
+        NotImplementedError from there means the network cannot be asked, and nothing is
+        sent. A failure raises PublishError; the parts confirmed before it were told to
+        `progress` already.
+        """
+        progress = progress or _Silent()
+        done = list(sent)
+        try:
+            pictures = self.pictures(post) if not done else []  # a broken picture stops the send at once
+            with self.session() as session:
+                for number in range(len(done), len(post.texts)):
+                    part = Part(
+                        post,
+                        number,
+                        idempotency_key,
+                        reply_to=done[-1] if done else None,
+                        root=done[0] if done else None,
+                        pictures=pictures if number == 0 else [],
+                        since=since,
+                    )
+                    progress.starting(number)
+                    found = self._call(self.find_one, session, part) if unsure else None
+                    unsure = False  # looked: the part is there, or it was never sent
+                    published = found or self._call(self.publish_one, session, part)
+                    progress.sent(number, published)
+                    done.append(published)
+        except PublishError as error:
+            # Stopped before the look (a login refused, a look rate-limited): the question stays open.
+            error.maybe_sent = error.maybe_sent or unsure
+            raise
+        return done[0]
+
+    def _call(self, method: Callable[[Any, Part], Published | None], session: Any, part: Part) -> Any:
+        """A plugin's answer; anything but PublishError or NotImplementedError is a plugin bug that
+        may have happened after the request went out, so the part may have been posted."""
+        try:
+            return method(session, part)
+        except (PublishError, NotImplementedError):
+            raise
+        except Exception as exc:
+            raise PublishError(
+                f"{self.label}: {type(exc).__name__}: {exc}", retry=True, maybe_sent=True
+            ) from None
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """What every part of one send shares (a logged-in client, a connection pool), closed after."""
+        yield None
+
     @abstractmethod
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
-        """Send the post; the same key must never make a second post (raise PublishError on failure)."""
+    def publish_one(self, session: Any, part: Part) -> Published:
+        """Send one part (`part.reply_to` the post it answers); raise PublishError on failure.
 
-    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
-        """After a send whose outcome is unknown: the post if it is on the network, None if it is not.
+        Set `maybe_sent` on the error whenever the request may have reached the network
+        (no answer, a 5xx, an answer that cannot be read): the part is then looked for
+        before it is sent again.
+        """
 
-        Networks that cannot deduplicate look through the account's recent posts for the
-        text. Raise NotImplementedError when the network gives no way to look; the entry
-        then waits for a person to check.
+    def find_one(self, session: Any, part: Part) -> Published | None:
+        """After a try whose outcome is unknown: the part if it is on the network, None if it is not.
+
+        Networks look through the account's posts made since `part.since` for the text
+        (answering `part.reply_to` when there is one), or fetch the record its key made. Raise
+        NotImplementedError when the network gives no way to look; the entry then waits
+        for a person to check.
         """
         raise NotImplementedError
+
+    @classmethod
+    def can_find(cls) -> bool:
+        """Whether this network can be asked if a part is already there (it implements `find_one`)."""
+        return cls.find_one is not Network.find_one
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """Take a published post down (`cmsite queue delete`): `remote_id` as `publish` returned it,

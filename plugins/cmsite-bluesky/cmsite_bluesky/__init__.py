@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.counting import find_urls
+from cmsite.social.http import busy, no_answer
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError, SocialPost
 
 _TAG = re.compile(r"(?<![\w#])#([^\s#.,;:!?()\[\]{}'\"]+)")
 _MENTION = re.compile(r"(?<![\w@])@([a-zA-Z0-9][a-zA-Z0-9.-]*\.[a-zA-Z]{2,})")
 _BASE32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
 POST = "app.bsky.feed.post"
+LOOKING = Action("find", "to read the post's record")  # for a part whose answer was lost
 # app.bsky.feed.defs#postView counts → the names `cmsite metrics` shows
 METRICS = {"replyCount": "replies", "repostCount": "reposts", "quoteCount": "quotes", "likeCount": "likes"}
 
@@ -66,6 +72,16 @@ def record_key(idempotency_key: str, number: int = 0) -> str:
     return "".join(_BASE32_SORT[(value >> shift) & 31] for shift in range(60, -1, -5))
 
 
+@dataclass
+class _Session:
+    """One send's login: the SDK client, the account's repository (its DID), and the cid of
+    each post of the thread seen so far, which a reply's strong references need."""
+
+    client: Any
+    did: str
+    cids: dict[str, str] = field(default_factory=dict)
+
+
 class Bluesky(Network):
     name = "bluesky"
     label = "Bluesky"
@@ -81,7 +97,6 @@ class Bluesky(Network):
     alt_counting = "graphemes"
     media_types = frozenset({"image/jpeg", "image/png", "image/webp"})
     credentials = ("BLUESKY_APP_PASSWORD",)
-    idempotent = True  # record keys derived from the entry
     deletes_threads = True  # the same keys find a thread's replies
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "service": (str, "https://bsky.social"),
@@ -90,57 +105,61 @@ class Bluesky(Network):
         "appview": (str, "https://public.api.bsky.app"),
     }
 
-    def _client(self, action: Action = PUBLISHING) -> Any:
-        """The SDK's client, logged in to the account's PDS."""
+    @contextmanager
+    def session(self, action: Action = PUBLISHING) -> Iterator[_Session]:
+        """Log in once for the whole thread (or deletion); the connections are closed after."""
         from atproto import Client
 
         password = self.account_secret("BLUESKY", "APP_PASSWORD")
         handle = self.required_option("handle", '"carnet.example.org"')
         client = Client(base_url=self.options.get("service", "https://bsky.social"))
         try:
-            client.login(handle, password, fetch_bsky_profile=False)  # only the PDS is needed
-        except Exception as exc:
-            raise _publish_error(exc, action) from None
-        return client
+            with _failures(action):
+                client.login(handle, password, fetch_bsky_profile=False)  # only the PDS is needed
+                did = client.com.atproto.server.get_session().did
+            yield _Session(client, did)
+        finally:
+            client.request.close()
 
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+    def publish_one(self, session: _Session, part: Part) -> Published:
+        """com.atproto.repo.createRecord under the part's own record key, so that it is made once."""
         from atproto import models
-        from atproto.exceptions import AtProtocolError
 
-        pictures = self.pictures(post)  # before logging in: a broken picture stops the send at once
-        client = self._client()
-        root: dict[str, str] | None = None
-        parent: dict[str, str] | None = None
-        try:
-            did = client.com.atproto.server.get_session().did
-            for number, text in enumerate(post.texts):
-                rkey = record_key(idempotency_key, number)
-                existing = _existing(client, did, rkey)
-                if existing is None:
-                    record: dict[str, Any] = {
-                        "$type": "app.bsky.feed.post",
-                        "text": text,
-                        "createdAt": client.get_current_time_iso(),
-                        "facets": _resolved(client, facets(text)),
-                    }
-                    if number == 0 and (pictures or post.link):
-                        record["embed"] = _images(client, pictures) if pictures else _card(post)
-                    if root and parent:
-                        record["reply"] = {"root": root, "parent": parent}
-                    data = models.ComAtprotoRepoCreateRecord.Data(
-                        repo=did, collection="app.bsky.feed.post", rkey=rkey, record=record
-                    )
-                    created = client.com.atproto.repo.create_record(data)
-                    existing = {"uri": created.uri, "cid": created.cid}
-                parent = existing
-                root = root or existing
-        except AtProtocolError as exc:
-            raise _publish_error(exc) from None
-        assert root is not None
+        client = session.client
+        with _failures(PUBLISHING):
+            record: dict[str, Any] = {
+                "$type": POST,
+                "text": part.text,
+                "createdAt": client.get_current_time_iso(),
+                "facets": _resolved(client, facets(part.text)),
+            }
+            if part.pictures or part.link:
+                record["embed"] = _images(client, part.pictures) if part.pictures else _card(part.post)
+            if part.reply_to and part.root:
+                record["reply"] = {"root": _ref(session, part.root), "parent": _ref(session, part.reply_to)}
+            created = client.com.atproto.repo.create_record(
+                models.ComAtprotoRepoCreateRecord.Data(
+                    repo=session.did,
+                    collection=POST,
+                    rkey=record_key(part.entry_key, part.number),
+                    record=record,
+                )
+            )
+        session.cids[created.uri] = created.cid
+        return self._published(created.uri)
+
+    def find_one(self, session: _Session, part: Part) -> Published | None:
+        """The record under the part's key (com.atproto.repo.getRecord), None when there is none."""
+        with _failures(LOOKING):
+            found = _record(session.client, session.did, record_key(part.entry_key, part.number))
+        if found is None:
+            return None
+        session.cids[found.uri] = found.cid
+        return self._published(found.uri)
+
+    def _published(self, uri: str) -> Published:
         handle = self.options.get("handle")
-        return Published(
-            root["uri"], f"https://bsky.app/profile/{handle}/post/{root['uri'].rsplit('/', 1)[-1]}"
-        )
+        return Published(uri, f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}")
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """com.atproto.repo.deleteRecord of the post, then of each reply of its thread.
@@ -149,36 +168,30 @@ class Bluesky(Network):
         records that answer this post are removed.
         """
         from atproto import models
-        from atproto.exceptions import AtProtocolError
 
         action = Action.deleting(remote_id)
         repo, _, rkey = remote_id.removeprefix("at://").split("/")
-        client = self._client(action)
-        try:
-            if client.com.atproto.server.get_session().did != repo:
+        with self.session(action) as session:
+            if session.did != repo:
                 raise PublishError(
                     f"Bluesky: post {remote_id} is not in the repository of {self.options.get('handle')}; "
                     "delete it from the account that posted it",
                     retry=False,
                 )
-            for key in [rkey, *_replies(client, repo, remote_id, idempotency_key)]:
-                client.com.atproto.repo.delete_record(
-                    models.ComAtprotoRepoDeleteRecord.Data(repo=repo, collection=POST, rkey=key)
-                )
-        except AtProtocolError as exc:
-            raise _publish_error(exc, action) from None
+            with _failures(action):
+                for key in [rkey, *_replies(session.client, repo, remote_id, idempotency_key)]:
+                    session.client.com.atproto.repo.delete_record(
+                        models.ComAtprotoRepoDeleteRecord.Data(repo=repo, collection=POST, rkey=key)
+                    )
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """app.bsky.feed.getPosts on the AppView (no login: the counts are public)."""
         from atproto import Client
-        from atproto.exceptions import AtProtocolError
 
         action = Action.counting(remote_id)
         appview = Client(base_url=self.options.get("appview", "https://public.api.bsky.app"))
-        try:
+        with _failures(action):
             posts = appview.app.bsky.feed.get_posts({"uris": [remote_id]}).posts
-        except AtProtocolError as exc:
-            raise _publish_error(exc, action) from None
         if not posts:  # getPosts leaves out what it cannot find
             raise PublishError(
                 f"Bluesky has no post {remote_id}; {action.not_found(self.label)}", retry=False
@@ -212,10 +225,25 @@ def _images(client: Any, pictures: list[Picture]) -> dict[str, Any]:
     return {"$type": "app.bsky.embed.images", "images": images}
 
 
-def _existing(client: Any, did: str, rkey: str) -> dict[str, str] | None:
-    """The post already made for this entry, if a previous attempt got through."""
-    found = _record(client, did, rkey)
-    return None if found is None else {"uri": found.uri, "cid": found.cid}
+def _ref(session: _Session, published: Published) -> dict[str, str]:
+    """A strong reference (uri and cid) to a post of the thread, for a reply's root and parent.
+
+    `Published` keeps the uri only (what delete and metrics take); the cid comes from this
+    send when it made or found the post, else from the record itself (a thread resumed by a
+    later try).
+    """
+    uri = published.remote_id
+    if uri not in session.cids:
+        repo, _, rkey = uri.removeprefix("at://").split("/")
+        found = _record(session.client, repo, rkey)
+        if found is None:
+            raise PublishError(
+                f"Bluesky: {uri}, which the rest of the thread answers, is gone (deleted by hand?); "
+                "post the rest of the thread by hand",
+                retry=False,
+            )
+        session.cids[uri] = found.cid
+    return {"uri": uri, "cid": session.cids[uri]}
 
 
 def _replies(client: Any, repo: str, root: str, idempotency_key: str | None) -> list[str]:
@@ -231,7 +259,8 @@ def _replies(client: Any, repo: str, root: str, idempotency_key: str | None) -> 
 
 
 def _record(client: Any, repo: str, rkey: str) -> Any:
-    """A post record of the repo (uri, cid, value), or None when there is none with that key."""
+    """A post record of the repo (uri, cid, value), or None when there is none with that key
+    (another refusal, such as a repository taken down, says nothing of the record)."""
     from atproto import models
     from atproto.exceptions import BadRequestError
 
@@ -239,8 +268,10 @@ def _record(client: Any, repo: str, rkey: str) -> Any:
         return client.com.atproto.repo.get_record(
             models.ComAtprotoRepoGetRecord.Params(repo=repo, collection=POST, rkey=rkey)
         )
-    except BadRequestError:
-        return None
+    except BadRequestError as exc:
+        if getattr(exc.response.content, "error", None) == "RecordNotFound":
+            return None
+        raise
 
 
 def _root_of(record: Any) -> str | None:
@@ -263,31 +294,53 @@ def _resolved(client: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
+@contextmanager
+def _failures(action: Action) -> Iterator[None]:
+    """Turn what the SDK raises into a PublishError that says whether to try again."""
+    import httpx
+    from atproto.exceptions import AtProtocolError
+
+    try:
+        yield
+    except (AtProtocolError, httpx.TransportError) as exc:
+        raise _publish_error(exc, action) from None
+
+
 def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
-    """The SDK's exceptions → retry or not, with the server's own message and what to do."""
-    from atproto.exceptions import NetworkError, RequestException
+    """The SDK's exceptions → retry or not, with the server's own message and what to do.
 
+    The SDK raises the transport's error itself, or its own with the transport's error as
+    the cause; without an answer, `no_answer` tells whether the request had left.
+    """
+    import httpx
+
+    cause = exc if isinstance(exc, httpx.TransportError) else exc.__cause__
+    if isinstance(cause, httpx.TransportError):
+        return no_answer("Bluesky", cause)
     response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    content = getattr(response, "content", None)
-    message = getattr(content, "message", None) or str(exc) or exc.__class__.__name__
-    if isinstance(exc, NetworkError) or (status is None and isinstance(exc, RequestException)):
-        return PublishError(f"Bluesky: no answer ({exc.__class__.__name__})", retry=True)
-    if status == 429 or (status or 0) >= 500:
-        headers = getattr(response, "headers", {}) or {}
-        reset = headers.get("ratelimit-reset")
-        import time
-
-        wait = max(0.0, float(reset) - time.time()) if reset else None
-        return PublishError(f"Bluesky: {status} {message}", retry=True, retry_after=wait)
-    if status == 401:
+    if response is None:  # the server said yes in a shape the SDK cannot read (no uri, no JSON)
+        return PublishError(
+            f"Bluesky: an answer that cannot be read ({exc.__class__.__name__}: {exc})",
+            retry=True,
+            maybe_sent=True,
+        )
+    status = response.status_code
+    content = response.content
+    message = getattr(content, "message", None) or getattr(content, "error", None) or str(exc)
+    if status == 429 or status >= 500:
+        # the SDK keeps the headers in a plain dict with lowercase names
+        answer = SimpleNamespace(status_code=status, headers=httpx.Headers(response.headers))
+        return busy("Bluesky", answer, message, "ratelimit-reset")
+    if status in (401, 403):
         hint = "check the handle and app password"
     elif action is PUBLISHING:
         hint = "fix the post"
     elif status == 404:
         hint = action.not_found("Bluesky")
     else:
-        hint = "check the appview setting" if action.kind == "metrics" else "check the post's address"
+        hint = {"metrics": "check the appview setting", "find": "check the service setting"}.get(
+            action.kind, "check the post's address"
+        )
     return PublishError(f"Bluesky refused {action.what} ({status}): {message}; {hint}", retry=False)
 
 

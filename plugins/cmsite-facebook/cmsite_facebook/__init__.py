@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.http import graph_error, graph_missing, send
+from cmsite.social.http import busy, graph_error, graph_missing, json_answer, send
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
 
 GRAPH = "https://graph.facebook.com"
+GRAPH_VERSION = "v21.0"  # unless the account sets graph_version
 TOKEN_CODES = {190}
 # What a refusal asks of the page token, by what was asked (Graph API Page Post reference)
 PERMISSIONS = {
@@ -37,43 +40,35 @@ class FacebookPage(Network):
     credentials = ("FACEBOOK_PAGE_TOKEN",)
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "page_id": (str, None),
-        "graph_version": (str, "v21.0"),
+        "graph_version": (str, GRAPH_VERSION),
     }
 
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
-        token = self._token
-        page = self.required_option("page_id", '"1234567890"')
-        pictures = self.pictures(post)
-        first = None
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """One httpx client for every part of the send (and the photos' uploads)."""
         with self._client() as client:
-            photos = [
-                _unpublished_photo(client, f"/{self._version}/{page}/photos", token, p) for p in pictures
-            ]
-            for number, text in enumerate(post.texts):
-                data = {"message": text, "access_token": token}
-                if number == 0 and photos:  # the photos take the link preview's place
-                    data.update(
-                        {
-                            f"attached_media[{i}]": json.dumps({"media_fbid": id_})
-                            for i, id_ in enumerate(photos)
-                        }
-                    )
-                elif post.link and number == 0:
-                    data["link"] = post.link
-                remote = str(_send(client, "POST", f"/{self._version}/{page}/feed", data=data).json()["id"])
-                first = first or Published(remote, f"https://www.facebook.com/{remote}")
-        assert first is not None
-        return first
+            yield client
 
-    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
-        """The page's recent posts, looked through for this text (after a send whose outcome is unknown)."""
-        page = self.required_option("page_id", '"1234567890"')
+    def publish_one(self, session: Any, part: Part) -> Published:
+        """POST /{page-id}/feed: each part of a thread is a page post of its own (Facebook has no
+        threads). The first carries the photos, uploaded unpublished and attached, or else the link."""
+        token, page = self._token, self._page
+        data = {"message": part.text, "access_token": token}
+        photos = [
+            _unpublished_photo(session, f"/{self._version}/{page}/photos", token, p) for p in part.pictures
+        ]
+        data.update({f"attached_media[{i}]": json.dumps({"media_fbid": id_}) for i, id_ in enumerate(photos)})
+        if part.link and not photos:  # photos take the link preview's place
+            data["link"] = part.link
+        return _published(_id(_send(session, "POST", f"/{self._version}/{page}/feed", data=data)))
+
+    def find_one(self, session: Any, part: Part) -> Published | None:
+        """The page's 25 latest posts, looked through for this part's text."""
         query = {"fields": "id,message", "limit": 25, "access_token": self._token}
-        with self._client() as client:
-            response = _send(client, "GET", f"/{self._version}/{page}/feed", params=query)
-        for found in response.json().get("data", []):
-            if found.get("message") == post.texts[0]:
-                return Published(str(found["id"]), f"https://www.facebook.com/{found['id']}")
+        response = _send(session, "GET", f"/{self._version}/{self._page}/feed", params=query)
+        for found in json_answer("Facebook", response).get("data", []):
+            if found.get("id") and found.get("message") == part.text:
+                return _published(str(found["id"]))
         return None
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
@@ -85,20 +80,23 @@ class FacebookPage(Network):
                 f"/{self._version}/{remote_id}",
                 params={"access_token": self._token},
                 action=Action.deleting(remote_id),
-            ).json()
-        if not answer.get("success"):
-            raise PublishError(f"Facebook did not delete post {remote_id}: it answered {answer}", retry=False)
+            )
+        if not json_answer("Facebook", answer).get("success"):
+            raise PublishError(
+                f"Facebook did not delete post {remote_id}: it answered {answer.text[:200]}", retry=False
+            )
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """GET /{post-id} with the counts of its shares, reactions and comments."""
         with self._client() as client:
-            post = _send(
+            answer = _send(
                 client,
                 "GET",
                 f"/{self._version}/{remote_id}",
                 params={"fields": METRICS_FIELDS, "access_token": self._token},
                 action=Action.counting(remote_id),
-            ).json()
+            )
+        post = json_answer("Facebook", answer)
         return {
             "reactions": int(post.get("reactions", {}).get("summary", {}).get("total_count", 0)),
             "comments": int(post.get("comments", {}).get("summary", {}).get("total_count", 0)),
@@ -110,8 +108,12 @@ class FacebookPage(Network):
         return self.account_secret("FACEBOOK", "PAGE_TOKEN")
 
     @property
+    def _page(self) -> str:
+        return str(self.required_option("page_id", '"1234567890"'))
+
+    @property
     def _version(self) -> str:
-        return str(self.options.get("graph_version", "v21.0"))
+        return str(self.options.get("graph_version", GRAPH_VERSION))
 
     def _client(self) -> Any:
         import httpx
@@ -123,7 +125,24 @@ def _unpublished_photo(client: Any, path: str, token: str, picture: Picture) -> 
     """Upload a photo without a story of its own (published=false), to attach to the post: its id."""
     data = {"published": "false", "alt_text_custom": picture.alt, "access_token": token}
     files = {"source": (picture.filename, picture.data, picture.mime)}
-    return str(_send(client, "POST", path, data=data, files=files).json()["id"])
+    return _id(_send(client, "POST", path, data=data, files=files))
+
+
+def _id(response: Any) -> str:
+    """The id of what the Graph API made; a yes without one leaves the outcome unknown."""
+    made = json_answer("Facebook", response)
+    if not isinstance(made, dict) or not made.get("id"):
+        raise PublishError(
+            f"Facebook answered {response.status_code} without the id of what it made; "
+            "the post is looked for before it is sent again",
+            retry=True,
+            maybe_sent=True,
+        )
+    return str(made["id"])
+
+
+def _published(remote_id: str) -> Published:
+    return Published(remote_id, f"https://www.facebook.com/{remote_id}")
 
 
 def _send(client: Any, method: str, path: str, *, action: Action = PUBLISHING, **options: Any) -> Any:
@@ -137,7 +156,7 @@ def _check(response: Any, action: Action) -> None:
         return
     code, message, retry = graph_error(response)
     if retry:
-        raise PublishError(f"Facebook: {message} (code {code})", retry=True)
+        raise _busy(response, f"{message} (code {code})")
     if code in TOKEN_CODES:
         hint = "get a new page access token"
     elif action is not PUBLISHING and graph_missing(response):
@@ -145,6 +164,34 @@ def _check(response: Any, action: Action) -> None:
     else:
         hint = PERMISSIONS[action.kind]
     raise PublishError(f"Facebook refused {action.what}: {message} (code {code}); {hint}", retry=False)
+
+
+def _busy(response: Any, detail: str) -> PublishError:
+    """Too many calls, or Facebook failing: try again after Retry-After or, without one, after the
+    page's `estimated_time_to_regain_access` (minutes, X-Business-Use-Case-Usage)."""
+    error = busy("Facebook", response, detail)
+    if error.retry_after is None:
+        error.retry_after = _regain_access(response)
+    return error
+
+
+def _regain_access(response: Any) -> float | None:
+    """Seconds until Meta lets the page token's calls through again, from the usage header it sends
+    with page-token (Business Use Case) rate limits: {"<object id>": [{"estimated_time_to_regain_access":
+    minutes, ...}]}; None when absent or unreadable."""
+    try:
+        usage = json.loads(response.headers.get("X-Business-Use-Case-Usage") or "{}")
+        minutes = max(
+            (
+                float(limit.get("estimated_time_to_regain_access") or 0)
+                for limits in usage.values()
+                for limit in limits
+            ),
+            default=0.0,
+        )
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return minutes * 60 or None
 
 
 @hookimpl

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from urllib.parse import parse_qs
 
 import pytest
 from cmsite_facebook import FacebookPage
 from PIL import Image
 
-from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, Part, PublishError, SocialPost
 from cmsite.testing import make_picture
 
 
@@ -90,16 +91,67 @@ def test_graph_errors(loopback_server, status, error, retry):
     assert error["message"] in str(caught.value) and "tok-secret" not in str(caught.value)
 
 
-def test_find_looks_through_the_page_feed(loopback_server):
+def test_rate_limits_wait_for_retry_after_or_the_pages_regained_access(loopback_server):
+    error = {"error": {"message": "(#32) Page request limit reached", "code": 32, "type": "OAuthException"}}
+    usage = {"555": [{"type": "pages", "call_count": 100, "total_cputime": 3, "total_time": 4,
+                      "estimated_time_to_regain_access": 12}]}  # fmt: skip
+    loopback_server.reply(400, json_body=error, headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).publish(SocialPost(["x"]), "k")
+    assert caught.value.retry and not caught.value.maybe_sent and caught.value.retry_after == 12 * 60
+    loopback_server.reply(
+        429, json_body=error, headers={"Retry-After": "90", "X-Business-Use-Case-Usage": json.dumps(usage)}
+    )
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).publish(SocialPost(["x"]), "k")
+    assert caught.value.retry_after == 90 and not caught.value.maybe_sent
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        ({"status": 503, "body": b"Service Unavailable"}, "Facebook: 503 Service Unavailable"),
+        (
+            {"status": 200, "body": b"<html>a proxy's page</html>"},
+            "answered 200 with a body that is not JSON",
+        ),
+        ({"status": 200, "json_body": {"success": True}}, "answered 200 without the id of what it made"),
+    ],
+)
+def test_an_answer_that_may_follow_the_post_is_retried_and_looked_for(loopback_server, reply, says):
+    loopback_server.reply(**reply)
+    with pytest.raises(PublishError, match=says) as caught:
+        network(loopback_server).publish(SocialPost(["x"]), "k")
+    assert caught.value.retry and caught.value.maybe_sent
+
+
+def test_a_thread_is_separate_page_posts_only_the_first_with_the_link(loopback_server):
+    for n in (1, 2, 3):
+        loopback_server.reply(200, json_body={"id": f"555_{n}"})
+    post = SocialPost(["One 1/3", "Two 2/3", "Three 3/3"], link="https://carnet.example.org/posts/plan/")
+    assert network(loopback_server).publish(post, "key").remote_id == "555_1"
+    forms = [parse_qs(request.body.decode()) for request in loopback_server.requests]
+    assert [form["message"] for form in forms] == [["One 1/3"], ["Two 2/3"], ["Three 3/3"]]
+    assert [form.get("link") for form in forms] == [["https://carnet.example.org/posts/plan/"], None, None]
+
+
+def find_one(page, text, number=0):
+    post = SocialPost([f"part {n}" for n in range(number)] + [text])
+    with page.session() as session:
+        return page.find_one(session, Part(post, number, "key"))
+
+
+def test_find_one_looks_through_the_page_feed(loopback_server):
     feed = {"data": [{"id": "555_1", "message": "Older"}, {"id": "555_2", "message": "Plan the week."}]}
     loopback_server.reply(200, json_body=feed)
-    found = network(loopback_server).find(SocialPost(["Plan the week."]), "key")
-    assert found.remote_id == "555_2"
+    assert find_one(network(loopback_server), "Plan the week.").remote_id == "555_2"
     (request,) = loopback_server.requests
     assert request.method == "GET" and request.path.startswith("/v21.0/555/feed?")
-    assert "fields=id%2Cmessage" in request.path and "access_token=page-token-1" in request.path
+    assert query(request) == {"fields": "id,message", "limit": "25", "access_token": "page-token-1"}
     loopback_server.reply(200, json_body=feed)
-    assert network(loopback_server).find(SocialPost(["Never posted"]), "key") is None
+    assert find_one(network(loopback_server), "Older", number=1).remote_id == "555_1"
+    loopback_server.reply(200, json_body=feed)
+    assert find_one(network(loopback_server), "Never posted") is None
 
 
 def query(request):

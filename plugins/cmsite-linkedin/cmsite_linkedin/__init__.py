@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.http import send
+from cmsite.social.http import busy, json_answer, send
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
 
 API = "https://api.linkedin.com"
+API_VERSION = "202411"  # the LinkedIn-Version header (YYYYMM), unless the account sets api_version
 RESERVED = "\\|{}@[]()<>#*_~"
 _HASHTAG = re.compile(r"(?<![\w\\])#(\w+)")
 _ESCAPED = re.compile(r"\\(.)")
@@ -55,7 +58,10 @@ class LinkedIn(Network):
     max_alt_length = 4086
     media_types = frozenset({"image/jpeg", "image/png", "image/gif"})
     credentials = ("LINKEDIN_ACCESS_TOKEN",)
-    settings: ClassVar[dict[str, tuple[type, Any]]] = {"author": (str, None), "api_version": (str, "202411")}
+    settings: ClassVar[dict[str, tuple[type, Any]]] = {
+        "author": (str, None),
+        "api_version": (str, API_VERSION),
+    }
 
     @classmethod
     def prepare(cls, text: str) -> str:
@@ -68,50 +74,54 @@ class LinkedIn(Network):
         token = self.account_secret("LINKEDIN", "ACCESS_TOKEN")
         headers = {
             "Authorization": f"Bearer {token}",
-            "LinkedIn-Version": str(self.options.get("api_version", "202411")),
+            "LinkedIn-Version": str(self.options.get("api_version", API_VERSION)),
             "X-Restli-Protocol-Version": "2.0.0",
         }
         return httpx.Client(
             base_url=self.options.get("api", API), headers=headers, timeout=self.options.get("timeout", 30)
         )
 
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
-        author = self.required_option("author", '"urn:li:organization:1234567"')
-        pictures = self.pictures(post)
-        first = None
-        with self._client() as client:
-            content = _content(client, author, pictures)
-            for number, text in enumerate(post.texts):
-                body: dict[str, Any] = {
-                    "author": author,
-                    "commentary": little_text(text),
-                    "visibility": "PUBLIC",
-                    "distribution": {
-                        "feedDistribution": "MAIN_FEED",
-                        "targetEntities": [],
-                        "thirdPartyDistributionChannels": [],
-                    },
-                    "lifecycleState": "PUBLISHED",
-                    "isReshareDisabledByAuthor": False,
-                }
-                if content and number == 0:
-                    body["content"] = content
-                response = _send(client, "POST", "/rest/posts", json=body)
-                first = first or _published(response.headers.get("x-restli-id", ""))
-        assert first is not None
-        return first
+    @property
+    def _author(self) -> str:
+        return str(self.required_option("author", '"urn:li:organization:1234567"'))
 
-    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
-        """The author's 20 latest posts (the Posts API's author finder), looked through for this text."""
-        author = self.required_option("author", '"urn:li:organization:1234567"')
-        query = {"author": author, "q": "author", "count": 20, "sortBy": "LAST_MODIFIED"}
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """One httpx client for every part of the send (and the pictures' uploads)."""
         with self._client() as client:
-            response = _send(
-                client, "GET", "/rest/posts", params=query, headers={"X-RestLi-Method": "FINDER"}
-            )
-        wanted = _comparable(post.texts[0])
-        for element in response.json().get("elements", []):
-            if _comparable(shown_text(element.get("commentary") or "")) == wanted:
+            yield client
+
+    def publish_one(self, session: Any, part: Part) -> Published:
+        """POST /rest/posts; LinkedIn answers 201 with the post's URN in x-restli-id. A thread is not a
+        LinkedIn idea: each part is a post of its own, the first with the pictures."""
+        author = self._author
+        body: dict[str, Any] = {
+            "author": author,
+            "commentary": little_text(part.text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if content := _content(session, author, part.pictures):
+            body["content"] = content
+        response = _send(session, "POST", "/rest/posts", json=body)
+        urn = response.headers.get("x-restli-id", "").strip()
+        if not urn:
+            raise _unreadable(response, "the post's id (x-restli-id)")
+        return _published(urn)
+
+    def find_one(self, session: Any, part: Part) -> Published | None:
+        """The author's 20 latest posts (the Posts API's author finder), looked through for this part's text."""
+        query = {"author": self._author, "q": "author", "count": 20, "sortBy": "LAST_MODIFIED"}
+        response = _send(session, "GET", "/rest/posts", params=query, headers={"X-RestLi-Method": "FINDER"})
+        wanted = _comparable(part.text)
+        for element in json_answer("LinkedIn", response).get("elements", []):
+            if element.get("id") and _comparable(shown_text(element.get("commentary") or "")) == wanted:
                 return _published(str(element["id"]))
         return None
 
@@ -129,12 +139,13 @@ class LinkedIn(Network):
     def metrics(self, remote_id: str) -> dict[str, int]:
         """GET /rest/socialMetadata/{encoded URN}: every reaction (likes, praise…) and every comment."""
         with self._client() as client:
-            summary = _send(
+            answer = _send(
                 client,
                 "GET",
                 f"/rest/socialMetadata/{quote(remote_id, safe='')}",
                 action=Action.counting(remote_id),
-            ).json()
+            )
+        summary = json_answer("LinkedIn", answer)
         reactions = summary.get("reactionSummaries") or {}
         return {
             "reactions": sum(int(r.get("count", 0)) for r in reactions.values()),
@@ -160,14 +171,24 @@ def _content(client: Any, owner: str, pictures: list[Picture]) -> dict[str, Any]
             "/rest/images",
             params={"action": "initializeUpload"},
             json={"initializeUploadRequest": {"owner": owner}},
-        ).json()["value"]
-        _send(
-            client, "PUT", started["uploadUrl"], content=picture.data, headers={"Content-Type": picture.mime}
         )
-        images.append({"id": started["image"], "altText": picture.alt})
+        value = json_answer("LinkedIn", started).get("value") or {}
+        if not (value.get("uploadUrl") and value.get("image")):
+            raise _unreadable(started, "the picture's upload address and image id")
+        _send(client, "PUT", value["uploadUrl"], content=picture.data, headers={"Content-Type": picture.mime})
+        images.append({"id": value["image"], "altText": picture.alt})
     if not images:
         return None
     return {"media": images[0]} if len(images) == 1 else {"multiImage": {"images": images}}
+
+
+def _unreadable(response: Any, missing: str) -> PublishError:
+    """A yes without the id: the post may be there, so it is looked for before it is sent again."""
+    return PublishError(
+        f"LinkedIn answered {response.status_code} without {missing}; the post is looked for before any resend",
+        retry=True,
+        maybe_sent=True,
+    )
 
 
 def _send(client: Any, method: str, url: str, *, action: Action = PUBLISHING, **options: Any) -> Any:
@@ -184,7 +205,7 @@ def _check(response: Any, action: Action) -> None:
     except ValueError:
         message = response.text[:200]
     if status == 429 or status >= 500:
-        raise PublishError(f"LinkedIn: {status} {message}", retry=True)
+        raise busy("LinkedIn", response, message)
     if status == 401:
         hint = "renew the access token"
     elif status == 404 and action is not PUBLISHING:

@@ -10,7 +10,7 @@ import pytest
 from cmsite_linkedin import LinkedIn, little_text, shown_text
 from PIL import Image
 
-from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, Part, Published, PublishError, SocialPost
 from cmsite.testing import Reply, make_picture
 
 
@@ -138,20 +138,58 @@ def test_refusals_and_retries(loopback_server):
     with pytest.raises(PublishError, match="renew the access token") as caught:
         network(loopback_server, token="very-secret").publish(SocialPost(["x"]), "k")
     assert "very-secret" not in str(caught.value)
-    loopback_server.reply(503, json_body={"message": "busy"})
+
+
+@pytest.mark.parametrize(
+    ("reply", "maybe_sent", "wait"),
+    [
+        (Reply(429, b'{"message": "Too many requests"}', {"Retry-After": "120"}), False, 120.0),
+        (Reply(503, b'{"message": "busy"}', {"Retry-After": "30"}), True, 30.0),
+        (Reply(500, b"<html>oops</html>"), True, None),
+        (Reply(201, b""), True, None),  # a yes without the post's id (x-restli-id)
+    ],
+)
+def test_an_answer_that_is_not_a_refusal_is_retried(loopback_server, reply, maybe_sent, wait):
+    loopback_server.handler(lambda request: reply)
     with pytest.raises(PublishError) as caught:
         network(loopback_server).publish(SocialPost(["x"]), "k")
-    assert caught.value.retry
+    assert caught.value.retry and caught.value.maybe_sent is maybe_sent
+    assert caught.value.retry_after == wait
 
 
-def test_find_looks_through_the_authors_latest_posts(loopback_server):
+def test_a_thread_is_separate_posts_resumed_after_the_confirmed_ones(loopback_server):
+    count = iter(range(7002, 7010))
+    loopback_server.handler(lambda request: Reply(201, b"", {"x-restli-id": f"urn:li:share:{next(count)}"}))
+    post = SocialPost(["One 1/3", "Two 2/3", "Three 3/3"])
+    first = Published("urn:li:share:7001", "https://www.linkedin.com/feed/update/urn:li:share:7001/")
+    seen = []
+
+    class Progress:
+        def starting(self, number):
+            pass
+
+        def sent(self, number, published):
+            seen.append((number, published.remote_id))
+
+    assert network(loopback_server).publish(post, "key", sent=[first], progress=Progress()) == first
+    assert [request.json()["commentary"] for request in loopback_server.requests] == ["Two 2/3", "Three 3/3"]
+    assert seen == [(1, "urn:li:share:7002"), (2, "urn:li:share:7003")]
+
+
+def find_one(linkedin, text, number=0):
+    post = SocialPost([f"part {n}" for n in range(number)] + [text])
+    with linkedin.session() as session:
+        return linkedin.find_one(session, Part(post, number, "key-1"))
+
+
+def test_find_one_looks_through_the_authors_latest_posts(loopback_server):
     text = "New post (with notes) #Planning"
     elements = [
         {"id": "urn:li:share:6999", "commentary": "Older", "author": "urn:li:organization:42"},
         {"id": "urn:li:share:7001", "commentary": little_text(text), "author": "urn:li:organization:42"},
     ]
     loopback_server.reply(200, json_body={"elements": elements, "paging": {"start": 0, "count": 20}})
-    found = network(loopback_server).find(SocialPost([text]), "key-1")
+    found = find_one(network(loopback_server), text)
     assert found.remote_id == "urn:li:share:7001"
     assert found.url == "https://www.linkedin.com/feed/update/urn:li:share:7001/"
     (request,) = loopback_server.requests
@@ -165,10 +203,12 @@ def test_find_looks_through_the_authors_latest_posts(loopback_server):
     assert request.headers["Authorization"] == "Bearer tok-123"
     assert request.headers["LinkedIn-Version"] == "202411"
     loopback_server.reply(200, json_body={"elements": elements})
-    assert network(loopback_server).find(SocialPost(["Never posted"]), "key-2") is None
+    assert find_one(network(loopback_server), "Older", number=2).remote_id == "urn:li:share:6999"
+    loopback_server.reply(200, json_body={"elements": elements})
+    assert find_one(network(loopback_server), "Never posted") is None
     loopback_server.reply(403, json_body={"message": "Not enough permissions to access: posts.FINDER-author"})
     with pytest.raises(PublishError, match="Not enough permissions"):
-        network(loopback_server).find(SocialPost([text]), "key-3")
+        find_one(network(loopback_server), text)
 
 
 def test_delete_sends_the_documented_request(loopback_server):

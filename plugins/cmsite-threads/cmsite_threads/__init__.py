@@ -12,15 +12,26 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.counting import find_urls
-from cmsite.social.http import graph_error, graph_missing, no_answer, retry_after
-from cmsite.social.media import media_problems
-from cmsite.social.network import PUBLISHING, Action, Media, Network, Published, PublishError, SocialPost
+from cmsite.social.http import busy, graph_error, graph_missing, json_answer, send
+from cmsite.social.media import Picture, media_problems
+from cmsite.social.network import (
+    PUBLISHING,
+    Action,
+    Media,
+    Network,
+    Part,
+    Published,
+    PublishError,
+    SocialPost,
+)
 
 API = "https://graph.threads.net"
 MAX_LINKS = 5  # Threads refuses a post with more distinct links (THREADS_API__LINK_LIMIT_EXCEEDED)
@@ -28,7 +39,10 @@ TOKEN_CODES = {190}
 PERMISSION_CODES = {10, 200}
 # The permissions a refusal asks for, by what was asked
 PERMISSIONS = {
-    "publish": "give the app threads_basic and threads_content_publish (and threads_manage_replies for threads)",
+    "publish": (
+        "give the app threads_basic and threads_content_publish "
+        "(and threads_manage_replies and threads_read_replies for threads)"
+    ),
     "delete": "give the app threads_basic and threads_delete",
     "metrics": "give the app threads_basic and threads_manage_insights",
 }
@@ -51,6 +65,8 @@ class Threads(Network):
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "user_id": (str, "me"),
         "api_version": (str, "v1.0"),
+        "ready_wait": (float, 60.0),  # seconds to wait for a container to be ready to publish
+        "ready_interval": (float, 3.0),  # seconds between two looks at its status
     }
 
     @classmethod
@@ -67,52 +83,59 @@ class Threads(Network):
         problems += [problem for item in post.media if (problem := _unreachable(item))]
         return problems
 
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+    def pictures(self, post: SocialPost) -> list[Picture]:
+        """None to upload: Threads fetches each picture from the site itself. They are checked
+        all the same, before anything is sent, since cmsite cannot send a smaller copy."""
         self._check_pictures(post)
-        sent: list[Published] = []
-        with self._client() as client:
-            for number, text in enumerate(post.texts):
-                reply_to = sent[-1].remote_id if sent else None
-                first = number == 0  # the link card and the pictures go with the first post
-                try:
-                    sent.append(
-                        self._post(
-                            client, text, reply_to, post.link if first else None, post.media if first else []
-                        )
-                    )
-                except PublishError as error:
-                    if not sent:
-                        raise
-                    raise _partly_sent(error, sent[0], len(sent), len(post.texts), idempotency_key) from None
-        return sent[0]
+        return []
 
-    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
-        """The account's 25 latest posts, looked through for the first text (replies are not listed)."""
-        with self._client() as client:
-            recent = self._call(
-                client,
-                "GET",
-                f"/{self._version}/{self._user}/threads",
-                {"fields": "id,text,permalink,timestamp", "limit": 25},
-            )
-        wanted = _comparable(post.texts[0])
-        for found in recent.get("data", []):
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """One connection pool for every request of the thread's parts."""
+        import httpx
+
+        with httpx.Client(
+            base_url=self.options.get("api", API), timeout=self.options.get("timeout", 30)
+        ) as client:
+            yield client
+
+    def publish_one(self, session: Any, part: Part) -> Published:
+        """One post: its container, the wait until Threads has it ready, then its publication.
+
+        The link card and the pictures go with the first part; a later part answers the one before."""
+        fields = self._content(session, part.text, part.link, part.media)
+        if part.reply_to:
+            fields["reply_to_id"] = part.reply_to.remote_id
+        container = self._create(session, "threads", fields)
+        self._wait_until_ready(session, container, _hint(part.media))
+        media = self._create(session, "threads_publish", {"creation_id": container})
+        return Published(media, self._permalink(session, media))
+
+    def find_one(self, session: Any, part: Part) -> Published | None:
+        """The account's 25 latest posts for a first part; for a later one, the replies to the part
+        it answers (`GET /{media-id}/replies`), looked through for the text."""
+        if part.reply_to:
+            path = f"/{self._version}/{part.reply_to.remote_id}/replies"
+            fields = {"fields": "id,text,permalink,is_reply_owned_by_me"}
+        else:
+            path = f"/{self._version}/{self._user}/threads"
+            fields = {"fields": "id,text,permalink,timestamp", "limit": 25}
+        candidates = self._request(session, "GET", path, fields).get("data", [])
+        if part.reply_to:  # anyone may answer the post: only the account's own reply can be the part
+            candidates = [reply for reply in candidates if reply.get("is_reply_owned_by_me") is True]
+        wanted = _comparable(part.text)
+        for found in candidates:
             if _comparable(found.get("text") or "") == wanted:
                 return Published(str(found["id"]), found.get("permalink") or "")
         return None
 
     @property
     def _version(self) -> str:
-        return str(self.options.get("api_version", "v1.0"))
+        return str(self.options["api_version"])
 
     @property
     def _user(self) -> str:
-        return str(self.options.get("user_id", "me"))
-
-    def _client(self) -> Any:
-        import httpx
-
-        return httpx.Client(base_url=self.options.get("api", API), timeout=self.options.get("timeout", 30))
+        return str(self.options["user_id"])
 
     def _check_pictures(self, post: SocialPost) -> None:
         """Before anything is sent: each picture must be a JPEG or PNG within the limits, at an
@@ -123,24 +146,6 @@ class Threads(Network):
             errors.append(f"{len(post.media)} pictures, and Threads takes at most {self.max_media}")
         if errors:
             raise PublishError(f"Threads: {'; '.join(errors)}", retry=False)
-
-    def _post(
-        self, client: Any, text: str, reply_to: str | None, link: str | None, pictures: list[Media]
-    ) -> Published:
-        """One post: its container, the wait until Threads has it ready, then its publication."""
-        fields = self._content(client, text, link, pictures)
-        if reply_to:
-            fields["reply_to_id"] = reply_to
-        container = self._container(client, fields)
-        self._wait_until_ready(client, container, _hint(pictures))
-        media = self._call(
-            client,
-            "POST",
-            f"/{self._version}/{self._user}/threads_publish",
-            {"creation_id": container},
-            publishes=True,
-        )["id"]
-        return Published(str(media), self._permalink(client, str(media)))
 
     def _content(self, client: Any, text: str, link: str | None, pictures: list[Media]) -> dict[str, str]:
         """What the post's container holds: text with its link card, one picture, or a carousel.
@@ -153,20 +158,31 @@ class Threads(Network):
             return {"media_type": "TEXT", "text": text, **({"link_attachment": link} if link else {})}
         if len(pictures) == 1:
             return {**_image(pictures[0]), "text": text}
-        items = [self._container(client, {**_image(p), "is_carousel_item": "true"}) for p in pictures]
+        items = [self._create(client, "threads", {**_image(p), "is_carousel_item": "true"}) for p in pictures]
         for item, picture in zip(items, pictures, strict=True):  # Threads fetches them meanwhile
             self._wait_until_ready(client, item, _hint([picture]))
         return {"media_type": "CAROUSEL", "children": ",".join(items), "text": text}
 
-    def _container(self, client: Any, fields: dict[str, str]) -> str:
-        return str(self._call(client, "POST", f"/{self._version}/{self._user}/threads", fields)["id"])
+    def _create(self, client: Any, edge: str, fields: dict[str, str]) -> str:
+        """A container (edge `threads`) or its publication (`threads_publish`): the new object's id.
+
+        Only a publication puts something on Threads, so only its unknown outcome is `maybe_sent`."""
+        publishes = edge == "threads_publish"
+        answer = self._request(
+            client, "POST", f"/{self._version}/{self._user}/{edge}", fields, publishes=publishes
+        )
+        if not answer.get("id"):
+            raise PublishError(
+                f"Threads: answered {edge} without an id ({answer})", retry=True, maybe_sent=publishes
+            )
+        return str(answer["id"])
 
     def _wait_until_ready(self, client: Any, container: str, hint: str) -> None:
         """Threads prepares a container before it can be published: at once for text most of the
         time, once it has fetched the picture for an image. The wait is bounded by `ready_wait`."""
-        deadline = time.monotonic() + float(self.options.get("ready_wait", 60))
+        deadline = time.monotonic() + float(self.options["ready_wait"])
         while True:
-            answer = self._call(
+            answer = self._request(
                 client, "GET", f"/{self._version}/{container}", {"fields": "status,error_message"}
             )
             status = answer.get("status")
@@ -179,17 +195,17 @@ class Threads(Network):
                 )
             if status == "EXPIRED" or time.monotonic() >= deadline:
                 raise PublishError(f"Threads: the post was not ready to publish ({status})", retry=True)
-            time.sleep(float(self.options.get("ready_interval", 3)))
+            time.sleep(float(self.options["ready_interval"]))
 
     def _permalink(self, client: Any, media: str) -> str:
         """The post's address; empty when Threads does not give it (the post is out all the same)."""
         try:
-            answer = self._call(client, "GET", f"/{self._version}/{media}", {"fields": "permalink"})
+            answer = self._request(client, "GET", f"/{self._version}/{media}", {"fields": "permalink"})
         except PublishError:
             return ""
         return str(answer.get("permalink") or "")
 
-    def _call(
+    def _request(
         self,
         client: Any,
         method: str,
@@ -199,36 +215,32 @@ class Threads(Network):
         publishes: bool = False,
         action: Action = PUBLISHING,
     ) -> dict[str, Any]:
-        """One request, with the access token as the API wants it (form field for POST, else query)."""
-        import httpx
+        """One request, with the access token as the API wants it (form field for POST, else query).
 
-        token = self.account_secret("THREADS", "ACCESS_TOKEN")
-        fields = {**fields, "access_token": token}
+        A failure is `maybe_sent` only for a request that `publishes`: nothing else shows on Threads."""
+        fields = {**fields, "access_token": self.account_secret("THREADS", "ACCESS_TOKEN")}
+        options = {"data": fields} if method == "POST" else {"params": fields}
         try:
-            if method == "POST":
-                response = client.post(path, data=fields)
-            else:
-                response = client.request(method, path, params=fields)
-        except httpx.TransportError as exc:
-            error = no_answer("Threads", exc)
-            error.maybe_sent = error.maybe_sent and publishes  # a container alone posts nothing
-            raise error from None
-        _check(response, action)
-        return response.json()
+            response = send("Threads", _check, client, method, path, action=action, **options)
+            answer: dict[str, Any] = json_answer("Threads", response)
+        except PublishError as error:
+            error.maybe_sent = error.maybe_sent and publishes
+            raise
+        return answer
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """DELETE /{media-id}; Threads answers {"success": true, "deleted_id": …} (a thread's replies stay)."""
         action = Action.deleting(remote_id)
-        with self._client() as client:
-            answer = self._call(client, "DELETE", f"/{self._version}/{remote_id}", {}, action=action)
+        with self.session() as client:
+            answer = self._request(client, "DELETE", f"/{self._version}/{remote_id}", {}, action=action)
         if not answer.get("success"):
             raise PublishError(f"Threads did not delete post {remote_id}: it answered {answer}", retry=False)
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """GET /{media-id}/insights: views, likes, replies, reposts and quotes, each as Threads names it."""
         action = Action.counting(remote_id)
-        with self._client() as client:
-            answer = self._call(
+        with self.session() as client:
+            answer = self._request(
                 client, "GET", f"/{self._version}/{remote_id}/insights", {"metric": INSIGHTS}, action=action
             )
         return {item["name"]: int(item["values"][0]["value"]) for item in answer.get("data", [])}
@@ -279,27 +291,13 @@ def _comparable(text: str) -> str:
     return " ".join(text.split())
 
 
-def _partly_sent(error: PublishError, first: Published, sent: int, total: int, key: str) -> PublishError:
-    """A thread that stopped half-way is never sent again whole: a person finishes or removes it."""
-    where = first.url or f"post id {first.remote_id}"
-    return PublishError(
-        f"Threads: {sent} of the {total} posts of the thread went out ({where}), then: {error}; "
-        f"finish the thread there by hand, or delete it and run `cmsite queue retry {key}`",
-        retry=False,
-    )
-
-
 def _check(response: Any, action: Action) -> None:
     """Graph API errors: 429, 5xx and rate-limit codes are retried; the rest fail with what to do."""
     if response.status_code < 400:
         return
     code, message, retry = graph_error(response)
     if retry:
-        raise PublishError(
-            f"Threads: {message} ({response.status_code}, code {code})",
-            retry=True,
-            retry_after=retry_after(response),
-        )
+        raise busy("Threads", response, f"{message} (code {code})")
     if code in TOKEN_CODES or response.status_code == 401:
         hint = "get a new access token and put it in THREADS_ACCESS_TOKEN"
     elif code in PERMISSION_CODES or response.status_code == 403:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
+from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,8 +12,7 @@ from click.testing import CliRunner
 from cmsite_threads import Threads
 
 from cmsite.cli import main
-from cmsite.queue.store import QueueStore
-from cmsite.social.network import Credentials, Media, PublishError, SocialPost
+from cmsite.social.network import Credentials, Media, Part, Published, PublishError, SocialPost
 from cmsite.testing import RecordedRequest, Reply, make_picture
 
 TOKEN = "threads-token-1"
@@ -36,9 +36,13 @@ class FakeThreads:
         self.posts: dict[str, dict[str, str]] = {}
         self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.status = ["FINISHED"]  # what the next status checks answer, the last one repeated
-        self.fail: dict[str, Reply] = {}  # "create", "publish", "permalink", "list", "delete"…: one failure
+        # (step, n) → the answer to the n-th request of that step ("create", "publish", "list",
+        # "replies", "permalink", "delete"…): `fail` answers instead of doing it, `lose` after doing it
+        self.fail: dict[tuple[str, int], Reply] = {}
+        self.lose: dict[tuple[str, int], Reply] = {}
+        self.steps: Counter[str] = Counter()
         self.insights: dict[str, dict[str, int]] = {}  # media id → what its insights answer
-        self.delay: dict[str, float] = {}
+        self.hold: dict[str, threading.Event] = {}  # step → once done, its next answer waits for the event
         self.ready: set[str] = set()  # containers whose status was FINISHED when asked
         self.made = 0
 
@@ -52,16 +56,19 @@ class FakeThreads:
         if fields.pop("access_token", None) != TOKEN:
             return _error(400, "Invalid OAuth access token - Cannot parse access token", 190)
         step, answer = self._route(request.method, url.path, fields)
-        time.sleep(self.delay.pop(step, 0))
-        if step in self.fail:
-            return self.fail.pop(step)
+        self.steps[step] += 1
+        if (step, self.steps[step]) in self.fail:
+            return self.fail[step, self.steps[step]]
         try:
             body = answer()
         except Missing as missing:
             return _error(
                 400, f"Unsupported request. Object with ID '{missing}' does not exist", 100, subcode=33
             )
-        return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        if held := self.hold.pop(step, None):  # the client may give up waiting: the answer is lost
+            held.wait(10)
+        lost = self.lose.get((step, self.steps[step]))
+        return lost or Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     def _route(self, method: str, path: str, fields: dict[str, str]):
         parts = path.strip("/").split("/")
@@ -70,13 +77,18 @@ class FakeThreads:
             return "create", lambda: self._create(fields)
         if method == "POST" and parts[1:] == [self.user, "threads_publish"]:
             return "publish", lambda: self._publish(fields)
-        if method == "GET" and parts[1:] == [self.user, "threads"]:
-            assert fields["fields"] == "id,text,permalink,timestamp"
+        if method == "GET" and parts[1:] == [self.user, "threads"]:  # the account's posts, not its replies
+            assert fields == {"fields": "id,text,permalink,timestamp", "limit": "25"}, fields
             return "list", lambda: {
                 "data": [
-                    self._shown(i, ("id", "text", "permalink", "timestamp")) for i in reversed(self.posts)
+                    self._shown(i, ("id", "text", "permalink", "timestamp"))
+                    for i in reversed(self.posts)
+                    if self.posts[i]["by"] == "me" and "reply_to_id" not in self.posts[i]
                 ]
             }
+        if method == "GET" and len(parts) == 3 and parts[2] == "replies":  # top-level replies, newest first
+            assert fields == {"fields": "id,text,permalink,is_reply_owned_by_me"}, fields
+            return "replies", lambda: {"data": self._replies(parts[1])}
         if method == "GET" and len(parts) == 2 and parts[1] in self.containers:
             assert fields["fields"] == "status,error_message"
             status = self.status.pop(0) if len(self.status) > 1 else self.status[0]
@@ -134,8 +146,26 @@ class FakeThreads:
         assert self.containers[fields["creation_id"]].get("is_carousel_item") != "true", "not an item alone"
         container = self.containers.pop(fields["creation_id"])  # a container is published once
         media = f"9{len(self.posts) + 1:03d}"
-        self.posts[media] = {**container, "id": media, "permalink": f"https://www.threads.net/@carnet/post/P{media}", "timestamp": "2026-11-22T12:00:00+0000"}  # fmt: skip
+        self.posts[media] = {**container, "id": media, "permalink": f"https://www.threads.net/@carnet/post/P{media}", "timestamp": "2026-11-22T12:00:00+0000", "by": "me"}  # fmt: skip
         return {"id": media}
+
+    def _replies(self, media: str) -> list[dict[str, object]]:
+        self._known(media)
+        return [
+            {
+                **self._shown(i, ("id", "text", "permalink")),
+                "is_reply_owned_by_me": self.posts[i]["by"] == "me",
+            }
+            for i in reversed(self.posts)
+            if self.posts[i].get("reply_to_id") == media
+        ]
+
+    def thread(self) -> list[tuple[str, str | None]]:
+        """Every post as (text, the text of the post it answers), in the order they were made."""
+        return [
+            (post["text"], self.posts.get(post.get("reply_to_id", ""), {}).get("text"))
+            for post in self.posts.values()
+        ]
 
     def _delete(self, media: str) -> dict[str, object]:
         self._known(media)
@@ -246,7 +276,7 @@ def test_publishing_waits_until_the_container_is_ready(loopback_server, threads)
     ],
 )
 def test_api_errors_are_retried_or_refused_with_what_to_do(loopback_server, threads, reply, retry, says):
-    threads.fail["create"] = reply
+    threads.fail["create", 1] = reply
     with pytest.raises(PublishError) as caught:
         network(loopback_server).publish(SocialPost(["x"]), "k")
     assert caught.value.retry is retry and says in str(caught.value)
@@ -262,49 +292,78 @@ def test_a_wrong_token_is_refused_and_never_shown(loopback_server, threads):
 
 
 def test_a_lost_answer_is_unknown_only_when_the_publication_was_asked_for(loopback_server, threads):
-    threads.delay["create"] = 0.5
-    with pytest.raises(PublishError) as caught:
-        network(loopback_server, timeout=0.2).publish(SocialPost(["A container only."]), "k")
-    assert caught.value.retry and not caught.value.maybe_sent  # nothing can be on Threads
-    threads.delay["publish"] = 0.5
-    with pytest.raises(PublishError) as caught:
-        network(loopback_server, timeout=0.2).publish(SocialPost(["Maybe out."]), "k")
-    assert caught.value.retry and caught.value.maybe_sent
-    time.sleep(0.4)
-    assert [p["text"] for p in threads.posts.values()] == ["Maybe out."]  # it did go out
+    for step in ("create", "publish"):
+        release = threads.hold[step] = threading.Event()
+        with pytest.raises(PublishError) as caught:
+            network(loopback_server, timeout=0.2).publish(SocialPost([f"After {step}."]), "k")
+        release.set()
+        assert caught.value.retry and caught.value.maybe_sent is (step == "publish"), step
+    assert [p["text"] for p in threads.posts.values()] == ["After publish."]  # it did go out
+
+
+def test_an_answer_without_the_new_id_is_unknown_only_for_the_publication(loopback_server, threads):
+    for step, maybe_sent in [("create", False), ("publish", True)]:
+        threads.lose[step, 1] = Reply(200, b"<html>a proxy's page</html>")
+        threads.lose[step, 2] = Reply(200, b'{"success": true}')
+        for _ in range(2):
+            with pytest.raises(PublishError) as caught:
+                network(loopback_server).publish(SocialPost(["x"]), "k")
+            assert caught.value.retry and caught.value.maybe_sent is maybe_sent, (step, str(caught.value))
+
+
+def test_a_server_error_is_unknown_only_for_the_publication(loopback_server, threads):
+    threads.fail["create", 1] = _error(500, "An unexpected error has occurred", 2)
+    threads.fail["publish", 1] = _error(503, "Service unavailable", 2, {"Retry-After": "30"})
+    for maybe_sent in (False, True):
+        with pytest.raises(PublishError) as caught:
+            network(loopback_server).publish(SocialPost(["x"]), "k")
+        assert caught.value.retry and caught.value.maybe_sent is maybe_sent
+    assert caught.value.retry_after == 30 and not threads.posts
 
 
 def test_no_permalink_does_not_undo_a_publication(loopback_server, threads):
-    threads.fail["permalink"] = _error(500, "Temporarily unavailable", 2)
+    threads.fail["permalink", 1] = _error(500, "Temporarily unavailable", 2)
     published = network(loopback_server).publish(SocialPost(["Out."]), "k")
     assert published == published.__class__("9001", "")
 
 
-def test_a_thread_stopped_half_way_is_not_sent_again(loopback_server, threads):
-    def second_create_fails(request):
-        if sum(path.endswith("/threads") and method == "POST" for method, path, _ in threads.calls) == 1:
-            threads.fail["create"] = _error(500, "Service unavailable", 2)
-        return threads(request)
-
-    loopback_server.handler(second_create_fails)
-    post = SocialPost(["1/3 one", "2/3 two", "3/3 three"])
-    with pytest.raises(PublishError) as caught:
-        network(loopback_server).publish(post, "entry-7")
-    message = str(caught.value)
-    assert not caught.value.retry
-    assert "1 of the 3 posts" in message and "P9001" in message and "cmsite queue retry entry-7" in message
+def find(threads_network, post, number=0, reply_to=None):
+    """What `find_one` answers for part `number` of `post`."""
+    with threads_network.session() as client:
+        return threads_network.find_one(client, Part(post, number, "k", reply_to=reply_to))
 
 
 def test_find_looks_through_the_latest_posts(loopback_server, threads):
     network(loopback_server).publish(SocialPost(["Older post"]), "k0")
-    network(loopback_server).publish(SocialPost(["Plan the week.\nTen minutes."]), "k1")
+    network(loopback_server).publish(SocialPost(["Plan the week.\nTen minutes.", "A reply"]), "k1")
     threads.calls.clear()
-    found = network(loopback_server).find(SocialPost(["Plan the week.\nTen minutes."]), "k1")
+    found = find(network(loopback_server), SocialPost(["Plan the week.\nTen minutes."]))
     assert found.remote_id == "9002" and found.url.endswith("P9002")
     ((method, path, fields),) = threads.calls
     assert (method, path) == ("GET", "/v1.0/me/threads")
     assert fields == {"fields": "id,text,permalink,timestamp", "limit": "25", "access_token": TOKEN}
-    assert network(loopback_server).find(SocialPost(["Never posted"]), "k2") is None
+    assert find(network(loopback_server), SocialPost(["Never posted"])) is None
+    assert find(network(loopback_server), SocialPost(["A reply"])) is None  # a later part is no first post
+
+
+def test_find_looks_for_a_later_part_among_the_replies_to_the_one_before(loopback_server, threads):
+    texts = ["1/2 The week.", "2/2 Ten minutes."]
+    first = network(loopback_server).publish(SocialPost(texts), "k")
+    threads.posts["9003"] = {
+        "text": texts[1],
+        "reply_to_id": "9001",
+        "id": "9003",
+        "permalink": "",
+        "by": "fan",
+    }
+    threads.calls.clear()
+    found = find(network(loopback_server), SocialPost(texts), 1, reply_to=first)
+    assert found.remote_id == "9002" and found.url.endswith("P9002")  # not the same words by someone else
+    ((method, path, fields),) = threads.calls
+    assert (method, path) == ("GET", "/v1.0/9001/replies")
+    assert fields == {"fields": "id,text,permalink,is_reply_owned_by_me", "access_token": TOKEN}
+    elsewhere = Published("9003", "")
+    assert find(network(loopback_server), SocialPost(texts), 1, reply_to=elsewhere) is None
 
 
 def test_counting_and_checks():
@@ -318,26 +377,6 @@ def test_counting_and_checks():
     assert Threads.validate(SocialPost([links])) == []
     (many,) = Threads.validate(SocialPost([links], link="https://carnet.example.org/p/"))
     assert "6 different links" in many
-
-
-def test_an_interrupted_send_is_reconciled_by_the_queue_not_sent_again(cmsite_site, loopback_server, threads):
-    network(loopback_server).publish(SocialPost(["On Threads already."]), "earlier")
-    config = cmsite_site.root / "cmsite.toml"
-    config.write_text(config.read_text() + f'\n[networks.threads]\napi = "{loopback_server.url}"\n')
-    cmsite_site.write(
-        "content/social/2026-11-20-a.md",
-        "---\nnetworks: [threads]\nat: 2026-11-20 10:00\n---\nOn Threads already.\n",
-    )
-    runner = CliRunner(env={"THREADS_ACCESS_TOKEN": TOKEN, "CMSITE_DISABLE_PLUGINS": ""})
-    assert runner.invoke(main, ["--site", str(cmsite_site.root), "queue"]).exit_code == 0
-    store = QueueStore(cmsite_site.root / ".cmsite/queue.sqlite")
-    (entry,) = store.all()
-    with store.transaction() as db:  # as a publisher killed while waiting for threads_publish leaves it
-        store.update(db, entry.id, status="sending", lease_until=entry.at)
-    result = runner.invoke(main, ["--site", str(cmsite_site.root), "publish", "--json"])
-    (outcome,) = json.loads(result.output)
-    assert outcome["status"] == "published" and outcome["url"].endswith("P9001")
-    assert len(threads.posts) == 1
 
 
 def test_delete_removes_the_post(loopback_server, threads):
@@ -362,7 +401,7 @@ def test_a_refused_delete_says_what_to_do(loopback_server, threads, reply, says)
     if reply is None:
         threads.posts.clear()
     else:
-        threads.fail["delete"] = reply
+        threads.fail["delete", 1] = reply
     with pytest.raises(PublishError) as caught:
         network(loopback_server).delete(published.remote_id)
     message = str(caught.value)
@@ -380,7 +419,7 @@ def test_metrics_are_the_posts_insights(loopback_server, threads):
     ((method, path, fields),) = threads.calls
     assert (method, path) == ("GET", f"/v1.0/{published.remote_id}/insights")
     assert fields == {"metric": "views,likes,replies,reposts,quotes", "access_token": TOKEN}
-    threads.fail["insights"] = _error(403, "Application does not have permission for this action", 10)
+    threads.fail["insights", 2] = _error(403, "Application does not have permission for this action", 10)
     with pytest.raises(PublishError, match="threads_manage_insights"):
         network(loopback_server).metrics(published.remote_id)
     with pytest.raises(PublishError, match="the post is not on Threads"):

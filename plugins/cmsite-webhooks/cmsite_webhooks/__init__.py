@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.http import no_answer, retry_after
-from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
+from cmsite.social.http import busy, json_answer, send
+from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
 
 TIMEOUT = 20.0
 UNKNOWN_WEBHOOK = 10015  # Discord's error code for a webhook that is gone (not the message)
 
 
 class Webhook(Network):
-    """A chat channel's incoming webhook: one JSON message per post of the thread."""
+    """A chat channel's incoming webhook: one JSON message per part of the thread, in order."""
 
     counting = "code_points"
     max_media = 0
@@ -25,27 +27,50 @@ class Webhook(Network):
         middle = "" if account == "default" else f"{account.upper()}_"
         return f"{cls.prefix}_{middle}WEBHOOK_URL"
 
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
+    @property
+    def address(self) -> str:
+        """The webhook's URL: a secret, since whoever has it can post."""
+        return self.account_secret(self.prefix, "WEBHOOK_URL")
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """One httpx client for every message of the send."""
         import httpx
 
-        address = self.account_secret(self.prefix, "WEBHOOK_URL")
-        first: Any = None
         with httpx.Client(timeout=self.options.get("timeout", TIMEOUT)) as client:
-            for text in post.texts:
-                try:
-                    response = client.post(self.send_url(address), json={self.text_field: text})
-                except httpx.TransportError as exc:
-                    raise no_answer(self.label, exc) from None
-                check(self.label, response)
-                first = first if first is not None else response
-        return self.published(first, idempotency_key)
+            yield client
 
-    def send_url(self, address: str) -> str:
-        return address
+    def publish_one(self, session: Any, part: Part) -> Published:
+        """POST the part's text as one message of the channel."""
+        response = send(
+            self.label, self.check, session, "POST", self.send_url(), json={self.text_field: part.text}
+        )
+        return self.published(response, part)
 
-    def published(self, response: Any, idempotency_key: str) -> Published:
-        """Slack and Mattermost answer "ok" and no id: the entry's key stands for it."""
-        return Published(idempotency_key, "")
+    def send_url(self) -> str:
+        return self.address
+
+    def published(self, response: Any, part: Part) -> Published:
+        """Slack and Mattermost answer "ok" and no id: the part's key stands for it (the entry's id first)."""
+        return Published(part.key, "")
+
+    def check(self, response: Any, action: Action) -> None:
+        """429 and 5xx are worth retrying (after Retry-After; a 5xx may come after the message was
+        posted); other refusals are not."""
+        status = response.status_code
+        if status < 400:
+            return
+        detail = response.text[:300].strip()
+        if status == 429 or status >= 500:
+            raise busy(self.label, response, detail)
+        if action is PUBLISHING:
+            raise PublishError(
+                f"{self.label} refused the message ({status}): {detail}; check the webhook address",
+                retry=False,
+            )
+        gone = status == 404 and _error_code(response) != UNKNOWN_WEBHOOK
+        hint = action.not_found(self.label) if gone else "check the webhook address"
+        raise PublishError(f"{self.label} refused {action.what} ({status}): {detail}; {hint}", retry=False)
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """An incoming webhook only posts: Slack and Mattermost give no way to remove what it sent."""
@@ -59,11 +84,20 @@ class Discord(Webhook):
     name, label, max_length, prefix = "discord", "Discord", 2000, "DISCORD"
     text_field = "content"
 
-    def send_url(self, address: str) -> str:
-        return address + ("&" if "?" in address else "?") + "wait=true"
+    def send_url(self) -> str:
+        """With wait=true Discord answers with the message it made, id included."""
+        return self.address + ("&" if "?" in self.address else "?") + "wait=true"
 
-    def published(self, response: Any, idempotency_key: str) -> Published:
-        return _discord_message(response.json())
+    def published(self, response: Any, part: Part) -> Published:
+        message = json_answer(self.label, response)
+        if not isinstance(message, dict) or not (message.get("id") and message.get("channel_id")):
+            raise PublishError(
+                f"Discord answered {response.status_code} without the message's id; "
+                "it is looked for before it is sent again",
+                retry=True,
+                maybe_sent=True,
+            )
+        return _discord_message(message)
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """DELETE /webhooks/{id}/{token}/messages/{message id}, with the webhook's own token (204).
@@ -72,44 +106,35 @@ class Discord(Webhook):
         """
         import httpx
 
-        address, _, query = self.account_secret(self.prefix, "WEBHOOK_URL").partition("?")
+        address, _, query = self.address.partition("?")
+        url = f"{address}/messages/{remote_id}" + (f"?{query}" if query else "")
         with httpx.Client(timeout=self.options.get("timeout", TIMEOUT)) as client:
-            try:
-                response = client.delete(f"{address}/messages/{remote_id}" + (f"?{query}" if query else ""))
-            except httpx.TransportError as exc:
-                raise no_answer(self.label, exc) from None
-        check(self.label, response, Action.deleting(remote_id))
+            send(self.label, self.check, client, "DELETE", url, action=Action.deleting(remote_id))
 
-    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
-        """The channel's 50 latest messages, read with a bot token, looked through for this webhook's text.
+    def find_one(self, session: Any, part: Part) -> Published | None:
+        """The channel's 50 latest messages, read with a bot token, looked through for this webhook's
+        message with the part's text.
 
         A webhook's own token can fetch a message only by its id, which a lost answer never
         gave; listing the channel needs a bot that can read it (DISCORD_BOT_TOKEN). Without
         one, Discord cannot be asked and the entry waits for a person.
         """
-        import httpx
-
         middle = "" if self.account == "default" else f"{self.account.upper()}_"
         bot = self.secrets.get(f"DISCORD_{middle}BOT_TOKEN")
         if not bot:
             raise NotImplementedError
-        address = self.account_secret(self.prefix, "WEBHOOK_URL")
-        api = address.split("/webhooks/")[0]
-        with httpx.Client(timeout=self.options.get("timeout", TIMEOUT)) as client:
-            try:
-                webhook = client.get(address)
-                check(self.label, webhook)
-                messages = client.get(
-                    f"{api}/channels/{webhook.json()['channel_id']}/messages",
-                    params={"limit": 50},
-                    headers={"Authorization": f"Bot {bot}"},
-                )
-            except httpx.TransportError as exc:
-                raise no_answer(self.label, exc) from None
-            check(self.label, messages)
-        webhook_id = str(webhook.json()["id"])
-        for message in messages.json():
-            if str(message.get("webhook_id")) == webhook_id and message.get("content") == post.texts[0]:
+        webhook = json_answer(self.label, send(self.label, self.check, session, "GET", self.address))
+        messages = send(
+            self.label,
+            self.check,
+            session,
+            "GET",
+            f"{self.address.split('/webhooks/')[0]}/channels/{webhook['channel_id']}/messages",
+            params={"limit": 50},
+            headers={"Authorization": f"Bot {bot}"},
+        )
+        for message in json_answer(self.label, messages):
+            if str(message.get("webhook_id")) == str(webhook["id"]) and message.get("content") == part.text:
                 return _discord_message(message)
         return None
 
@@ -127,23 +152,6 @@ class Slack(Webhook):
 
 class Mattermost(Webhook):
     name, label, max_length, prefix = "mattermost", "Mattermost", 16383, "MATTERMOST"
-
-
-def check(label: str, response: Any, action: Action = PUBLISHING) -> None:
-    """429 and 5xx are worth retrying (after Retry-After); other refusals are not."""
-    status = response.status_code
-    if status < 400:
-        return
-    detail = response.text[:300].strip()
-    if status == 429 or status >= 500:
-        raise PublishError(f"{label}: {status} {detail}", retry=True, retry_after=retry_after(response))
-    if action is PUBLISHING:
-        raise PublishError(
-            f"{label} refused the message ({status}): {detail}; check the webhook address", retry=False
-        )
-    gone = status == 404 and _error_code(response) != UNKNOWN_WEBHOOK
-    hint = action.not_found(label) if gone else "check the webhook address"
-    raise PublishError(f"{label} refused {action.what} ({status}): {detail}; {hint}", retry=False)
 
 
 def _error_code(response: Any) -> Any:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import re
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cmsite.hookspecs import hookimpl
+from cmsite.social.http import busy
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Published, PublishError, SocialPost
+from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
 
 API_HOST = "https://api.twitter.com"
 TIMEOUT = 30  # seconds without an answer before giving up (setting `timeout`)
 UPLOAD_HOST = "https://upload.twitter.com"  # v1.1 media/upload and media/metadata/create
+RECENT = 20  # how many of the account's latest posts `find_one` looks through
 # public_metrics fields → the names `cmsite metrics` shows (impressions only for the account's own posts)
 METRICS = {
     "reply_count": "replies",
@@ -68,8 +71,19 @@ class X(Network):
         self._redirected(client.session, API_HOST)
         return client
 
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """The API v2 client every part of a thread is posted with (pictures go through `_upload`)."""
+        client = self._client()
+        try:
+            yield client
+        finally:
+            client.session.close()
+
     def _upload(self, pictures: list[Picture]) -> list[str]:
-        """v1.1 media upload, then the alt text of each picture; the media ids for the post."""
+        """v1.1 media upload, then the alt text of each picture; the media ids for the post.
+
+        An upload alone shows nothing on X, so a lost answer here is never `maybe_sent`."""
         import tweepy
 
         if not pictures:
@@ -77,74 +91,68 @@ class X(Network):
         api = tweepy.API(tweepy.OAuth1UserHandler(**self._keys()))
         self._redirected(api.session, UPLOAD_HOST)
         media_ids = []
-        for picture in pictures:
-            media = api.media_upload(picture.filename, file=io.BytesIO(picture.data))
-            api.create_media_metadata(media.media_id_string, picture.alt)
-            media_ids.append(media.media_id_string)
+        try:
+            for picture in pictures:
+                media = _ask(api.media_upload, picture.filename, file=io.BytesIO(picture.data))
+                _ask(api.create_media_metadata, media.media_id_string, picture.alt)
+                media_ids.append(media.media_id_string)
+        except PublishError as error:
+            error.maybe_sent = False
+            raise
+        finally:
+            api.session.close()
         return media_ids
 
-    def publish(self, post: SocialPost, idempotency_key: str) -> Published:
-        import requests
-        import tweepy
+    def publish_one(self, session: Any, part: Part) -> Published:
+        """POST /2/tweets: the part, answering the one before it, with the first part's pictures."""
+        media_ids = self._upload(part.pictures)
+        answer = _ask(
+            session.create_tweet,
+            text=part.text,
+            in_reply_to_tweet_id=part.reply_to.remote_id if part.reply_to else None,
+            media_ids=media_ids or None,
+            user_auth=True,
+        )
+        tweet_id = (answer.data or {}).get("id")
+        if not tweet_id:
+            raise PublishError(
+                f"X: answered without the post's id ({answer.errors or answer.data})",
+                retry=True,
+                maybe_sent=True,
+            )
+        return _published(tweet_id)
 
-        pictures = self.pictures(post)
-        client = self._client()
-        first, previous = None, None
-        try:
-            media_ids = self._upload(pictures)
-            for text in post.texts:
-                response = client.create_tweet(
-                    text=text,
-                    in_reply_to_tweet_id=previous,
-                    media_ids=None if first else (media_ids or None),
-                    user_auth=True,
-                )
-                previous = response.data["id"]
-                first = first or previous
-        except (tweepy.TweepyException, requests.RequestException) as exc:
-            raise _publish_error(exc) from None
-        return Published(str(first), f"https://x.com/i/web/status/{first}")
-
-    def find(self, post: SocialPost, idempotency_key: str) -> Published | None:
-        """Look through the account's 20 latest posts for this text."""
-        import requests
-        import tweepy
-
-        client = self._client()
-        try:
-            me = client.get_me(user_auth=True).data
-            recent = client.get_users_tweets(me["id"], max_results=20, user_auth=True).data or []
-        except (tweepy.TweepyException, requests.RequestException) as exc:
-            raise _publish_error(exc) from None
-        wanted = _comparable(post.texts[0])
-        for tweet in recent:
-            if _comparable(tweet["text"]) == wanted:
-                return Published(str(tweet["id"]), f"https://x.com/i/web/status/{tweet['id']}")
+    def find_one(self, session: Any, part: Part) -> Published | None:
+        """The account's latest posts, looked through for the part's text answering `part.reply_to`
+        (X gives a reply's parent as its `replied_to` referenced tweet)."""
+        me = _ask(session.get_me, user_auth=True).data
+        recent = _ask(
+            session.get_users_tweets,
+            me["id"],
+            max_results=RECENT,
+            tweet_fields=["referenced_tweets"],
+            user_auth=True,
+        ).data
+        wanted = (_comparable(part.text), part.reply_to.remote_id if part.reply_to else None)
+        for tweet in recent or []:
+            if (_comparable(tweet.text), _replied_to(tweet.data)) == wanted:
+                return _published(tweet.id)
         return None
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """DELETE /2/tweets/:id; X answers `{"data": {"deleted": true}}` (the thread's replies stay)."""
-        import requests
-        import tweepy
-
-        action = Action.deleting(remote_id)
-        try:
-            answer = self._client().delete_tweet(remote_id, user_auth=True)
-        except (tweepy.TweepyException, requests.RequestException) as exc:
-            raise _publish_error(exc, action) from None
+        with self.session() as client:
+            answer = _ask(client.delete_tweet, remote_id, user_auth=True, action=Action.deleting(remote_id))
         if not (answer.data or {}).get("deleted"):
             raise PublishError(f"X did not delete post {remote_id}: it answered {answer.data}", retry=False)
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """GET /2/tweets/:id?tweet.fields=public_metrics: each count of METRICS that X gives."""
-        import requests
-        import tweepy
-
         action = Action.counting(remote_id)
-        try:
-            answer = self._client().get_tweet(remote_id, tweet_fields=["public_metrics"], user_auth=True)
-        except (tweepy.TweepyException, requests.RequestException) as exc:
-            raise _publish_error(exc, action) from None
+        with self.session() as client:
+            answer = _ask(
+                client.get_tweet, remote_id, tweet_fields=["public_metrics"], user_auth=True, action=action
+            )
         if answer.data is None:  # X answers 200 with only `errors` for a post it does not have
             detail = "; ".join(str(e.get("detail") or e.get("title")) for e in answer.errors or [])
             raise PublishError(
@@ -152,6 +160,18 @@ class X(Network):
             )
         counts = answer.data.public_metrics or {}
         return {name: int(counts[field]) for field, name in METRICS.items() if field in counts}
+
+
+def _published(tweet_id: Any) -> Published:
+    return Published(str(tweet_id), f"https://x.com/i/web/status/{tweet_id}")
+
+
+def _replied_to(tweet: dict[str, Any]) -> str | None:
+    """The id of the post `tweet` answers (its `replied_to` referenced tweet), None for a first post."""
+    for referenced in tweet.get("referenced_tweets") or []:
+        if referenced.get("type") == "replied_to":
+            return str(referenced["id"])
+    return None
 
 
 def _comparable(text: str) -> str:
@@ -174,16 +194,26 @@ class _Transport:
         return Transport()
 
 
-def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
-    """tweepy's exceptions → retry or not, with X's own message and what to do."""
+def _ask(call: Callable[..., Any], *args: Any, action: Action = PUBLISHING, **kwargs: Any) -> Any:
+    """One tweepy call; its failure as a PublishError that says whether to retry and what to do."""
+    import requests
     import tweepy
 
-    if isinstance(exc, tweepy.TooManyRequests):
-        reset = exc.response.headers.get("x-rate-limit-reset")
-        wait = max(0.0, float(reset) - time.time()) if reset else None
-        return PublishError("X: rate limited (429)", retry=True, retry_after=wait)
-    if isinstance(exc, tweepy.TwitterServerError):
-        return PublishError(f"X: server error {exc.response.status_code}", retry=True)
+    try:
+        return call(*args, **kwargs)
+    except (tweepy.TweepyException, requests.RequestException) as exc:
+        raise _publish_error(exc, action) from None
+
+
+def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
+    """tweepy's exceptions → retry or not, with X's own message and what to do."""
+    import requests
+    import tweepy
+
+    if isinstance(exc, tweepy.TooManyRequests | tweepy.TwitterServerError):
+        detail = "rate limited" if isinstance(exc, tweepy.TooManyRequests) else "server error"
+        said = "; ".join(exc.api_messages)
+        return busy("X", exc.response, f"{detail}: {said}" if said else detail, "x-rate-limit-reset")
     if isinstance(exc, tweepy.HTTPException):
         status = exc.response.status_code
         messages = "; ".join(exc.api_messages) or str(status)
@@ -194,6 +224,8 @@ def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
         else:
             hint = action.not_found("X") if status == 404 else "check the post id"
         return PublishError(f"X refused {action.what} ({status}): {messages}; {hint}", retry=False)
+    if isinstance(exc, requests.exceptions.JSONDecodeError):  # a proxy's page, a cut body: it may be out
+        return PublishError("X: answered with a body that is not JSON", retry=True, maybe_sent=True)
     return PublishError(
         f"X: no answer ({exc.__class__.__name__})", retry=True, maybe_sent=not _never_sent(exc)
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import parse_qs
 
 import pytest
 from cmsite_x import X
 from PIL import Image
 
-from cmsite.social.network import Credentials, Media, PublishError, SocialPost
-from cmsite.testing import make_picture
+from cmsite.social.network import Credentials, Media, Part, Published, PublishError, SocialPost
+from cmsite.testing import Reply, make_picture
 
 KEYS = {
     "X_API_KEY": "app-key",
@@ -91,24 +92,40 @@ def test_a_refused_upload_is_not_retried_and_posts_nothing(loopback_server, tmp_
     assert [request.path for request in loopback_server.requests] == ["/1.1/media/upload.json"]
 
 
-def test_errors(loopback_server):
-    loopback_server.reply(
-        429, json_body={"title": "Too Many Requests"}, headers={"x-rate-limit-reset": "9999999999"}
-    )
+@pytest.mark.parametrize(
+    ("reply", "retry", "maybe_sent", "says"),
+    [
+        (Reply(429, b"{}", {"x-rate-limit-reset": "9999999999"}), True, False, "429 rate limited"),
+        (Reply(429, b"{}", {"Retry-After": "120"}), True, False, "429 rate limited"),
+        (Reply(503, b'{"title": "Service Unavailable"}'), True, True, "503 server error"),
+        (Reply(500, b"Internal Server Error"), True, True, "500 server error"),  # may be out: look first
+        (Reply(201, b"<html>gateway</html>"), True, True, "not JSON"),
+        (Reply(201, b'{"errors": [{"message": "odd"}]}'), True, True, "without the post's id"),
+        (
+            Reply(403, b'{"detail": "You are not allowed to create a Tweet with duplicate content."}'),
+            False,
+            False,
+            "duplicate content",
+        ),
+    ],
+)
+def test_errors(loopback_server, reply, retry, maybe_sent, says):
+    loopback_server.reply(reply.status, body=reply.body, headers=reply.headers)
     with pytest.raises(PublishError) as caught:
         network(loopback_server).publish(SocialPost(["x"]), "k")
-    assert caught.value.retry and caught.value.retry_after > 0
-    loopback_server.reply(
-        403,
-        json_body={"detail": "You are not allowed to create a Tweet with duplicate content.", "status": 403},
-    )
+    error = caught.value
+    assert (error.retry, error.maybe_sent) == (retry, maybe_sent) and says in str(error)
+    if reply.status == 429:
+        assert error.retry_after > 100  # X's reset time, or its Retry-After
+
+
+def test_a_failed_upload_never_leaves_a_post_unsure(loopback_server, tmp_path):
+    chart = make_picture(tmp_path / "chart.png", 64, 64)
+    loopback_server.reply(503, json_body={"errors": [{"message": "Over capacity"}]})
     with pytest.raises(PublishError) as caught:
-        network(loopback_server).publish(SocialPost(["x"]), "k")
-    assert not caught.value.retry and "duplicate content" in str(caught.value)
-    loopback_server.reply(503, json_body={"title": "Service Unavailable"})
-    with pytest.raises(PublishError) as caught:
-        network(loopback_server).publish(SocialPost(["x"]), "k")
-    assert caught.value.retry
+        network(loopback_server).publish(SocialPost(["x"], media=[Media(str(chart), "A chart")]), "k")
+    assert caught.value.retry and not caught.value.maybe_sent  # an upload alone shows nothing on X
+    assert [request.path for request in loopback_server.requests] == ["/1.1/media/upload.json"]
 
 
 def test_missing_keys_are_named():
@@ -116,27 +133,53 @@ def test_missing_keys_are_named():
         X("team", {}, Credentials(tuple(KEYS), KEYS)).publish(SocialPost(["x"]), "k")
 
 
+ME = {"data": {"id": "42", "name": "Carnet", "username": "carnet"}}
+
+
+def find(x, text, reply_to=None):
+    """What `find_one` answers for a part with `text`, first of its thread or answering `reply_to`."""
+    number = 1 if reply_to else 0
+    post = SocialPost(["first"] * number + [text])
+    with x.session() as client:
+        return x.find_one(client, Part(post, number, "k", reply_to=reply_to))
+
+
+def tweets(*found):
+    return {
+        "data": [{"edit_history_tweet_ids": [t["id"]], **t} for t in found],
+        "meta": {"result_count": len(found)},
+    }
+
+
 def test_find_looks_through_recent_posts_ignoring_shortened_links(loopback_server):
-    loopback_server.reply(200, json_body={"data": {"id": "42", "name": "Carnet", "username": "carnet"}})
-    loopback_server.reply(
-        200,
-        json_body={
-            "data": [
-                {"id": "7", "text": "Plan the week https://t.co/abc123", "edit_history_tweet_ids": ["7"]}
-            ],
-            "meta": {"result_count": 1},
-        },
-    )
-    found = network(loopback_server).find(
-        SocialPost(["Plan the week https://carnet.example.org/posts/plan/"]), "k"
-    )
-    assert found.remote_id == "7"
-    me, tweets = loopback_server.requests
+    loopback_server.reply(200, json_body=ME)
+    loopback_server.reply(200, json_body=tweets({"id": "7", "text": "Plan the week https://t.co/abc123"}))
+    found = find(network(loopback_server), "Plan the week https://carnet.example.org/posts/plan/")
+    assert found.remote_id == "7" and found.url == "https://x.com/i/web/status/7"
+    me, recent = loopback_server.requests
     assert me.path == "/2/users/me"
-    assert tweets.path.startswith("/2/users/42/tweets?") and "max_results=20" in tweets.path
-    loopback_server.reply(200, json_body={"data": {"id": "42", "name": "Carnet", "username": "carnet"}})
+    path, query = recent.path.split("?")
+    assert path == "/2/users/42/tweets"
+    assert parse_qs(query) == {"max_results": ["20"], "tweet.fields": ["referenced_tweets"]}
+    for request in (me, recent):
+        assert_signed(request)
+    loopback_server.reply(200, json_body=ME)
     loopback_server.reply(200, json_body={"meta": {"result_count": 0}})
-    assert network(loopback_server).find(SocialPost(["Not there"]), "k") is None
+    assert find(network(loopback_server), "Not there") is None
+
+
+def test_find_tells_a_later_part_by_the_post_it_answers(loopback_server):
+    first = Published("100", "https://x.com/i/web/status/100")
+    recent = tweets(
+        {"id": "9", "text": "Same words", "referenced_tweets": [{"type": "replied_to", "id": "99"}]},
+        {"id": "7", "text": "Same words", "referenced_tweets": [{"type": "replied_to", "id": "100"}]},
+        {"id": "6", "text": "Same words"},
+    )
+    for _ in range(2):
+        loopback_server.reply(200, json_body=ME)
+        loopback_server.reply(200, json_body=recent)
+    assert find(network(loopback_server), "Same words", reply_to=first).remote_id == "7"
+    assert find(network(loopback_server), "Same words").remote_id == "6"  # a first part answers nothing
 
 
 def test_delete_sends_the_documented_signed_request(loopback_server):

@@ -1,0 +1,239 @@
+"""What the queue commands do — sync, list, approve, retry, cancel, delete, metrics, publish —
+as functions that return typed results, so that the command line only parses and prints.
+
+A refusal a person can act on is a `QueueError` whose message says what to do. Every
+text that comes from a network has been through the site's `Redactor` (the Publisher's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cmsite.queue.lock import PublishLock
+from cmsite.queue.publisher import Outcome, Publisher
+from cmsite.queue.settings import needs_approval
+from cmsite.queue.store import CANCELLED_BY_HAND, DONE, CancelledBy, Entry, QueueStore, Status, queue_path
+from cmsite.social.network import Network, PublishError
+
+if TYPE_CHECKING:
+    from cmsite.site import Site
+
+
+class QueueError(Exception):
+    """A queue command that cannot be done, with what to do instead."""
+
+
+def open_store(site: Site) -> QueueStore:
+    """The site's store: `[queue] path`, or .cmsite/queue.sqlite."""
+    return QueueStore(queue_path(site))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row of `cmsite queue`: the entry, and whether it still waits for an approval."""
+
+    entry: Entry
+    awaiting_approval: bool
+
+
+def listing(site: Site, store: QueueStore, *, show_all: bool) -> list[Listed]:
+    """Active and failed entries (every entry with `show_all`), by time."""
+    return [
+        Listed(e, not e.approved and needs_approval(site.config, e.network, e.account))
+        for e in store.all()
+        if show_all or e.status not in DONE
+    ]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a command did to one entry."""
+
+    name: str  # approve, retry, cancel
+    entry: Entry
+
+
+# name → (statuses it applies to, what it sets)
+_CHANGES: dict[str, tuple[frozenset[Status], dict[str, Any]]] = {
+    "approve": (frozenset({Status.PENDING, Status.FAILED, Status.CLAIMED, Status.UNKNOWN}), {"approved": 1}),
+    "retry": (
+        frozenset({Status.FAILED, Status.UNKNOWN, Status.CANCELLED, Status.EXPIRED}),
+        {
+            "status": Status.PENDING,
+            "attempts": 0,
+            "next_attempt": None,
+            "error": None,
+            "cancelled_by": None,
+            "tried_at": None,
+        },
+    ),
+    "cancel": (
+        frozenset({Status.PENDING, Status.FAILED, Status.UNKNOWN, Status.CLAIMED, Status.EXPIRED}),
+        {"status": Status.CANCELLED, "error": CANCELLED_BY_HAND, "cancelled_by": CancelledBy.PERSON},
+    ),
+}
+
+
+def change(store: QueueStore, name: str, entry_id: str) -> Change:
+    """approve, retry or cancel one entry; QueueError when its status does not allow it."""
+    allowed, values = _CHANGES[name]
+    entry = stored_entry(store, entry_id)
+    refusal = QueueError(
+        f"entry {entry_id} is {entry.status}; {name} works on {', '.join(sorted(allowed))} entries"
+    )
+    if entry.status not in allowed:
+        raise refusal
+    with store.transaction() as db:
+        if not store.update(db, entry_id, expect=entry.status, **values):
+            raise QueueError(f"entry {entry_id} changed meanwhile; `cmsite queue --all` shows it now")
+    return Change(name, entry)
+
+
+def found(store: QueueStore, entry_id: str, url: str = "") -> Change:
+    """A person looked: the post whose fate was unknown is on the network. Record it as sent
+    (at `url`, when given) — published when it was the last of its thread, else queued for
+    the rest, which the next publish sends after it."""
+    entry = stored_entry(store, entry_id)
+    if entry.status != Status.UNKNOWN:
+        raise QueueError(f"entry {entry_id} is {entry.status}; found works on unknown entries")
+    number = len(entry.parts)
+    key = entry.id if number == 0 else f"{entry.id}-{number + 1}"
+    parts = [*entry.parts, {"remote_id": key, "url": url}]
+    if len(parts) == len(entry.texts):
+        values: dict[str, Any] = {
+            "status": Status.PUBLISHED, "remote_id": parts[0]["remote_id"], "remote_url": parts[0]["url"] or None,
+        }  # fmt: skip
+    else:
+        values = {"status": Status.PENDING, "attempts": 0}
+    with store.transaction() as db:
+        if not store.update(
+            db,
+            entry_id,
+            expect=Status.UNKNOWN,
+            parts=parts,
+            next_attempt=None,
+            error=None,
+            tried_at=None,
+            **values,
+        ):
+            raise QueueError(f"entry {entry_id} changed meanwhile; `cmsite queue --all` shows it now")
+    return Change("found", entry)
+
+
+def stored_entry(store: QueueStore, entry_id: str) -> Entry:
+    entry = store.get(entry_id)
+    if entry is None:
+        raise QueueError(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
+    return entry
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A post taken down (or recorded as taken down by hand), and what is left for a person."""
+
+    entry: Entry
+    label: str
+    by_hand: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def delete(site: Site, store: QueueStore, entry_id: str, *, by_hand: bool = False) -> Deletion:
+    """Delete a published entry's post on its network (unless a person already did), then record
+    the entry as deleted. Anything that stops it is a QueueError; nothing is recorded then."""
+    entry = stored_entry(store, entry_id)
+    if entry.status != Status.PUBLISHED or not entry.remote_id:
+        hint = (
+            "; `cmsite queue cancel` keeps an unsent one from going out" if entry.status != "deleted" else ""
+        )
+        raise QueueError(f"entry {entry_id} is {entry.status}; only a published post can be deleted{hint}")
+    publisher = Publisher(site, store)
+    network = publisher.network_for(entry)
+    if network is None:
+        raise QueueError(f"no plugin provides the network {entry.network!r}; install it")
+    if not by_hand:
+        try:
+            network.delete(entry.remote_id, idempotency_key=entry.id)
+        except (PublishError, NotImplementedError) as exc:
+            raise QueueError(
+                f"not deleted: {publisher.redact(str(exc))}. Once it is gone from {network.label} (removed by "
+                f"hand, or already), `cmsite queue delete --by-hand {entry_id}` records it"
+            ) from None
+        except Exception as exc:  # a plugin bug
+            raise QueueError(
+                f"not deleted: {network.label} plugin failed ({type(exc).__name__}); "
+                f"look on {network.label} whether the post is still there"
+            ) from None
+    with store.transaction() as db:
+        store.update(db, entry_id, expect=Status.PUBLISHED, status=Status.DELETED, error=None)
+    return Deletion(entry, network.label, by_hand, [] if by_hand else _left_behind(entry, network))
+
+
+def _left_behind(entry: Entry, network: Network) -> list[str]:
+    """A thread's later posts, on a network whose `delete` takes the first one only: a person removes them."""
+    left = 0 if network.deletes_threads else len(entry.texts) - 1
+    if not left:
+        return []
+    return [
+        f"this was a thread of {len(entry.texts)} posts and {network.label} removed the first only; "
+        f"delete the other {left} there by hand"
+    ]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A published entry's counts as its network gave them, or why it could not."""
+
+    entry: Entry
+    counts: dict[str, int]
+    problem: str | None = None
+
+
+def metrics(site: Site, store: QueueStore) -> list[Counts]:
+    """Ask each network for its published posts' counts; one network down never hides the others."""
+    publisher = Publisher(site, store)
+    rows = []
+    for entry in (e for e in store.all() if e.status == Status.PUBLISHED and e.remote_id):
+        network = publisher.network_for(entry)
+        if network is None:
+            continue
+        problem = None
+        try:
+            counts = network.metrics(entry.remote_id)
+        except Exception as exc:
+            counts, problem = {}, publisher.redact(f"{type(exc).__name__}: {exc}")
+        site.pm.hook.cmsite_metrics(entry=entry, metrics=counts, site=site)
+        rows.append(Counts(entry, counts, problem))
+    return rows
+
+
+@dataclass(frozen=True)
+class PublishRun:
+    """What one `cmsite publish` did; `locked_out` when another one was running on the site."""
+
+    outcomes: list[Outcome]
+    locked_out: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(o.status in ("failed", "unknown") for o in self.outcomes)
+
+
+def publish(
+    site: Site,
+    store: QueueStore,
+    *,
+    until: datetime | None = None,
+    only: str | None = None,
+    dry_run: bool = False,
+    lock: bool = True,
+) -> PublishRun:
+    """Send what is due, under the site's publish lock (unless `lock` is off or it is a dry run)."""
+    publish_lock = PublishLock.of_site(site.cache_dir, enabled=lock and not dry_run)
+    if not publish_lock.acquire():
+        return PublishRun([], locked_out=True)
+    try:
+        return PublishRun(Publisher(site, store).run(until=until, only=only, dry_run=dry_run))
+    finally:
+        publish_lock.release()
