@@ -57,11 +57,11 @@ class Chaos:
 
 SCENARIOS = {
     "kills": Chaos(kills=True, forget_keys=True),  # no key to save a resend: only the queue's own record
-    "race": Chaos(publishers=3),
+    "race": Chaos(publishers=3, forget_keys=True),
     "503-429-timeouts": Chaos(faults=("refuse", "rate-limit", "hold")),
     "answers-lost": Chaos(faults=("lost", "hang-up")),
     "keys-forgotten": Chaos(faults=("lost", "hang-up", "hold"), forget_keys=True),
-    "stalled-claims": Chaos(publishers=3, stall=True),
+    "stalled-claims": Chaos(publishers=3, stall=True, forget_keys=True),  # no key to save a second send
     # 84 posts + 10 threads of 3 parts + 12 webhook messages: 126 posts through everything at once
     "storm": Chaos(
         faults=("refuse", "rate-limit", "lost", "hang-up", "hold"), forget_keys=True, kills=True,

@@ -20,6 +20,7 @@ _TAG = re.compile(r"(?<![\w#])#([^\s#.,;:!?()\[\]{}'\"]+)")
 _MENTION = re.compile(r"(?<![\w@])@([a-zA-Z0-9][a-zA-Z0-9.-]*\.[a-zA-Z]{2,})")
 _BASE32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
 POST = "app.bsky.feed.post"
+TIMEOUT = 30  # seconds without an answer before giving up (setting `timeout`)
 LOOKING = Action("find", "to read the post's record")  # for a part whose answer was lost
 # app.bsky.feed.defs#postView counts → the names `cmsite metrics` shows
 METRICS = {"replyCount": "replies", "repostCount": "reposts", "quoteCount": "quotes", "likeCount": "likes"}
@@ -105,14 +106,19 @@ class Bluesky(Network):
         "appview": (str, "https://public.api.bsky.app"),
     }
 
+    def _client(self, base_url: str) -> Any:
+        """The SDK's client for `base_url`, giving up after the `timeout` setting (seconds)."""
+        from atproto import Client
+        from atproto_client.request import Request
+
+        return Client(base_url=base_url, request=Request(timeout=float(self.options.get("timeout", TIMEOUT))))
+
     @contextmanager
     def session(self, action: Action = PUBLISHING) -> Iterator[_Session]:
         """Log in once for the whole thread (or deletion); the connections are closed after."""
-        from atproto import Client
-
         password = self.account_secret("BLUESKY", "APP_PASSWORD")
         handle = self.required_option("handle", '"carnet.example.org"')
-        client = Client(base_url=self.options.get("service", "https://bsky.social"))
+        client = self._client(self.options.get("service", "https://bsky.social"))
         try:
             with _failures(action):
                 client.login(handle, password, fetch_bsky_profile=False)  # only the PDS is needed
@@ -186,10 +192,8 @@ class Bluesky(Network):
 
     def metrics(self, remote_id: str) -> dict[str, int]:
         """app.bsky.feed.getPosts on the AppView (no login: the counts are public)."""
-        from atproto import Client
-
         action = Action.counting(remote_id)
-        appview = Client(base_url=self.options.get("appview", "https://public.api.bsky.app"))
+        appview = self._client(self.options.get("appview", "https://public.api.bsky.app"))
         with _failures(action):
             posts = appview.app.bsky.feed.get_posts({"uris": [remote_id]}).posts
         if not posts:  # getPosts leaves out what it cannot find

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+import threading
 import time
 from urllib.parse import quote
 
@@ -343,6 +344,30 @@ def test_no_connection_is_retried_as_not_sent(account):
     with pytest.raises(PublishError) as caught:  # nothing listens there any more
         network({"pds": closed}, account).publish(SocialPost(["x"]), "entry-refused")
     assert caught.value.retry and not caught.value.maybe_sent and "no answer" in str(caught.value)
+
+
+def test_a_server_that_never_answers_is_given_up_after_the_timeout_setting(
+    account, loopback_server, monkeypatch
+):
+    import httpx
+
+    made = []
+    real = httpx.Client
+    monkeypatch.setattr(httpx, "Client", lambda **options: made.append(options) or real(**options))
+    answer = threading.Event()  # set when the test ends: the server holds every answer until then
+    loopback_server.handler(lambda request: answer.wait(30) and Reply(500))
+    handle, secret = account
+    options = {"service": loopback_server.url, "handle": handle, "timeout": 0.2}
+    bluesky = Bluesky(
+        "default", options, Credentials(("BLUESKY_APP_PASSWORD",), {"BLUESKY_APP_PASSWORD": secret})
+    )
+    try:
+        with pytest.raises(PublishError) as caught:
+            bluesky.publish(SocialPost(["x"]), "entry-slow")
+    finally:
+        answer.set()
+    assert caught.value.retry and "no answer (ReadTimeout)" in str(caught.value)
+    assert [client.get("timeout") for client in made] == [0.2]  # the SDK's connections wait that long
 
 
 @pytest.mark.parametrize("fault", ["rate-limit", "refuse"])
