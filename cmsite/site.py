@@ -29,8 +29,8 @@ from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.plugins import PluginError, PluginSelection, make_plugin_manager, unique_results
-from cmsite.queue.settings import settings_errors
 from cmsite.social.network import Network
+from cmsite.social.settings import settings_errors
 from cmsite.urls import UnsafeURL, Urls
 
 CACHE_DIR = ".cmsite"

@@ -22,7 +22,7 @@ from conftest import REPO
 from cmsite.cli import main
 from cmsite.config import TomlLines
 from cmsite.errors import ContentErrors
-from cmsite.queue.settings import COMMON_KINDS, account_options, needs_approval, queue_settings
+from cmsite.social.settings import COMMON_KINDS, account_options, needs_approval, queue_settings
 
 WALL = """
 from cmsite.hookspecs import hookimpl

@@ -38,11 +38,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmsite.queue.settings import account_options, needs_approval, queue_settings
 from cmsite.queue.store import ACTIVE, Entry, Status, Store, TakenOver
 from cmsite.social.media import media_file
 from cmsite.social.network import Credentials, Media, Network, Published, PublishError, SocialPost
 from cmsite.social.redact import Redactor
+from cmsite.social.settings import account_options, needs_approval, queue_settings
 
 if TYPE_CHECKING:
     from cmsite.site import Site

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from cmsite.queue.lock import PublishLock
 from cmsite.queue.publisher import Outcome, Publisher
-from cmsite.queue.settings import needs_approval
 from cmsite.queue.store import CANCELLED_BY_HAND, DONE, CancelledBy, Entry, QueueStore, Status, queue_path
 from cmsite.social.network import Network, PublishError
+from cmsite.social.settings import needs_approval
 
 if TYPE_CHECKING:
     from cmsite.site import Site

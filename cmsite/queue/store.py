@@ -208,7 +208,7 @@ class Store(Protocol):
 
 def queue_path(site: Site) -> Path:
     """The site's queue database: `[queue] path` in cmsite.toml, or .cmsite/queue.sqlite."""
-    from cmsite.queue.settings import queue_settings
+    from cmsite.social.settings import queue_settings
 
     configured = queue_settings(site.config).path
     return site.root / configured if configured else site.cache_dir / "queue.sqlite"

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from cmsite.errors import ContentError
-from cmsite.queue.settings import queue_settings
 from cmsite.queue.store import PLAN_REMOVED, CancelledBy, Entry, Status, Store
 from cmsite.social.planner import PlannedPost
+from cmsite.social.settings import queue_settings
 
 if TYPE_CHECKING:
     from cmsite.site import Site
