@@ -380,17 +380,29 @@ def make_picture(path: Path, width: int, height: int, *, noisy: bool = False, se
 
 
 def plan_on(
-    site: TestSite, network: str, text: str, settings: Mapping[str, Any], *, thread: bool = False
+    site: TestSite,
+    network: str,
+    text: str,
+    settings: Mapping[str, Any],
+    *,
+    thread: bool = False,
+    name: str | None = None,
+    alone: bool = False,
 ) -> TestSite:
     """Plan `text` on `network` at a time the real clock has passed (the queue's catch-up window
-    off, so it is due at once), with `[networks.NAME]` settings such as the test server's address."""
+    off, so it is due at once), with `[networks.NAME]` settings such as the test server's address.
+
+    `name` names the plan's file, and so its entry and keys (tests sharing a server each take
+    their own); `alone` loads that network's plugin only, whatever else is installed.
+    """
     lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
+    plugins = f'[plugins]\nenable = ["{network}"]\n\n' if alone else ""
     config = site.root / "cmsite.toml"
     config.write_text(
-        config.read_text() + f"\n[queue]\ncatch_up_hours = false\n\n[networks.{network}]\n{lines}"
+        config.read_text() + f"\n{plugins}[queue]\ncatch_up_hours = false\n\n[networks.{network}]\n{lines}"
     )
     site.write(
-        f"content/social/2026-11-20-{network}.md",
+        f"content/social/2026-11-20-{name or network}.md",
         f"---\nnetworks: [{network}]\nat: 2026-11-20 10:00\nthread: {str(thread).lower()}\n---\n{text}\n",
     )
     return site

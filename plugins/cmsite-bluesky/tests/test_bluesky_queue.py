@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from cmsite.testing import Reply, TestSite, assert_no_secrets, publish_until_done
+from cmsite.testing import Reply, TestSite, assert_no_secrets, plan_on, publish_until_done
 
 TEXT = " ".join(f"Sentence number {n} says a little more about the week ahead." for n in range(12))
 
@@ -18,19 +18,8 @@ TEXT = " ".join(f"Sentence number {n} says a little more about the week ahead." 
 def bluesky_site(tmp_path, pds, account, name: str, text: str) -> TestSite:
     """A site planning `text` on Bluesky (a thread when long), `name` making its entry, and so its
     record keys, its own."""
-    site = TestSite(tmp_path / "site")
-    config = site.root / "cmsite.toml"
-    config.write_text(
-        config.read_text()
-        + '\n[plugins]\nenable = ["bluesky"]  # whatever else is installed\n'
-        + "\n[queue]\ncatch_up_hours = false  # the plan's date is long past\n"
-        + f'\n[networks.bluesky]\nservice = "{pds["pds"]}"\nhandle = "{account[0]}"\n'
-    )
-    site.write(
-        f"content/social/2026-11-20-{name}.md",
-        f"---\nnetworks: [bluesky]\nat: 2026-11-20 10:00\nthread: true\n---\n{text}\n",
-    )
-    return site
+    settings = {"service": pds["pds"], "handle": account[0]}
+    return plan_on(TestSite(tmp_path / "site"), "bluesky", text, settings, thread=True, name=name, alone=True)
 
 
 def thread(pds, account, opening: str) -> list[tuple[str, str | None, str | None]]:

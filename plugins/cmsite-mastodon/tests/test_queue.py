@@ -14,7 +14,7 @@ import time
 import pytest
 from test_mastodon import statuses
 
-from cmsite.testing import KILL_POINTS_PLUGIN, TestSite, assert_no_secrets, publish_until_done
+from cmsite.testing import KILL_POINTS_PLUGIN, TestSite, assert_no_secrets, plan_on, publish_until_done
 
 
 @pytest.fixture
@@ -224,18 +224,7 @@ def thread_site(front, proxy, tmp_path, monkeypatch):
     """A site planning one 3-part thread on Mastodon, reached through the proxy."""
     monkeypatch.delenv("CMSITE_DISABLE_PLUGINS", raising=False)
     site = TestSite(tmp_path / "site")
-    config = site.root / "cmsite.toml"
-    config.write_text(
-        config.read_text()
-        + '\n[plugins]\nenable = ["mastodon"]  # whatever else is installed\n'
-        + "\n[queue]\ncatch_up_hours = false  # the plan's date is long past\n"
-        + f'\n[networks.mastodon]\ninstance = "{front.url}"\n'
-    )
-    site.write(
-        "content/social/2026-11-20-week.md",
-        f"---\nnetworks: [mastodon]\nat: 2026-11-20 10:00\nthread: true\n---\n{THREAD}\n",
-    )
-    return site
+    return plan_on(site, "mastodon", THREAD, {"instance": front.url}, thread=True, name="week", alone=True)
 
 
 @pytest.mark.parametrize("lost", [False, True], ids=["refused-503", "posted-then-500"])
