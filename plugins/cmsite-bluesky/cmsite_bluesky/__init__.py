@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,60 +10,17 @@ from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.counting import find_urls
 from cmsite.social.http import busy, no_answer
 from cmsite.social.media import Picture
 from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError, SocialPost
+from cmsite_bluesky.richtext import facets
 
-_TAG = re.compile(r"(?<![\w#])#([^\s#.,;:!?()\[\]{}'\"]+)")
-_MENTION = re.compile(r"(?<![\w@])@([a-zA-Z0-9][a-zA-Z0-9.-]*\.[a-zA-Z]{2,})")
 _BASE32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
 POST = "app.bsky.feed.post"
 TIMEOUT = 30  # seconds without an answer before giving up (setting `timeout`)
 LOOKING = Action("find", "to read the post's record")  # for a part whose answer was lost
 # app.bsky.feed.defs#postView counts → the names `cmsite metrics` shows
 METRICS = {"replyCount": "replies", "repostCount": "reposts", "quoteCount": "quotes", "likeCount": "likes"}
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    """Links, hashtags and mentions of `text`, with UTF-8 byte offsets (mentions still carry their handle)."""
-    found = []
-
-    def span(start: int, end: int) -> dict[str, int]:
-        return {"byteStart": len(text[:start].encode()), "byteEnd": len(text[:end].encode())}
-
-    cursor = 0
-    for url in find_urls(text):
-        start = text.index(url, cursor)
-        cursor = start + len(url)
-        uri = url if "://" in url else f"https://{url}"
-        found.append(
-            {
-                "index": span(start, cursor),
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}],
-            }
-        )
-    for match in _TAG.finditer(text):
-        if any(
-            f["index"]["byteStart"] <= len(text[: match.start()].encode()) < f["index"]["byteEnd"]
-            for f in found
-        ):
-            continue  # a # inside a link
-        tag = match.group(1)
-        found.append(
-            {
-                "index": span(match.start(), match.end()),
-                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
-            }
-        )
-    for match in _MENTION.finditer(text):
-        found.append(
-            {
-                "index": span(match.start(), match.end()),
-                "features": [{"$type": "app.bsky.richtext.facet#mention", "handle": match.group(1)}],
-            }
-        )
-    return sorted(found, key=lambda facet: facet["index"]["byteStart"])
 
 
 def record_key(idempotency_key: str, number: int = 0) -> str:
