@@ -399,7 +399,7 @@ def plugin_new(name: str, parent: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the planned posts as JSON.")
 @click.pass_context
 def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Show every planned social post as it will be sent: text, length, time, warnings."""
+    """Show every planned social post as it will be sent: text, length, time, warnings, errors."""
 
     site = _open_site(ctx, as_json=as_json)
     posts = _planned(site, as_json=as_json, what="fix them and run `cmsite preview` again")
@@ -411,9 +411,9 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         rows = [
             {
                 "id": p.id, "source": p.source, "line": p.line, "network": p.network, "account": p.account,
-                "at": p.at.astimezone(tz).isoformat() if p.id else None, "status": p.status, "texts": p.texts,
-                "lengths": p.lengths, "limit": p.limit, "media": [m.__dict__ for m in p.media],
-                "warnings": p.warnings, "errors": p.errors,
+                "at": p.at.astimezone(tz).isoformat() if p.id else None, "status": p.status,
+                "texts": p.written, "lengths": p.lengths, "limit": p.limit, "media": [m.__dict__ for m in p.media],
+                "warnings": p.warnings, "errors": [e.as_dict() for e in p.errors],
             }
             for p in posts
         ]  # fmt: skip
@@ -428,9 +428,9 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
                     f"{post.network} ({post.account}) · {when} {site.config.timezone} · {counts} · {where}",
                     bold=True,
                 )
-                for number, text in enumerate(post.texts, 1):
-                    if len(post.texts) > 1:
-                        click.echo(f"  [{number}/{len(post.texts)}]")
+                for number, text in enumerate(post.written, 1):
+                    if len(post.written) > 1:
+                        click.echo(f"  [{number}/{len(post.written)}]")
                     click.echo("\n".join("  │ " + line for line in text.splitlines()))
                 for media in post.media:
                     click.echo(f"  + picture {media.path} — alt: {media.alt or '(none)'}")

@@ -21,6 +21,7 @@ is a site plugin that kills `cmsite publish` at a chosen step, for crash tests.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -377,6 +379,23 @@ def make_picture(path: Path, width: int, height: int, *, noisy: bool = False, se
         options = {"exif": exif.tobytes(), "quality": 95}
     image.save(path, **options)
     return path
+
+
+def load_script(path: Path) -> ModuleType:
+    """A Python file that is not part of a package (a test oracle in tests/tools/), imported."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def missing_tool(what: str) -> None:
+    """A test that needs a tool this machine lacks (Java, Node, a reference server): skipped on a
+    laptop, failed where CMSITE_REQUIRE_INTEGRATION=1 (CI), so that no check is silently lost."""
+    if os.environ.get("CMSITE_REQUIRE_INTEGRATION") == "1":
+        pytest.fail(f"{what} is required when CMSITE_REQUIRE_INTEGRATION=1 (run `python3 tests/run.py`)")
+    pytest.skip(f"{what} not available; `python3 tests/run.py` installs it")
 
 
 def plan_on(

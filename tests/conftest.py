@@ -11,6 +11,7 @@ import pytest
 
 from cmsite.testing import FIXED_NOW as NOW
 from cmsite.testing import TestSite as SiteFolder
+from cmsite.testing import missing_tool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,13 +28,6 @@ def without_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def site_folder(tmp_path: Path) -> SiteFolder:
     return SiteFolder(tmp_path / "site")
-
-
-def missing_tool(what: str) -> None:
-    """Skip on a laptop that lacks a tool; fail in CI, where CMSITE_REQUIRE_INTEGRATION=1."""
-    if os.environ.get("CMSITE_REQUIRE_INTEGRATION") == "1":
-        pytest.fail(f"{what} is required when CMSITE_REQUIRE_INTEGRATION=1 (run `python3 tests/run.py`)")
-    pytest.skip(f"{what} not available; `python3 tests/run.py` installs it")
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,7 @@ def chaos_site(request, tmp_path):
 
                 [networks.mastodon]
                 instance = "{proxy.url}"
-                timeout = 1
+                timeout = {1 if "hold" in chaos.faults else 10}  # shorter than a held answer
             """)
         )
         site.write("plugins/stall.py", STALL_PLUGIN)

@@ -112,8 +112,8 @@ def test_check_reports_plan_problems_with_file_and_line(social_site):
         )
         for line in lines
     )
-    assert any(
-        line.startswith("content/posts/2026-05-04-bad.md:7: the text is") and "over its limit of 80" in line
+    assert any(  # at the line of `text:`, not of `network:`
+        line.startswith("content/posts/2026-05-04-bad.md:8: the text is") and "over its limit of 80" in line
         for line in lines
     )
     assert any(
@@ -298,3 +298,209 @@ def test_a_build_queues_the_good_plans_and_counts_the_broken_ones(social_site):
     assert "warning: 1 social plans have errors and are not queued" in result.output
     entries = json.loads(cli(social_site, "queue", "--all", "--json").output)
     assert sorted(e["network"] for e in entries) == ["chirp", "toot"]
+
+
+def test_a_text_written_by_hand_too_long_is_shown_whole_with_its_length_and_one_error(social_site):
+    """Never a shortened text counted 80/80 above an error saying it is too long: what is
+    shown is what would be sent, with its real length, and the error."""
+    from cmsite.social.counting import counter
+
+    words = "word " * 30
+    social_site.post(
+        "2026-05-04-long.md", f'title: Long\ntags: [a-b]\nsocial: [{{network: chirp, text: "{words}"}}]'
+    )
+    whole = f"{words.strip()}\n\nhttps://blog.example.org/posts/long/ #AB"
+    length = counter("x")(whole)
+    message = (
+        f"the text is {length} characters as Chirp counts them, over its limit of 80; "
+        "shorten it or add `thread: true`"
+    )
+    result = cli(social_site, "preview", "--json")
+    assert result.exit_code == 1
+    (chirp,) = json.loads(result.output)
+    assert chirp["texts"] == [whole] and chirp["lengths"] == [length] and length > 80
+    assert [error["message"] for error in chirp["errors"]] == [message]
+    assert chirp["warnings"] == []
+    shown = cli(social_site, "preview").output
+    assert f"· {length}/80 ·" in shown and "…" not in shown
+    assert f"  ✗ content/posts/2026-05-04-long.md:4: {message}" in shown
+    assert f"content/posts/2026-05-04-long.md:4: {message}" in cli(social_site, "check").output
+
+
+def test_the_preview_shows_what_the_queue_stores_and_the_network_receives(social_site):
+    """A network that escapes its text on the wire (LinkedIn does) is still shown the text as
+    written: the one the queue keeps, `publish_one` gets and readers see."""
+    social_site.write("plugins/wire.py", WIRE)
+    config = social_site.root / "cmsite.toml"
+    config.write_text(config.read_text() + "\n[queue]\ncatch_up_hours = false\n")
+    social_site.post(
+        "2026-05-04-news.md",
+        "title: News (in brief)\nsummary: Short (really).\nsocial:\n  - network: wire\n"
+        '  - network: wire\n    text: "{title}: read it (now) at {url}"',
+    )
+    shown = [post["texts"] for post in json.loads(cli(social_site, "preview", "--json").output)]
+    queued = [entry["texts"] for entry in json.loads(cli(social_site, "queue", "--json").output)]
+    assert sorted(shown) == sorted(queued)
+    assert cli(social_site, "publish").exit_code == 0
+    sent = [json.loads(line) for line in (social_site.root / "plugins/sent.jsonl").read_text().splitlines()]
+    assert sorted(sent) == sorted(text for texts in shown for text in texts)
+    assert "News (in brief): read it (now) at https://blog.example.org/posts/news/" in sent
+
+
+WIRE = """
+import json
+from pathlib import Path
+
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published
+
+
+class Wire(Network):
+    name, label, max_length, counting = "wire", "Wire", 500, "code_points"
+
+    @classmethod
+    def prepare(cls, text):
+        return text.replace("(", "\\\\(").replace(")", "\\\\)")  # escaped on the wire, shown as typed
+
+    def publish_one(self, session, part):
+        with open(Path(__file__).with_name("sent.jsonl"), "a") as sent:
+            sent.write(json.dumps(part.text) + "\\n")
+        return Published(str(part.number), "https://wire.example/1")
+
+
+@hookimpl
+def cmsite_networks():
+    return [Wire]
+"""
+
+
+def test_append_false_keeps_a_template_text_as_written(social_site):
+    config = social_site.root / "cmsite.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[social.defaults]]\nnetwork = "chirp"\ntext = "New: {title}"\nappend = false\n'
+    )
+    social_site.post("2026-05-03-a.md", "title: Defaults\ntags: [community]")
+    social_site.post(
+        "2026-05-04-b.md",
+        "title: Plan the week\ntags: [community]\nsocial:\n"
+        '  - network: toot\n    text: "{title}, this Monday"\n    append: false\n'
+        '  - network: toot\n    text: "{title}, this Monday"\n'
+        '  - network: chirp\n    text: "{title} {tags}"\n    append: false\n'
+        "  - network: chirp\n    append: false",
+    )
+    result = cli(social_site, "preview", "--json")
+    assert result.exit_code == 0, result.output
+    texts = {(p["source"][-4:], p["network"], p["line"]): p["texts"] for p in json.loads(result.output)}
+    link = "https://blog.example.org/posts/b/"
+    assert texts == {
+        ("a.md", "chirp", None): ["New: Defaults"],
+        ("b.md", "toot", 5): ["Plan the week, this Monday"],
+        ("b.md", "toot", 8): [f"Plan the week, this Monday\n\n{link} #Community"],
+        ("b.md", "chirp", 10): ["Plan the week #Community"],
+        ("b.md", "chirp", 13): ["Plan the week\n\nSome text."],  # title and summary: nothing added
+    }
+
+
+def test_append_must_be_true_or_false(social_site):
+    social_site.post("2026-05-04-a.md", 'title: A\nsocial: [{network: toot, append: "no"}]')
+    result = cli(social_site, "check")
+    assert result.exit_code == 1
+    assert "content/posts/2026-05-04-a.md:3: append must be true or false" in result.output
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("{titel}: {url}", "unknown field {titel} (did you mean {title}?)"),
+        ("{title} {0}", "unknown field {0}"),
+        ("{title} {", "Single '{' encountered in format string"),
+        ("{title:d}", "Unknown format code 'd' for object of type 'str'"),
+    ],
+)
+def test_a_template_cmsite_cannot_fill_is_an_error_at_its_line_not_a_crash(social_site, template, problem):
+    social_site.post("2026-05-04-a.md", f'title: A\nsocial: [{{network: toot, text: "{template}"}}]')
+    message = (
+        f"content/posts/2026-05-04-a.md:3: text: {problem}; a template takes {{title}}, {{summary}}, {{url}}, "
+        "{tags}; write {{ and }} for a literal brace"
+    )
+    for command in ("check", "preview"):
+        result = cli(social_site, command)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # not a KeyError
+        assert message in result.output
+
+
+def test_a_default_template_cmsite_cannot_fill_is_an_error_in_the_settings(social_site):
+    config = social_site.root / "cmsite.toml"
+    config.write_text(config.read_text() + '\n[[social.defaults]]\nnetwork = "toot"\ntext = "{titel}"\n')
+    social_site.post("2026-05-04-a.md", "title: A")
+    result = cli(social_site, "check")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # not a KeyError
+    assert "cmsite.toml:" in result.output
+    assert "[[social.defaults]] #1: text: unknown field {titel} (did you mean {title}?)" in result.output
+
+
+def test_errors_about_a_text_point_at_the_line_of_text(social_site):
+    """Not at the plan's `network:`, in YAML and TOML front matter alike."""
+    social_site.post(
+        "2026-05-04-a.md",
+        'title: A\nsocial:\n  - network: chirp\n    at: +1h\n    text: "'
+        + "word " * 30
+        + '"\n  - network: toot\n    text: "{titel}"',
+    )
+    social_site.write(
+        "content/posts/2026-05-05-b.md",
+        '+++\ntitle = "B"\n\n[[social]]\nnetwork = "toot"\n\ntext = "{titel}"\n+++\nB.\n',
+    )
+    result = cli(social_site, "check")
+    assert result.exit_code == 1
+    errors = [line.split(": ", 1) for line in result.output.splitlines()[:-1]]
+    assert [(where, message[:12]) for where, message in errors] == [
+        ("content/posts/2026-05-04-a.md:6", "the text is "),
+        ("content/posts/2026-05-04-a.md:8", "text: unknow"),
+        ("content/posts/2026-05-05-b.md:7", "text: unknow"),
+    ]
+
+
+def test_errors_about_the_text_of_defaults_and_standalone_posts_point_at_it(social_site):
+    """A default's text is written in cmsite.toml; a standalone social post's is its body."""
+    config = social_site.root / "cmsite.toml"
+    settings = (
+        config.read_text() + '\n[[social.defaults]]\nnetwork = "chirp"\n\ntext = "{title}: {summary}"\n'
+    )
+    config.write_text(settings)
+    text_line = settings.splitlines().index('text = "{title}: {summary}"') + 1
+    social_site.post("2026-05-04-a.md", "title: A\nsummary: " + "word " * 30)
+    social_site.write(
+        "content/social/meetup.md",
+        "---\nnetworks: [chirp]\nat: 2026-06-01 18:00\n---\n\n" + "Meetup tonight, doors open at six. " * 4,
+    )
+    result = cli(social_site, "check")
+    assert result.exit_code == 1
+    errors = [
+        line.split(" the text is ")[0] for line in result.output.splitlines() if " the text is " in line
+    ]
+    assert errors == [
+        f"cmsite.toml:{text_line}: [[social.defaults]] #1, on content/posts/2026-05-04-a.md:",
+        "content/social/meetup.md:6:",
+    ]
+
+
+def test_what_is_over_the_limit_is_an_error_about_the_length_shown(social_site):
+    """One verdict: every length over the limit comes with one error that gives that length,
+    and no error gives another, whatever made the text (cmsite, the writer, a hook)."""
+    social_site.write("plugins/networks.py", SCHEDULING)  # its hook makes every toot longer
+    long = "word " * 23 + "w"
+    social_site.post(
+        "2026-05-04-a.md",
+        "title: A\nsummary: " + "word " * 40 + "\nsocial:\n  - network: chirp\n  - network: toot\n"
+        f'  - network: chirp\n    text: "{long}"\n  - network: toot\n    text: "{long}"\n'
+        '  - network: chirp\n    thread: true\n    text: "' + "A sentence. " * 20 + '"',
+    )
+    posts = json.loads(cli(social_site, "preview", "--json").output)
+    assert len(posts) == 5
+    for post in posts:
+        over = [f"the text is {n} characters" for n in post["lengths"] if n > post["limit"]]
+        said = [e["message"].split(" as ")[0] for e in post["errors"] if "over its limit" in e["message"]]
+        assert said == over, post
+    assert sum(bool(post["errors"]) for post in posts) == 2  # the two texts written too long

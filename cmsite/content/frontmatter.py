@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from cmsite.config import key_line, toml_error
+from cmsite.config import TomlLines, toml_error
 from cmsite.errors import ContentError
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -107,6 +107,10 @@ def _parse_yaml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]
             if isinstance(value_node, yaml.SequenceNode):  # `social:` entries get a line each
                 for index, child in enumerate(value_node.value):
                     key_lines[f"{key_node.value}[{index}]"] = child.start_mark.line + 2
+                    if isinstance(child, yaml.MappingNode):  # and so do their keys: `social[0].text`
+                        for child_key, _ in child.value:
+                            name = f"{key_node.value}[{index}].{child_key.value}"
+                            key_lines[name] = child_key.start_mark.line + 2
     return {str(k): v for k, v in data.items()}, key_lines
 
 
@@ -125,9 +129,9 @@ def _parse_toml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise FrontMatterError(toml_error(shown, exc, 1)) from None
-    key_lines = {}
-    for key in data:
-        line = key_line(source, key)
-        if line is not None:
-            key_lines[key] = line + 1
+    # Named as for YAML: `social`, `social[0]` (a [[social]] table), `social[0].text`.
+    key_lines = {
+        "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip("."): line + 1
+        for path, line in TomlLines(source).lines.items()
+    }
     return data, key_lines

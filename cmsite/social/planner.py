@@ -1,19 +1,24 @@
 """From items to planned social posts: each plan's network, time and final text, with problems found.
 
 `planned_posts(site)` is what `cmsite preview` shows and what `cmsite check` verifies; the
-publishing queue is built from the same list.
+publishing queue is built from the same list, and stores the same texts (`written`), so
+what the preview shows is what is sent. A text written by hand is never cut: too long, it
+is shown whole with its error. Each error points at the line of the key it is about (the
+plan's `text:` for its text), in the post or in cmsite.toml for `[[social.defaults]]`.
 """
 
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cmsite.build.fingerprint import digest
-from cmsite.content.frontmatter import FrontMatterError, parse
+from cmsite.config import CONFIG_NAME, SettingsErrors
+from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.content.store import SAVE_EVERY
 from cmsite.errors import ContentError, display_path
@@ -22,7 +27,7 @@ from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import join as join_text
 from cmsite.social.media import located, media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
-from cmsite.social.plans import Plan, PlanError, parse_at, parse_media, parse_plan
+from cmsite.social.plans import Plan, PlanError, parse_at, parse_media, parse_plan, template_fields
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -42,20 +47,41 @@ class PlannedPost:
     account: str
     at: datetime
     status: str
-    texts: list[str] = field(default_factory=list)
-    lengths: list[int] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # the texts as sent (one per post of a thread)
+    lengths: list[int] = field(default_factory=list)  # each one's length as the network counts it
     limit: int = 0
     media: list[Media] = field(default_factory=list)
     link: str | None = None
     warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)  # the texts before the network's escaping (`texts`)
+    errors: list[ContentError] = field(default_factory=list)  # each at the line it is about
     waiting: bool = False  # its post is not published yet: it is not queued until it is
     title: str = ""
     summary: str = ""
 
     def problems(self) -> list[ContentError]:
-        return [ContentError(self.source, self.line, message) for message in self.errors]
+        return list(self.errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Whose plan it is — a post or page (`item`), or a standalone social post (`body`, its
+    text) — and where the plan and each of its keys are written, to point errors at them."""
+
+    shown: str  # the post's file
+    line_of: Callable[[str | None], int | None]  # the plan's line (None), or one of its keys'
+    item: Item | None = None
+    body: str = ""
+    written_in: str = ""  # the file the plan is written in, when not `shown`: cmsite.toml
+    about: str = ""  # said first when the plan is written elsewhere: which default, on which post
+
+    @property
+    def line(self) -> int | None:
+        """The plan's line in the post's file; None for a plan written in cmsite.toml."""
+        return None if self.written_in else self.line_of(None)
+
+    def error(self, message: str, key: str | None = None) -> ContentError:
+        """An error about the plan, or about one of its keys (`text`)."""
+        return ContentError(self.written_in or self.shown, self.line_of(key), self.about + message)
 
 
 def planned_posts(site: Site) -> list[PlannedPost]:
@@ -67,35 +93,65 @@ def each_planned_post(site: Site) -> Iterator[PlannedPost]:
     """The same plans one at a time, in no useful order: for the queue's sync, which on a large
     site need not hold them all at once."""
     excerpts = ExcerptMemo(site)
+    defaults = Defaults(site)
     for item in site.items:
         if not (item.draft and not site.drafts):
-            yield from _item_posts(site, item, excerpts)
+            yield from _item_posts(site, item, excerpts, defaults)
     yield from _standalone_posts(site, excerpts)
     excerpts.save()
 
 
-def _item_posts(site: Site, item: Item, excerpts: ExcerptMemo) -> list[PlannedPost]:
+class Defaults:
+    """`[[social.defaults]]`: the plans of every post without its own, and where each is
+    written in cmsite.toml (read only when an error is to be placed)."""
+
+    def __init__(self, site: Site):
+        self.entries: list[Any] = site.config.raw.get("social", {}).get("defaults", [])
+        self.settings = SettingsErrors(site.config)  # for its `lines`: cmsite.toml's, read when first asked
+
+    def origin(self, item: Item, index: int) -> Origin:
+        return Origin(
+            item.shown,
+            partial(self._line, index),
+            item,
+            written_in=CONFIG_NAME,
+            about=f"[[social.defaults]] #{index + 1}, on {item.shown}: ",
+        )
+
+    def _line(self, index: int, key: str | None) -> int | None:
+        return self.settings.lines.line("social", "defaults", index, *([key] if key else []))
+
+
+def _item_posts(site: Site, item: Item, excerpts: ExcerptMemo, defaults: Defaults) -> list[PlannedPost]:
     raw = item.meta.get("social")
-    entries: list[tuple[Any, int | None]] = []
     if raw is not None and not isinstance(raw, list):
-        return [
-            _broken(
-                item.shown, item.line_of("social"), "social must be a list of plans, like - network: mastodon"
-            )
-        ]
-    for index, entry in enumerate(raw or []):
-        entries.append((entry, item.lines.get(f"social[{index}]") or item.line_of("social")))
+        error = ContentError(
+            item.shown, item.line_of("social"), "social must be a list of plans, like - network: mastodon"
+        )
+        return [_broken(item.shown, error)]
     if raw is None and item.kind == "post":  # defaults announce posts; pages plan only what they say
-        entries = [(entry, None) for entry in site.config.raw.get("social", {}).get("defaults", [])]
+        entries = [(entry, defaults.origin(item, index)) for index, entry in enumerate(defaults.entries)]
+    else:
+        entries = [(entry, _own(item, index)) for index, entry in enumerate(raw or [])]
     posts = []
-    for index, (entry, line) in enumerate(entries):
+    for index, (entry, origin) in enumerate(entries):
         try:
-            plan = parse_plan(entry, index, item.date, site.config.tz, line)
+            plan = parse_plan(entry, index, item.date, site.config.tz, origin.line)
         except PlanError as exc:
-            posts.append(_broken(item.shown, line, str(exc)))
+            posts.append(_broken(item.shown, origin.error(str(exc), exc.key)))
             continue
-        posts.append(_render(site, plan, item.shown, item, None, excerpts))
+        posts.append(_render(site, plan, origin, excerpts))
     return posts
+
+
+def _own(item: Item, index: int) -> Origin:
+    """A plan of the post's own `social:` list: its keys' lines, where the front matter has them."""
+    plan_line = item.lines.get(f"social[{index}]") or item.line_of("social")
+
+    def line_of(key: str | None) -> int | None:
+        return (key and item.lines.get(f"social[{index}].{key}")) or plan_line
+
+    return Origin(item.shown, line_of, item)
 
 
 def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
@@ -114,8 +170,9 @@ def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
             media = parse_media(data.get("media"), str(data.get("alt") or ""))
         except (FrontMatterError, PlanError, UnicodeDecodeError) as exc:
             error = exc.error if isinstance(exc, FrontMatterError) else None
-            posts.append(_broken(shown, error.line if error else 1, error.message if error else str(exc)))
+            posts.append(_broken(shown, error or ContentError(shown, 1, str(exc))))
             continue
+        origin = _standalone(shown, front)
         for index, network in enumerate(networks):
             plan = Plan(
                 network=str(network).lower(),
@@ -124,11 +181,21 @@ def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
                 media=media,
                 thread=bool(data.get("thread", False)),
                 status=str(data.get("status", "pending")),
-                line=front.line_of("networks"),
+                line=origin.line,
                 index=index,
             )
-            posts.append(_render(site, plan, shown, None, front.body.strip(), excerpts))
+            posts.append(_render(site, plan, origin, excerpts))
     return posts
+
+
+def _standalone(shown: str, front: FrontMatter) -> Origin:
+    """A standalone social post: its plan is its front matter (`networks:`), its text the body."""
+    blank = front.body[: len(front.body) - len(front.body.lstrip())].count("\n")  # lines before its words
+
+    def line_of(key: str | None) -> int:
+        return front.body_line + blank if key == "text" else front.line_of("networks")
+
+    return Origin(shown, line_of, body=front.body.strip())
 
 
 class ExcerptMemo:
@@ -169,12 +236,11 @@ class ExcerptMemo:
             self.cache.forget_all_but(self.used)
 
 
-def _render(
-    site: Site, plan: Plan, shown: str, item: Item | None, body: str | None, excerpts: ExcerptMemo
-) -> PlannedPost:
+def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptMemo) -> PlannedPost:
+    item = origin.item
     post = PlannedPost(
-        id=digest(shown if item is None else item.url, plan.network, plan.account, plan.index)[:16],
-        source=shown,
+        id=digest(origin.shown if item is None else item.url, plan.network, plan.account, plan.index)[:16],
+        source=origin.shown,
         line=plan.line,
         network=plan.network,
         account=plan.account,
@@ -188,62 +254,85 @@ def _render(
     if network is None:
         known = ", ".join(sorted(site.networks)) or "none installed"
         post.errors.append(
-            f"unknown network {plan.network!r}; known networks: {known} (see `cmsite plugins`)"
+            origin.error(f"unknown network {plan.network!r}; known networks: {known} (see `cmsite plugins`)")
         )
         return post
     if item is not None:
-        post.link = item.abs_url
-        hashtags = " ".join(hashtag(tag.name) for tag in item.tags)
-        fields = {"title": item.title, "summary": item.summary_text, "url": item.abs_url, "tags": hashtags}
-        template = plan.template or DEFAULT_TEMPLATE
-        text = template.format_map(fields).strip()
-        tail = " ".join(
-            part
-            for part in (
-                "" if "{url}" in template else item.abs_url,
-                "" if "{tags}" in template else hashtags,
-            )
-            if part
-        )
-        if item.date and plan.at < item.date:
-            post.errors.append(
-                f"{plan.network} goes out at {_local(site, plan.at)}, before the post itself ({_local(site, item.date)}); move `at:` later"
-            )
-        if item.draft or (item.date is not None and item.date > site.now):
-            # Never queued before the post is public, even when --drafts or --future shows it.
-            post.waiting = True
-            post.warnings.append(
-                "the post is a draft; this goes to the queue once it is published"
-                if item.draft
-                else "the post is not published yet; this goes to the queue once it is"
-            )
-        post.title, post.summary = item.title, item.summary_text
+        _take_from_item(site, plan, item, post, origin)
+        text, tail = _text_and_tail(plan, item)
     else:
-        text, tail = plain_text_of(body or ""), ""
-    excerpt = excerpts.excerpt(network, text, tail, plan.thread)
+        text, tail = plain_text_of(origin.body), ""
+    by_hand = item is None or plan.template is not None
+    excerpt = _excerpt(network, text, tail, plan.thread, by_hand, excerpts)
     post.written, post.limit = list(excerpt.posts), excerpt.limit
     site.pm.hook.cmsite_excerpt(post=post, network=network, site=site)
     unchanged = post.written == excerpt.posts  # a hook may rewrite them: count again then
     post.lengths = list(excerpt.lengths) if unchanged else [network.count(text) for text in post.written]
-    post.texts = [network.prepare(text) for text in post.written]
-    written_by_hand = item is None or plan.template is not None
-    if excerpt.cut and not plan.thread and written_by_hand:
-        length = network.count(join_text(text, tail))
-        post.errors.append(
-            f"the text is {length} characters as {network.label} counts them, over its limit of "
-            f"{network.max_length}; shorten it or add `thread: true`"
-        )
-    elif excerpt.cut and not plan.thread:
+    if excerpt.cut and not plan.thread:
         post.warnings.append(
             f"shortened to fit {network.label}'s {network.max_length}; add `thread: true` to keep it all"
         )
-    post.errors += network.validate(SocialPost(texts=post.written, media=post.media, link=post.link))
+    _validate(network, post, origin)
     errors, warnings = media_problems(
         network, plan.media, lambda path: media_file(site.config.content_dir, path)
     )
-    post.errors += errors
+    post.errors += [origin.error(message) for message in errors]
     post.warnings += warnings
     return post
+
+
+def _take_from_item(site: Site, plan: Plan, item: Item, post: PlannedPost, origin: Origin) -> None:
+    """What a post's plan takes from the post: its link, title and summary, and whether it may go yet."""
+    post.link = item.abs_url
+    post.title, post.summary = item.title, item.summary_text
+    if item.date and plan.at < item.date:
+        post.errors.append(
+            origin.error(
+                f"{plan.network} goes out at {_local(site, plan.at)}, before the post itself "
+                f"({_local(site, item.date)}); move `at:` later"
+            )
+        )
+    if item.draft or (item.date is not None and item.date > site.now):
+        # Never queued before the post is public, even when --drafts or --future shows it.
+        post.waiting = True
+        post.warnings.append(
+            "the post is a draft; this goes to the queue once it is published"
+            if item.draft
+            else "the post is not published yet; this goes to the queue once it is"
+        )
+
+
+def _text_and_tail(plan: Plan, item: Item) -> tuple[str, str]:
+    """The text the plan's template makes, and what follows it: the post's link and hashtags,
+    each unless the template has it already, neither with `append: false`."""
+    hashtags = " ".join(hashtag(tag.name) for tag in item.tags)
+    fields = {"title": item.title, "summary": item.summary_text, "url": item.abs_url, "tags": hashtags}
+    template = plan.template or DEFAULT_TEMPLATE
+    text = template.format_map(fields).strip()
+    if not plan.append:
+        return text, ""
+    used = template_fields(template)
+    return text, " ".join(fields[name] for name in ("url", "tags") if name not in used and fields[name])
+
+
+def _excerpt(
+    network: type[Network], text: str, tail: str, thread: bool, by_hand: bool, excerpts: ExcerptMemo
+) -> Excerpt:
+    """The posts to send. A text written by hand is kept whole unless it is to be threaded: one
+    too long is shown as it is and is an error, never a shortened text that would pass."""
+    if by_hand and not thread:
+        whole = join_text(text, tail)
+        return Excerpt([whole], [network.count(whole)], network.max_length)
+    return excerpts.excerpt(network, text, tail, thread)
+
+
+def _validate(network: type[Network], post: PlannedPost, origin: Origin) -> None:
+    """The network's verdict on the texts as they will be sent. The problems the texts have on
+    their own are about `text:`; those that come with the pictures are about the plan."""
+    problems = network.validate(SocialPost(texts=post.written, media=post.media, link=post.link))
+    if problems:
+        of_text = set(network.validate(SocialPost(texts=post.written, media=[], link=post.link)))
+        post.errors += [origin.error(m, "text" if m in of_text else None) for m in problems]
 
 
 def hashtag(name: str) -> str:
@@ -262,9 +351,10 @@ def _local(site: Site, moment: datetime) -> str:
     return moment.astimezone(site.config.tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _broken(shown: str, line: int | None, message: str) -> PlannedPost:
+def _broken(shown: str, error: ContentError) -> PlannedPost:
     """A plan that could not be read: shown with its error, sorted first."""
     never = datetime.min.replace(tzinfo=UTC)
+    line = error.line if error.path == shown else None
     return PlannedPost(
-        id="", source=shown, line=line, network="?", account="?", at=never, status="error", errors=[message]
+        id="", source=shown, line=line, network="?", account="?", at=never, status="error", errors=[error]
     )

@@ -7,6 +7,7 @@ In a post's front matter:
         account: team              # optional: one of the accounts set in cmsite.toml
         at: +2h                    # optional: absolute, or relative to the post's date
         text: "{title} — {summary}"  # optional template: {title} {url} {summary} {tags}
+        append: false              # optional: add no link and no hashtags after the text
         media: [{path: /images/chart.png, alt: "A chart of replies per week"}]
         thread: true               # split a long text into a numbered thread
         status: approved           # optional: draft, approved
@@ -18,9 +19,11 @@ standalone posts from `content/social/*.md` (the body is the text; front matter
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
+from string import Formatter
 from typing import Any
 
 from cmsite.content import dates
@@ -28,10 +31,16 @@ from cmsite.social.network import Media
 
 _RELATIVE = re.compile(r"^\+\s*(?:(\d+)\s*([dhm]))?\s*(?:(\d{1,2}):(\d{2}))?$")
 STATUSES = ("draft", "approved", "pending")
+TEMPLATE_FIELDS = ("title", "summary", "url", "tags")  # what the planner fills in a `text:` template
 
 
 class PlanError(ValueError):
-    """A plan that cannot be understood; the message says what to write instead."""
+    """A plan that cannot be understood; the message says what to write instead, and `key`
+    names the plan's key it is about (`text`), so the error can point at that key's line."""
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass
@@ -42,6 +51,7 @@ class Plan:
     account: str
     at: datetime
     template: str | None = None
+    append: bool = True  # the post's link and hashtags follow the text, unless the template has them
     media: list[Media] = field(default_factory=list)
     thread: bool = False
     status: str = "pending"
@@ -115,16 +125,45 @@ def parse_plan(entry: Any, index: int, published: datetime | None, tz: tzinfo, l
     if not isinstance(thread, bool):
         raise PlanError("thread must be true or false")
     template = entry.get("text")
-    if template is not None and not isinstance(template, str):
-        raise PlanError('text must be a template like "{title} {url}"')
+    if template is not None:
+        template_fields(template)
+    append = entry.get("append", True)
+    if not isinstance(append, bool):
+        raise PlanError("append must be true or false", key="append")
     return Plan(
         network=entry["network"].strip().lower(),
         account=str(entry.get("account") or "default"),
         at=parse_at(entry.get("at"), published, tz),
         template=template,
+        append=append,
         media=parse_media(entry.get("media"), str(entry.get("alt") or "")),
         thread=thread,
         status=status,
         line=line,
         index=index,
+    )
+
+
+def template_fields(template: Any) -> set[str]:
+    """The fields a `text:` template uses; a PlanError about `text` when it cannot be filled."""
+    if not isinstance(template, str):
+        raise PlanError('text must be a template like "{title} {url}"', key="text")
+    try:
+        names = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+        unknown = sorted(names - set(TEMPLATE_FIELDS))
+        if not unknown:
+            template.format_map(dict.fromkeys(TEMPLATE_FIELDS, ""))  # a format the fields do not take
+    except ValueError as exc:  # a lone brace, or a format like {title:d}
+        raise _template_error(str(exc)) from None
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], TEMPLATE_FIELDS, n=1)
+        guess = f" (did you mean {{{close[0]}}}?)" if close else ""
+        raise _template_error(f"unknown field {{{unknown[0]}}}{guess}")
+    return names
+
+
+def _template_error(problem: str) -> PlanError:
+    fields = ", ".join(f"{{{name}}}" for name in TEMPLATE_FIELDS)
+    return PlanError(
+        f"text: {problem}; a template takes {fields}; write {{{{ and }}}} for a literal brace", key="text"
     )

@@ -58,7 +58,7 @@ COMMON_KINDS = {"approval": bool, "timeout": float, "api": str}
 _COMMON_RANGES = {"timeout": Range(0, HOUR, above=True)}
 
 # What a social plan may say (cmsite/social/plans.py reads them).
-PLAN_KEYS = ("network", "account", "at", "text", "media", "alt", "thread", "status")
+PLAN_KEYS = ("network", "account", "at", "text", "append", "media", "alt", "thread", "status")
 _SOME_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a default's `at: +2h` is read against any post's date
 
 
@@ -185,7 +185,7 @@ def _check_default(config: SiteConfig, index: int, entry: Any, errors: SettingsE
     try:
         parse_plan(entry, index, _SOME_DATE, config.tz, None)
     except PlanError as exc:
-        errors.add(path, f"{where}: {exc}")
+        errors.add((*path, exc.key) if exc.key else path, f"{where}: {exc}")
 
 
 def _unknown(name: str, networks: Mapping[str, type[Network]], what: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cmsite.testing import FaultProxy, LoopbackServer, Nth
+from cmsite.testing import FaultProxy, LoopbackServer, Nth, missing_tool
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = Path(os.environ.get("CMSITE_TOOLS", REPO / ".tools"))
@@ -25,11 +25,7 @@ def pds() -> Iterator[dict[str, Any]]:
     answers through a proxy to the PDS itself (`upstream`). The PDS names that address in DID
     documents, so logged-in clients stay on it."""
     if not NODE.is_file() or not (TOOLS / "node_modules/@atproto/pds").is_dir():
-        if os.environ.get("CMSITE_REQUIRE_INTEGRATION") == "1":
-            pytest.fail(
-                "the reference PDS (npm @atproto/pds, Node 22) is required; run `python3 tests/run.py`"
-            )
-        pytest.skip("the reference PDS is not installed; `python3 tests/run.py` installs it")
+        missing_tool("the reference PDS (npm @atproto/pds, Node 22)")
     with LoopbackServer() as front:
         env = {**os.environ, "NODE_PATH": str(TOOLS / "node_modules"), "PDS_PUBLIC_URL": front.url}
         process = subprocess.Popen(
