@@ -3,17 +3,36 @@
 The text is split only at white space, so a word, URL, hashtag, mention or grapheme
 is never cut in two; a cut prefers the end of a sentence and is marked with an
 ellipsis. The tail (the post's link and hashtags) is kept whole in the first post.
+
+Each network finds links, hashtags and mentions in the text itself, so whatever a cut
+leaves next to one may change it: Bluesky and Mastodon read `https://example.org/x…` as a
+link to another page. So the ellipsis is glued only to a plain word (`week…`) and stands
+apart after anything else (`#Noël …`, `https://example.org/x …`). And a cut falls
+only on ASCII white space, where every network ends a link, a tag or a mention: Bluesky
+reads U+0085 inside a link, Mastodon U+3000 and the no-break space inside a link's query,
+and a no-break space holds two words together anyway.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
+
+import regex
+
+from cmsite.social import counting
 
 ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"[.!?…»\"”)]$")
+_BREAKS = "\t\n\v\f\r "  # where a cut may fall: no network reads it inside a link, tag or mention
+_TOKEN = re.compile(f"[^{_BREAKS}]+[{_BREAKS}]*")
+_LAST_WORD = regex.compile(rf"(?r)[^{_BREAKS}]+")  # searched from the end: as fast on a long text
+# A word that no network reads as part of a link, hashtag or mention: the ellipsis may touch it.
+_PLAIN_WORD = regex.compile(r"[\p{L}\p{M}\p{N}'’-]+")
 _BLOCKS = {
     "p",
     "div",
@@ -98,6 +117,13 @@ class _PlainText(HTMLParser):
             self.parts.append(data)
 
 
+def fingerprint() -> str:
+    """What an excerpt depends on — how it is cut (this module) and how it is counted — for the
+    cache of excerpts: a change of either must not reuse old ones."""
+    source = Path(__file__).read_bytes() + counting.fingerprint().encode()
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
 def fit(text: str, tail: str, count: Callable[[str], int], limit: int, *, thread: bool = False) -> Excerpt:
     """Make `text` followed by `tail` fit `limit`: whole, cut with an ellipsis, or as a thread."""
     whole = join(text, tail)
@@ -116,15 +142,18 @@ def join(text: str, tail: str) -> str:
 
 
 def mark_cut(text: str) -> str:
-    text = text.rstrip()
+    """`text` marked as cut: `week…` after a plain word, `#Noël …` and `done. …` after anything else."""
+    text = text.rstrip(_BREAKS)
     if not text:
         return ""
-    return f"{text} {ELLIPSIS}" if _SENTENCE_END.search(text) else f"{text}{ELLIPSIS}"
+    last = _LAST_WORD.search(text)
+    glued = last is not None and _PLAIN_WORD.fullmatch(last[0])
+    return f"{text}{ELLIPSIS}" if glued else f"{text} {ELLIPSIS}"
 
 
 def _tokens(text: str) -> list[str]:
     """Words with the white space after them: joining any prefix gives back the text's start."""
-    return re.findall(r"\S+\s*", text)
+    return _TOKEN.findall(text)
 
 
 def _longest_prefix(tokens: list[str], fits: Callable[[str], bool]) -> str:
@@ -144,32 +173,42 @@ def _longest_prefix(tokens: list[str], fits: Callable[[str], bool]) -> str:
         else:
             high = middle - 1
     for end in range(low, max(low // 2, 1) - 1, -1):
-        if end and _SENTENCE_END.search(tokens[end - 1].rstrip()):
-            return "".join(tokens[:end]).rstrip()
-    return "".join(tokens[:low]).rstrip()
+        if end and _SENTENCE_END.search(tokens[end - 1].rstrip(_BREAKS)):
+            return "".join(tokens[:end]).rstrip(_BREAKS)
+    return "".join(tokens[:low]).rstrip(_BREAKS)
 
 
 def _thread(text: str, tail: str, count: Callable[[str], int], limit: int) -> Excerpt:
-    """Numbered posts, each within the limit; the first carries the tail."""
+    """Numbered posts, each within the limit; the first carries the tail.
+
+    Each post keeps room for its number, " 99/99"; a thread of a hundred posts or more is
+    made again with room for " 999/999", and so on.
+    """
     tokens = _tokens(text)
-    chunks: list[str] = []
-    reserve = " 99/99"
-    while tokens:
-        first = not chunks
-        chunk = _longest_prefix(
-            tokens,
-            lambda prefix, first=first: (
-                count(join(prefix.rstrip(), tail if first else "") + reserve) <= limit
-            ),
-        )
-        if not chunk:  # a single token longer than a whole post: it goes alone, counted honestly
-            chunk = tokens[0].rstrip()
-        taken = len(_tokens(chunk))
-        chunks.append(chunk)
-        tokens = tokens[taken:]
+    digits = 2
+    while len(chunks := _chunks(tokens, tail, count, limit, f" {'9' * digits}/{'9' * digits}")) >= 10**digits:
+        digits += 1
     total = len(chunks)
     posts = [
         join(chunk, tail if n == 0 else "") + f" {n + 1}/{total}" if total > 1 else join(chunk, tail)
         for n, chunk in enumerate(chunks)
     ]
     return Excerpt(posts, [count(post) for post in posts], limit, cut=total > 1)
+
+
+def _chunks(tokens: list[str], tail: str, count: Callable[[str], int], limit: int, reserve: str) -> list[str]:
+    """The text of each post of the thread, each within the limit with `reserve` after it."""
+    chunks: list[str] = []
+    while tokens:
+        first = not chunks
+        chunk = _longest_prefix(
+            tokens,
+            lambda prefix, first=first: (
+                count(join(prefix.rstrip(_BREAKS), tail if first else "") + reserve) <= limit
+            ),
+        )
+        if not chunk:  # a single token longer than a whole post: it goes alone, counted honestly
+            chunk = tokens[0].rstrip(_BREAKS)
+        chunks.append(chunk)
+        tokens = tokens[len(_tokens(chunk)) :]
+    return chunks

@@ -22,8 +22,8 @@ from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.content.store import SAVE_EVERY
 from cmsite.errors import ContentError, display_path
-from cmsite.social import counting
 from cmsite.social.excerpt import Excerpt, plain_text
+from cmsite.social.excerpt import fingerprint as excerpt_fingerprint
 from cmsite.social.excerpt import join as join_text
 from cmsite.social.media import located, media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
@@ -211,7 +211,7 @@ class ExcerptMemo:
 
     def excerpt(self, network: type[Network], text: str, tail: str, thread: bool) -> Excerpt:
         kind = f"{network.__module__}.{network.__qualname__}"
-        rule = (network.max_length, network.counting, counting.fingerprint())
+        rule = (network.max_length, network.counting, excerpt_fingerprint())
         key = digest(self.content_key, kind, *rule, text, tail, thread)
         self.used.add(key)
         blob = self.new.get(key) or self.cache.recall(key)
