@@ -390,6 +390,17 @@ def load_script(path: Path) -> ModuleType:
     return module
 
 
+def assert_agrees(texts: list[str], official: list[Any], ours: Callable[[str], Any], seed: int) -> None:
+    """A differential test's verdict: cmsite's answer for each text (`ours(text)`) is the official
+    one; on failure, how many differ, the first few, and the seed that makes the same texts again
+    (CMSITE_SEED=N)."""
+    mismatches = [(t, e, got) for t, e in zip(texts, official, strict=True) if (got := ours(t)) != e]
+    shown = "\n".join(f"{t!r}:\n  official {e}\n  cmsite   {got}" for t, e, got in mismatches[:8])
+    assert not mismatches, (
+        f"seed {seed} (CMSITE_SEED={seed} to run it again): {len(mismatches)} of {len(texts)} texts differ:\n{shown}"
+    )
+
+
 def missing_tool(what: str) -> None:
     """A test that needs a tool this machine lacks (Java, Node, a reference server): skipped on a
     laptop, failed where CMSITE_REQUIRE_INTEGRATION=1 (CI), so that no check is silently lost."""

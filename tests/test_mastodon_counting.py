@@ -24,7 +24,7 @@ import pytest
 import regex
 
 from cmsite.social import counting
-from cmsite.testing import load_script, missing_tool
+from cmsite.testing import assert_agrees, load_script, missing_tool
 
 ORACLE = Path(__file__).parent / "tools/mastodon_length_oracle.py"
 CASES = 3000
@@ -206,15 +206,7 @@ def texts_and_lengths() -> tuple[list[str], list[int]]:
 
 def test_lengths_match_the_rules_of_mastodons_validator(texts_and_lengths):
     texts, lengths = texts_and_lengths
-    mismatches = [
-        (text, expected, got)
-        for text, expected in zip(texts, lengths, strict=True)
-        if (got := counting.mastodon(text)) != expected
-    ]
-    shown = "\n".join(f"{t!r}: Mastodon {e}, cmsite {o}" for t, e, o in mismatches[:8])
-    assert not mismatches, (
-        f"seed {SEED} (CMSITE_SEED={SEED} to run it again): {len(mismatches)} of {len(texts)} texts differ:\n{shown}"
-    )
+    assert_agrees(texts, lengths, counting.mastodon, SEED)
 
 
 def test_the_generated_texts_cover_what_matters(texts_and_lengths):

@@ -28,7 +28,7 @@ from cmsite_bluesky import Bluesky, facets
 
 from cmsite.social import counting
 from cmsite.social.network import Credentials, SocialPost
-from cmsite.testing import load_script, missing_tool
+from cmsite.testing import assert_agrees, load_script, missing_tool
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = Path(os.environ.get("CMSITE_TOOLS", REPO / ".tools"))
@@ -257,16 +257,7 @@ def texts_and_answers() -> tuple[list[str], list[Answer]]:
 
 def test_facets_and_length_match_the_official_client(texts_and_answers):
     texts, answers = texts_and_answers
-    mismatches = [
-        (text, expected, got)
-        for text, expected in zip(texts, answers, strict=True)
-        if (got := ours(text)) != expected
-    ]
-    shown = "\n".join(f"{t!r}:\n  official {e}\n  ours     {o}" for t, e, o in mismatches[:8])
-    assert not mismatches, (
-        f"seed {SEED} (CMSITE_SEED={SEED} to run it again): "
-        f"{len(mismatches)} of {len(texts)} texts differ:\n{shown}"
-    )
+    assert_agrees(texts, answers, ours, SEED)
 
 
 def test_the_generated_texts_cover_what_matters(texts_and_answers):
