@@ -144,7 +144,11 @@ def new(directory: Path, title: str) -> None:
 @click.option("--drafts", is_flag=True, help="Include drafts (never for publishing).")
 @click.option("--future", is_flag=True, help="Include posts dated in the future.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.option("--clean", is_flag=True, help="Empty the output folder first, then write everything.")
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Write everything again and remove every other file of the output folder (kept as it was if the build fails).",
+)
 @click.pass_context
 def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, clean: bool) -> None:
     """Render the site into the output folder (only files that changed are written)."""

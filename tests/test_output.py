@@ -106,3 +106,14 @@ def test_writes_are_atomic_renames(site_folder, monkeypatch):
     monkeypatch.setattr(os, "replace", lambda src, dst: (replaced.append(dst), real_replace(src, dst)))
     site_folder.build()
     assert any(str(p).endswith("posts/a/index.html") for p in replaced)
+
+
+def test_a_clean_build_that_fails_leaves_the_last_site_whole(site_folder, tmp_path):
+    site_folder.post("2026-05-01-a.md", "title: A")
+    target = tmp_path / "public"
+    site_folder.site().build(target)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    site_folder.post("2026-05-02-b.md", "title: [unclosed")  # a save that does not build
+    with pytest.raises(ContentErrors):
+        site_folder.site().build(target, clean=True)
+    assert {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()} == before

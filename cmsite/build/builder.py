@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -68,10 +67,14 @@ class Builder:
         started = time.perf_counter()
         site = self.site
         check_output_folder(self.output, site.root)
-        if clean and self.output.exists():
-            shutil.rmtree(self.output)
+        if clean:  # everything written again, and the full build's sweep removes all else; the old
+            # site stays in place until this one is complete, so a build that fails leaves it whole
             self.state = None
-        state = self.state or load_state(state_file(site.cache_dir, self.output), site.build_key, self.output)
+            state = BuildState(site.build_key, str(self.output.resolve()))
+        else:
+            state = self.state or load_state(
+                state_file(site.cache_dir, self.output), site.build_key, self.output
+            )
         inputs = self._inputs(state, changed)
         if self._nothing_changed(state, inputs):
             self.state = state
