@@ -452,11 +452,9 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
 def _queue(site: Any) -> Any:
     """The site's queue store; from here on, no library's log line shows a credential."""
-    from cmsite.queue.publisher import secrets_environment
-    from cmsite.queue.service import open_store
-    from cmsite.social.redact import Redactor
+    from cmsite.queue.service import open_store, redactor
 
-    Redactor.for_networks(site.networks.values(), secrets_environment(site.root)).guard_logging()
+    redactor(site).guard_logging()
     return open_store(site)
 
 

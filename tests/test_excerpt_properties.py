@@ -10,7 +10,7 @@ Bluesky reads U+0085, where a cut could fall, as part of a link. Three kinds of 
   network's count, and every entity found in a post is one of the source text, found by
   the network's own detection where cmsite has one and by a conservative one everywhere;
 - the same through the official parsers, twitter-text for X and @atproto/api for Bluesky
-  (npm, in .tools/), over generated texts, with a seed per run (CMSITE_EXCERPT_SEED replays one).
+  (npm, in .tools/), over generated texts, with a seed per run (CMSITE_SEED replays one).
 """
 
 from __future__ import annotations
@@ -290,7 +290,7 @@ def official_entities(pairs: list[tuple[str, str]]) -> list[list[Entity]]:
 
 @pytest.fixture(scope="module")
 def seed() -> int:
-    return int(os.environ.get("CMSITE_EXCERPT_SEED") or random.SystemRandom().randrange(2**32))
+    return int(os.environ.get("CMSITE_SEED") or random.SystemRandom().randrange(2**32))
 
 
 @pytest.mark.parametrize(("name", "parser"), [("x", "twitter-text"), ("bluesky", "atproto")])
@@ -313,7 +313,7 @@ def test_excerpts_read_by_the_official_parsers_keep_every_entity(name, parser, s
     posts = sum(len(excerpt.posts) for _, excerpt in cases)
     shown = "\n".join(mismatches[:10])
     assert not mismatches, (
-        f"seed {seed} (CMSITE_EXCERPT_SEED={seed} replays it): {len(mismatches)} entities changed in "
+        f"seed {seed} (CMSITE_SEED={seed} replays it): {len(mismatches)} entities changed in "
         f"{posts} posts of {len(cases)} texts:\n{shown}"
     )
     assert sum(excerpt.cut for _, excerpt in cases) > OFFICIAL_TEXTS // 2  # most were cut or threaded

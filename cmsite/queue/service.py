@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cmsite.queue.lock import PublishLock
-from cmsite.queue.publisher import Outcome, Publisher
+from cmsite.queue.publisher import Outcome, Publisher, secrets_environment
 from cmsite.queue.store import CANCELLED_BY_HAND, DONE, CancelledBy, Entry, QueueStore, Status, queue_path
-from cmsite.social.network import Network, PublishError
+from cmsite.social.network import Network, PublishError, part_key
+from cmsite.social.redact import Redactor
 from cmsite.social.settings import needs_approval
 
 if TYPE_CHECKING:
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
 
 class QueueError(Exception):
     """A queue command that cannot be done, with what to do instead."""
+
+
+def redactor(site: Site) -> Redactor:
+    """The one redaction step for this site: every credential of every installed network, from the
+    environment and the site's .env, hidden in whatever is about to be printed or logged."""
+    return Redactor.for_networks(site.networks.values(), secrets_environment(site.root))
 
 
 def open_store(site: Site) -> QueueStore:
@@ -85,9 +92,7 @@ def change(store: QueueStore, name: str, entry_id: str) -> Change:
     )
     if entry.status not in allowed:
         raise refusal
-    with store.transaction() as db:
-        if not store.update(db, entry_id, expect=entry.status, **values):
-            raise QueueError(f"entry {entry_id} changed meanwhile; `cmsite queue --all` shows it now")
+    _update(store, entry, **values)
     return Change(name, entry)
 
 
@@ -98,28 +103,22 @@ def found(store: QueueStore, entry_id: str, url: str = "") -> Change:
     entry = stored_entry(store, entry_id)
     if entry.status != Status.UNKNOWN:
         raise QueueError(f"entry {entry_id} is {entry.status}; found works on unknown entries")
-    number = len(entry.parts)
-    key = entry.id if number == 0 else f"{entry.id}-{number + 1}"
-    parts = [*entry.parts, {"remote_id": key, "url": url}]
+    parts = [*entry.parts, {"remote_id": part_key(entry.id, len(entry.parts)), "url": url}]
     if len(parts) == len(entry.texts):
         values: dict[str, Any] = {
             "status": Status.PUBLISHED, "remote_id": parts[0]["remote_id"], "remote_url": parts[0]["url"] or None,
         }  # fmt: skip
     else:
         values = {"status": Status.PENDING, "attempts": 0}
-    with store.transaction() as db:
-        if not store.update(
-            db,
-            entry_id,
-            expect=Status.UNKNOWN,
-            parts=parts,
-            next_attempt=None,
-            error=None,
-            tried_at=None,
-            **values,
-        ):
-            raise QueueError(f"entry {entry_id} changed meanwhile; `cmsite queue --all` shows it now")
+    _update(store, entry, parts=parts, next_attempt=None, error=None, tried_at=None, **values)
     return Change("found", entry)
+
+
+def _update(store: QueueStore, entry: Entry, **values: Any) -> None:
+    """A person's change, made only if no publisher or sync moved the entry since it was read."""
+    with store.transaction() as db:
+        if not store.update(db, entry.id, expect=entry.status, **values):
+            raise QueueError(f"entry {entry.id} changed meanwhile; `cmsite queue --all` shows it now")
 
 
 def stored_entry(store: QueueStore, entry_id: str) -> Entry:

@@ -12,11 +12,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from cmsite.queue.publisher import secrets_environment
-from cmsite.queue.service import open_store, publish
+from cmsite.queue.service import open_store, publish, redactor
 from cmsite.queue.store import ACTIVE, queue_path
 from cmsite.serve.session import WatchSession
-from cmsite.social.redact import Redactor
 
 LONGEST_WAIT = 60.0  # look again at least this often: an entry retried later, an approval
 
@@ -53,8 +51,7 @@ class PublishLoop:
         try:
             done = publish(site, store)
         except Exception as exc:  # keep watching; the entries' states say what happened
-            redact = Redactor.for_networks(site.networks.values(), secrets_environment(site.root))
-            say(redact(f"publishing stopped: {exc.__class__.__name__}: {exc}"), fg="red")
+            say(redactor(site)(f"publishing stopped: {exc.__class__.__name__}: {exc}"), fg="red")
             return
         finally:
             store.close()

@@ -86,6 +86,11 @@ class Action:
 PUBLISHING = Action("publish", "the post")
 
 
+def part_key(entry_key: str, number: int) -> str:
+    """A thread part's idempotency key: the entry's id for the first part, `ID-2`, `ID-3`… after."""
+    return entry_key if number == 0 else f"{entry_key}-{number + 1}"
+
+
 @dataclass(frozen=True)
 class Part:
     """One post of a thread as `publish_one` sends it (or `find_one` looks for it).
@@ -112,8 +117,7 @@ class Part:
 
     @property
     def key(self) -> str:
-        """This part's idempotency key: the entry's id for the first part, `ID-2`, `ID-3`… after."""
-        return self.entry_key if self.number == 0 else f"{self.entry_key}-{self.number + 1}"
+        return part_key(self.entry_key, self.number)
 
     @property
     def media(self) -> list[Media]:
