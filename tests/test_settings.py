@@ -273,12 +273,12 @@ def test_a_reader_given_unchecked_settings_raises_content_errors(site):
         ),
         (
             "[[social.defaults]]\nnetwork = 'wall'\nat = '+2x'\n",
-            "[[social.defaults]]",
+            "at = '+2x'",
             "[[social.defaults]] #1: cannot read at: '+2x'; write +2h, +30m, +1d 09:00",
         ),
         (
             "[[social.defaults]]\nnetwork = 'wall'\nthread = 'yes'\n",
-            "[[social.defaults]]",
+            "thread = 'yes'",
             "[[social.defaults]] #1: thread must be true or false",
         ),
         (

@@ -504,3 +504,41 @@ def test_what_is_over_the_limit_is_an_error_about_the_length_shown(social_site):
         said = [e["message"].split(" as ")[0] for e in post["errors"] if "over its limit" in e["message"]]
         assert said == over, post
     assert sum(bool(post["errors"]) for post in posts) == 2  # the two texts written too long
+
+
+def test_a_key_a_plan_does_not_take_is_an_error_at_its_line_never_ignored(social_site):
+    """`txt:` in a post's plan, `text:` in a standalone post (whose text is its body): both used to be
+    dropped without a word, and the post went out with another text than the one written."""
+    social_site.post("2026-05-04-a.md", 'title: A\nsocial:\n  - network: toot\n    txt: "Read this"')
+    social_site.write(
+        "content/social/meetup.md",
+        '---\nnetworks: [toot, chirp]\nat: 2026-06-01 18:00\ntext: "Meetup tonight"\n---\nThe body.\n',
+    )
+    result = cli(social_site, "check")
+    assert result.exit_code == 1
+    assert (
+        "content/posts/2026-05-04-a.md:5: unknown key 'txt' (did you mean 'text'?); a plan takes network,"
+        in result.output
+    )
+    assert (
+        "content/social/meetup.md:4: a standalone social post's text is its body, below the front matter;"
+        in result.output
+    )
+    assert result.output.count("content/social/meetup.md:4:") == 1  # one error, not one per network
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "problem"),
+    [
+        ("networks: [toot]\nat: 2026-06-01 18:00\nstatus: sent", 4, "status 'sent' is not one of"),
+        ("networks: [toot]\nat: 2026-06-01 18:00\nthread: yes please", 4, "thread must be true or false"),
+        ("networks: [toot]\nat: tomorrow", 3, "at: "),
+        ("networks: [toot]", 2, "a standalone social post needs `at:`"),
+        ("at: 2026-06-01 18:00", 1, "a social post needs `networks: [mastodon, bluesky]`"),
+    ],
+)
+def test_a_standalone_post_is_read_like_a_posts_plan(social_site, front, line, problem):
+    social_site.write("content/social/meetup.md", f"---\n{front}\n---\nMeetup tonight.\n")
+    result = cli(social_site, "check")
+    assert result.exit_code == 1
+    assert f"content/social/meetup.md:{line}: {problem}" in result.output

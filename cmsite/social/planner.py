@@ -27,7 +27,7 @@ from cmsite.social.excerpt import fingerprint as excerpt_fingerprint
 from cmsite.social.excerpt import join as join_text
 from cmsite.social.media import located, media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
-from cmsite.social.plans import Plan, PlanError, parse_at, parse_media, parse_plan, template_fields
+from cmsite.social.plans import STANDALONE_KEYS, Plan, PlanError, parse_plan, template_fields
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -161,29 +161,27 @@ def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
         shown = display_path(path, site.root)
         try:
             front = parse(path.read_text(encoding="utf-8"), shown)
-            data = front.data
-            networks = data.get("networks") or data.get("network")
-            networks = [networks] if isinstance(networks, str) else networks
-            if not isinstance(networks, list) or not networks:
-                raise PlanError("a social post needs `networks: [mastodon, bluesky]`")
-            at = parse_at(data.get("at"), None, site.config.tz)
-            media = parse_media(data.get("media"), str(data.get("alt") or ""))
-        except (FrontMatterError, PlanError, UnicodeDecodeError) as exc:
+        except (FrontMatterError, UnicodeDecodeError) as exc:
             error = exc.error if isinstance(exc, FrontMatterError) else None
-            posts.append(_broken(shown, error or ContentError(shown, 1, str(exc))))
+            posts.append(_broken(shown, error or ContentError(shown, 1, f"{exc}; save the file as UTF-8")))
             continue
         origin = _standalone(shown, front)
+        networks = front.data.get("networks") or front.data.get("network")
+        networks = [networks] if isinstance(networks, str) else networks
+        if not isinstance(networks, list) or not networks:
+            posts.append(_broken(shown, origin.error("a social post needs `networks: [mastodon, bluesky]`")))
+            continue
         for index, network in enumerate(networks):
-            plan = Plan(
-                network=str(network).lower(),
-                account=str(data.get("account") or "default"),
-                at=at,
-                media=media,
-                thread=bool(data.get("thread", False)),
-                status=str(data.get("status", "pending")),
-                line=origin.line,
-                index=index,
-            )
+            # The front matter is the plan of each of its networks, read like a post's plan.
+            entry = {key: value for key, value in front.data.items() if key not in ("networks", "network")}
+            try:
+                plan = parse_plan(
+                    {**entry, "network": str(network)}, index, None, site.config.tz, origin.line,
+                    keys=STANDALONE_KEYS,
+                )  # fmt: skip
+            except PlanError as exc:
+                posts.append(_broken(shown, origin.error(str(exc), exc.key)))
+                break  # the same front matter, the same error for every network
             posts.append(_render(site, plan, origin, excerpts))
     return posts
 
@@ -193,6 +191,8 @@ def _standalone(shown: str, front: FrontMatter) -> Origin:
     blank = front.body[: len(front.body) - len(front.body.lstrip())].count("\n")  # lines before its words
 
     def line_of(key: str | None) -> int:
+        if key is not None and key in front.lines:
+            return front.lines[key]
         return front.body_line + blank if key == "text" else front.line_of("networks")
 
     return Origin(shown, line_of, body=front.body.strip())

@@ -32,6 +32,9 @@ from cmsite.social.network import Media
 _RELATIVE = re.compile(r"^\+\s*(?:(\d+)\s*([dhm]))?\s*(?:(\d{1,2}):(\d{2}))?$")
 STATUSES = ("draft", "approved", "pending")
 TEMPLATE_FIELDS = ("title", "summary", "url", "tags")  # what the planner fills in a `text:` template
+PLAN_KEYS = ("network", "account", "at", "text", "append", "media", "alt", "thread", "status")
+# A standalone post's text is its body, and nothing follows it: no `text:`, no `append:`.
+STANDALONE_KEYS = ("networks", "network", "account", "at", "media", "alt", "thread", "status")
 
 
 class PlanError(ValueError):
@@ -113,27 +116,41 @@ def parse_media(value: Any, default_alt: str = "") -> list[Media]:
     return found
 
 
-def parse_plan(entry: Any, index: int, published: datetime | None, tz: tzinfo, line: int | None) -> Plan:
+def parse_plan(
+    entry: Any,
+    index: int,
+    published: datetime | None,
+    tz: tzinfo,
+    line: int | None,
+    *,
+    keys: tuple[str, ...] = PLAN_KEYS,
+) -> Plan:
+    """One plan from its entry; a key the plan does not take is an error, never silently ignored."""
     if isinstance(entry, str):
         entry = {"network": entry}
     if not isinstance(entry, dict) or not isinstance(entry.get("network"), str):
         raise PlanError("each social plan needs `network:`, like - network: mastodon")
+    check_keys(entry, keys)
     status = str(entry.get("status", "pending"))
     if status not in STATUSES:
-        raise PlanError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        raise PlanError(f"status {status!r} is not one of {', '.join(STATUSES)}", key="status")
     thread = entry.get("thread", False)
     if not isinstance(thread, bool):
-        raise PlanError("thread must be true or false")
+        raise PlanError("thread must be true or false", key="thread")
     template = entry.get("text")
     if template is not None:
         template_fields(template)
     append = entry.get("append", True)
     if not isinstance(append, bool):
         raise PlanError("append must be true or false", key="append")
+    try:
+        at = parse_at(entry.get("at"), published, tz)
+    except PlanError as exc:
+        raise PlanError(str(exc), key="at") from None
     return Plan(
         network=entry["network"].strip().lower(),
         account=str(entry.get("account") or "default"),
-        at=parse_at(entry.get("at"), published, tz),
+        at=at,
         template=template,
         append=append,
         media=parse_media(entry.get("media"), str(entry.get("alt") or "")),
@@ -142,6 +159,23 @@ def parse_plan(entry: Any, index: int, published: datetime | None, tz: tzinfo, l
         line=line,
         index=index,
     )
+
+
+def check_keys(entry: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Refuse the first key a plan does not take, saying which it may have meant."""
+    unknown = sorted(str(key) for key in entry if key not in keys)
+    if not unknown:
+        return
+    key = unknown[0]
+    if key == "text" and "text" not in keys:
+        raise PlanError(
+            "a standalone social post's text is its body, below the front matter; remove `text:` "
+            "and write the text after the closing ---",
+            key=key,
+        )
+    close = difflib.get_close_matches(key, keys, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    raise PlanError(f"unknown key {key!r}{guess}; a plan takes {', '.join(keys)}", key=key)
 
 
 def template_fields(template: Any) -> set[str]:

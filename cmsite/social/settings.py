@@ -58,7 +58,6 @@ COMMON_KINDS = {"approval": bool, "timeout": float, "api": str}
 _COMMON_RANGES = {"timeout": Range(0, HOUR, above=True)}
 
 # What a social plan may say (cmsite/social/plans.py reads them).
-PLAN_KEYS = ("network", "account", "at", "text", "append", "media", "alt", "thread", "status")
 _SOME_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a default's `at: +2h` is read against any post's date
 
 
@@ -179,9 +178,6 @@ def _check_social(config: SiteConfig, errors: SettingsErrors) -> None:
 def _check_default(config: SiteConfig, index: int, entry: Any, errors: SettingsErrors) -> None:
     path = ("social", "defaults", index)
     where = f"[[social.defaults]] #{index + 1}"
-    unknown = sorted(entry.keys() - set(PLAN_KEYS)) if isinstance(entry, dict) else []
-    for key in unknown:
-        errors.add((*path, key), f"{where}: unknown key {key!r}; a plan takes {', '.join(PLAN_KEYS)}")
     try:
         parse_plan(entry, index, _SOME_DATE, config.tz, None)
     except PlanError as exc:
