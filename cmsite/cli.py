@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +98,12 @@ class PluginCommands(click.Group):
         return super().get_command(ctx, name)
 
 
+def _warn(warnings: list[ContentError]) -> None:
+    """What the build fixed by itself (`path:line: warning: …`), on stderr: the output is made all the same."""
+    for warning in warnings:
+        click.secho(str(warning), fg="yellow", err=True)
+
+
 def _fail(errors: list[ContentError], *, as_json: bool = False, what: str = "nothing was written") -> None:
     if as_json:
         click.echo(json.dumps({"ok": False, "errors": [e.as_dict() for e in errors]}, indent=2))
@@ -170,6 +177,7 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
         _plugin_failure(exc)
     progress.close()
     site.forget_builds()  # before the social plans are synced: the memory is better used there
+    _warn(report.warnings)
     write = report.write
     out = report.output
     shown = out.relative_to(Path.cwd()) if out.is_absolute() and out.is_relative_to(Path.cwd()) else out
@@ -186,7 +194,8 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
         # one at a time. A skipped build loaded nothing: the sync loads the content.
         _sync(site, plans=plans if plans.done else None, loaded=not report.nothing_changed)
     click.echo(  # last, as the README says
-        f"Look at it: python3 -m http.server --directory {shown} 8000  →  http://127.0.0.1:8000/ "
+        f"Look at it: python3 -m http.server --bind 127.0.0.1 --directory {shlex.quote(str(shown))} 8000"
+        "  →  http://127.0.0.1:8000/ "
         "(or `cmsite serve`, which also rebuilds and reloads as you write)"
     )
 
@@ -311,6 +320,9 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite check` again")
     except PluginError as exc:
         _plugin_failure(exc)
+    warnings = site.warnings
+    if not as_json:
+        _warn(warnings)
     summary = {
         "ok": True,
         "errors": [],
@@ -321,6 +333,7 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         "future": sum(1 for i in site.items if not i.draft and not site.is_published(i)),
         "outputs": len(plan.targets),
         "social_posts": len(social),
+        "warnings": [warning.as_dict() for warning in warnings],
     }
     if as_json:
         click.echo(json.dumps(summary, indent=2))
@@ -450,12 +463,13 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         sys.exit(1)
 
 
-def _queue(site: Any) -> Any:
+def _queue(site: Any, *, as_json: bool = False) -> Any:
     """The site's queue store; from here on, no library's log line shows a credential."""
     from cmsite.queue.service import open_store, redactor
 
     redactor(site).guard_logging()
-    return open_store(site)
+    with _planning_errors(as_json=as_json, what="the queue was not changed"):  # a damaged database
+        return open_store(site)
 
 
 @contextlib.contextmanager
@@ -502,7 +516,7 @@ def _sync(
     from cmsite.queue.sync import sync_site
     from cmsite.social.planner import each_planned_post
 
-    store = _queue(site)
+    store = _queue(site, as_json=as_json)
     with _planning_errors(as_json=as_json, what="the queue was not changed"):
         if plans is None and not loaded:
             site.load()
@@ -563,7 +577,7 @@ def _entry_command(name: str, help_text: str) -> None:
 
         site = _open_site(ctx, as_json=as_json)
         with _refusals(as_json=as_json, entry_id=entry_id):
-            done = change(_queue(site), name, entry_id)
+            done = change(_queue(site, as_json=as_json), name, entry_id)
         if as_json:
             click.echo(json.dumps({"ok": True, "id": entry_id, "done": name}, indent=2))
             return
@@ -591,7 +605,7 @@ def queue_found(ctx: click.Context, entry_id: str, url: str, as_json: bool) -> N
 
     site = _open_site(ctx, as_json=as_json)
     with _refusals(as_json=as_json, entry_id=entry_id):
-        done = found(_queue(site), entry_id, url)
+        done = found(_queue(site, as_json=as_json), entry_id, url)
     if as_json:
         click.echo(json.dumps({"ok": True, "id": entry_id, "done": "found"}, indent=2))
         return
@@ -615,7 +629,7 @@ def queue_delete(ctx: click.Context, entry_id: str, by_hand: bool, as_json: bool
 
     site = _open_site(ctx, as_json=as_json)
     with _refusals(as_json=as_json, entry_id=entry_id):
-        done = delete(site, _queue(site), entry_id, by_hand=by_hand)
+        done = delete(site, _queue(site, as_json=as_json), entry_id, by_hand=by_hand)
     entry = done.entry
     if as_json:
         row = {key: entry.as_dict()[key] for key in ("id", "network", "account", "source", "remote_id")}
@@ -680,7 +694,7 @@ def metrics(ctx: click.Context, as_json: bool) -> None:
 
     site = _open_site(ctx, as_json=as_json)
     rows = []
-    for found in collect(site, _queue(site)):
+    for found in collect(site, _queue(site, as_json=as_json)):
         entry = found.entry
         if found.problem:  # one network down never hides the others
             click.secho(f"{entry.network} {entry.id}: {found.problem}", fg="yellow", err=True)

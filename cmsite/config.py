@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import babel
 
-from cmsite.errors import ContentError, ContentErrors
+from cmsite import inputs
+from cmsite.errors import ContentError, ContentErrors, shorten
 
 CONFIG_NAME = "cmsite.toml"
 
@@ -35,10 +36,14 @@ _FIELDS: dict[tuple[str, str], tuple[type | tuple[type, ...], Any]] = {
     ("build", "pretty_urls"): (bool, True),
     ("build", "posts_per_page"): (int, 10),
     ("build", "feed_items"): (int, 20),
+    ("build", "raw_html"): (str, "keep"),
+    ("build", "allow_links_outside"): (bool, False),
     ("plugins", "enable"): (list, None),
     ("plugins", "disable"): (list, []),
     ("plugins", "folder"): (str, "plugins"),
 }
+
+RAW_HTML = ("keep", "drop")  # [build] raw_html: trust the writers' HTML, or leave it out
 
 # The tables cmsite reads itself: no plugin may declare a settings section of these names.
 CORE_SECTIONS = frozenset({"site", "build", "urls", "plugins", "queue", "social", "networks"})
@@ -78,6 +83,8 @@ class SiteConfig:
     pretty_urls: bool = True
     posts_per_page: int = 10
     feed_items: int = 20
+    raw_html: str = "keep"  # or "drop": raw HTML and script links out of Markdown (cmsite.content.markdown)
+    allow_links_outside: bool = False  # symbolic links in the site may lead outside its folder
     enabled_plugins: list[str] | None = None
     disabled_plugins: list[str] = field(default_factory=list)
     plugins_folder: Path | None = None
@@ -85,6 +92,7 @@ class SiteConfig:
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    warnings: list[ContentError] = field(default_factory=list)  # shown by every build
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,12 +107,30 @@ def load_config(root: Path) -> SiteConfig:
         raise ContentErrors(
             [ContentError(str(path), None, "no cmsite.toml here; run `cmsite new DIR` or cd to a site")]
         )
-    text = path.read_text(encoding="utf-8")
+    text, removed = inputs.strip_text(inputs.decode(path.read_bytes(), shown))
+    data = parse_toml(text, shown, 0)
     try:
-        data = tomllib.loads(text)
+        data, escaped = inputs.clean_values(data, lambda key: TomlLines(text).line(*key))
+    except inputs.TooLarge as exc:
+        raise ContentErrors(
+            [ContentError(shown, TomlLines(text).line(*exc.path), f"invalid settings: {exc}")]
+        ) from None
+    config = config_from_dict(data, root, text=text, shown=shown, path=path)
+    warning = inputs.control_warning(shown, removed + escaped)
+    config.warnings = [warning] if warning else []
+    return config
+
+
+def parse_toml(text: str, shown: str, offset: int) -> dict[str, Any]:
+    """TOML text → data; raise ContentErrors at the line (`offset` lines into the file) of a syntax error."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ContentErrors([toml_error(shown, exc, 0)]) from None
-    return config_from_dict(data, root, text=text, shown=shown, path=path)
+        raise ContentErrors([toml_error(shown, exc, offset)]) from None
+    except RecursionError:  # tomllib reads nested lists and tables recursively
+        line = inputs.deepest_line(text) + offset
+        message = f"invalid TOML: lists or tables nested more than {inputs.MAX_DEPTH} deep; nest them less"
+        raise ContentErrors([ContentError(shown, line, message)]) from None
 
 
 def config_from_dict(
@@ -138,22 +164,28 @@ def config_from_dict(
             continue
         values[key] = value
 
+    if "title" in values and not values["title"].strip():  # feeds and pages need a name
+        fail(
+            "site",
+            "title",
+            '[site] title is empty; write the blog\'s name, like title = "Notes from the shop"',
+        )
     if "url" in values and not is_web_address(values["url"]):
         fail("site", "url", '[site] url must be absolute, like "https://example.org"')
     if "timezone" in values:
         try:
             ZoneInfo(values["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             fail(
                 "site",
                 "timezone",
-                f'unknown time zone {values["timezone"]!r}; use a name like "Europe/Paris"',
+                f'unknown time zone {shorten(values["timezone"])}; use a name like "Europe/Paris"',
             )
-    if "lang" in values:
-        try:
-            babel.Locale.parse(values["lang"].replace("-", "_"))
-        except (ValueError, babel.UnknownLocaleError):
-            fail("site", "lang", f'unknown language {values["lang"]!r}; use a code like "en" or "fr"')
+    if "lang" in values and (problem := language_problem(values["lang"])):
+        fail("site", "lang", problem)
+    if values.get("raw_html", "keep") not in RAW_HTML:
+        choice = f'"keep" or "drop", not {shorten(values["raw_html"])}'
+        fail("build", "raw_html", f"[build] raw_html must be {choice}")
     for key in ("posts_per_page", "feed_items"):
         if values.get(key, 1) < 1:
             fail("build", key, f"[build] {key} must be at least 1")
@@ -161,7 +193,7 @@ def config_from_dict(
     urls = dict(_PRETTY_URLS if values.get("pretty_urls", True) else _FILE_URLS)
     for kind, pattern in data.get("urls", {}).items():
         if kind not in urls:
-            fail("urls", kind, f"unknown URL kind {kind!r}; known kinds: {', '.join(urls)}")
+            fail("urls", kind, f"unknown URL kind {shorten(kind)}; known kinds: {', '.join(urls)}")
         elif not isinstance(pattern, str) or not pattern.startswith("/"):
             fail(
                 "urls",
@@ -188,6 +220,8 @@ def config_from_dict(
         pretty_urls=values["pretty_urls"],
         posts_per_page=values["posts_per_page"],
         feed_items=values["feed_items"],
+        raw_html=values["raw_html"],
+        allow_links_outside=values["allow_links_outside"],
         enabled_plugins=None if values["enable"] is None else [str(p) for p in values["enable"]],
         disabled_plugins=[str(p) for p in values["disable"]],
         plugins_folder=root / values["folder"],
@@ -196,6 +230,16 @@ def config_from_dict(
         raw=data,
         path=path,
     )
+
+
+def language_problem(code: str) -> str | None:
+    """What is wrong with a language code (`lang` of the site or of a post), or None: every
+    page's dates and interface strings are made with it, so Babel must know it."""
+    try:
+        babel.Locale.parse(code.replace("-", "_"))
+    except (ValueError, babel.UnknownLocaleError):
+        return f'unknown language {shorten(code)}; use a code like "en" or "fr"'
+    return None
 
 
 def key_line(text: str, key: str, section: str | None = None) -> int | None:
@@ -212,6 +256,10 @@ def toml_error(shown: str, exc: tomllib.TOMLDecodeError, offset: int) -> Content
     reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
     if "end of document" in message and match is None:
         line = None
+    if reason.startswith("Illegal character"):  # a lone carriage return: the others were removed
+        return ContentError(
+            shown, line, f"invalid TOML: {reason}; save the file with Unix or Windows line ends"
+        )
     return ContentError(shown, line, f"invalid TOML: {reason}; fix the syntax (see https://toml.io)")
 
 
@@ -375,7 +423,7 @@ def read_table(
     for key, value in table.items():
         if key not in kinds:
             known = ", ".join(kinds) or "none"
-            errors.add((*path, key), f"{where} unknown setting {key!r}; known settings: {known}")
+            errors.add((*path, key), f"{where} unknown setting {shorten(key)}; known settings: {known}")
         elif problem := type_problem(key, value, kinds[key]) or _range_problem(key, value, ranges):
             errors.add((*path, key), f"{where} {problem}")
         else:

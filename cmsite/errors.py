@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+# Characters that end a line for str.splitlines or a terminal: a path holding one is escaped.
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 3
 
 
 @dataclass(frozen=True, order=True)
@@ -15,7 +24,8 @@ class ContentError:
     message: str
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        path = printable(self.path)
+        where = path if self.line is None else f"{path}:{self.line}"
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
@@ -28,6 +38,19 @@ class ContentErrors(Exception):
     def __init__(self, errors: list[ContentError]):
         self.errors = sorted(set(errors))
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def shorten(value: object) -> str:
+    """A value as Python writes it, cut to about 60 characters with `...`: a message that echoes
+    what the user wrote must stay one readable line, whatever the length of the value."""
+    return _SHORT.repr(value)
+
+
+def printable(name: str) -> str:
+    """A file name as the file system gave it, on one line: bytes that are not UTF-8 and
+    control or line-breaking characters written as escapes (`\\xff`, `\\r`, `\\x85`)."""
+    name = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _LINE_BREAKING.sub(lambda found: repr(found.group())[1:-1], name)
 
 
 def display_path(path: Path, root: Path) -> str:

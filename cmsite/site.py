@@ -6,6 +6,7 @@ in cmsite/build/builder.py).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 from collections.abc import Callable, Iterable
@@ -24,10 +25,10 @@ from cmsite.build.writer import WriteReport
 from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
 from cmsite.content.cache import ITEM_FORMAT, ContentCache
 from cmsite.content.item import Item
-from cmsite.content.loader import discover, files_under, is_ignored
+from cmsite.content.loader import discover, files_under, may_read
 from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
-from cmsite.errors import ContentError, ContentErrors
+from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.plugins import PluginError, PluginSelection, make_plugin_manager, unique_results
 from cmsite.social.network import Network
 from cmsite.social.settings import settings_errors
@@ -76,6 +77,7 @@ class BuildReport:
     rendered: int = 0
     nothing_changed: bool = False
     write: WriteReport = field(default_factory=WriteReport)
+    warnings: list[ContentError] = field(default_factory=list)  # `path:line: warning: …`, for the terminal
 
 
 class Site:
@@ -115,7 +117,8 @@ class Site:
 
     @cached_property
     def markdown(self) -> MarkdownRenderer:
-        return MarkdownRenderer(flatten(self.pm.hook.cmsite_markdown_extensions(site=self)))
+        extensions = flatten(self.pm.hook.cmsite_markdown_extensions(site=self))
+        return MarkdownRenderer(extensions, drop_html=self.config.raw_html == "drop")
 
     def _plugin_settings(self) -> tuple[dict[str, dict[str, Any]], list[ContentError]]:
         """Each plugin's own cmsite.toml table, checked against what the plugin declared."""
@@ -175,7 +178,12 @@ class Site:
 
     def load(self, changed: Iterable[Path] | None = None) -> None:
         """Read every content file (reusing unchanged ones); raise ContentErrors listing all problems."""
-        files = list(discover(self.config.content_dir, self.content_loaders))
+        config = self.config
+        files = list(
+            discover(
+                config.content_dir, self.content_loaders, self.root, links_outside=config.allow_links_outside
+            )
+        )
         self.items = self.store.load(self, files)
         published = [item for item in self.items if self.is_published(item)]
         self.posts = sorted(
@@ -186,6 +194,12 @@ class Site:
         self.pages = sorted((i for i in published if i.kind == "page"), key=_menu_key)
         self.feeds = []
         self.pm.hook.cmsite_items_collected(site=self)
+
+    @property
+    def warnings(self) -> list[ContentError]:
+        """What reading the settings and the loaded content fixed by itself (control characters
+        removed), in path order: every build shows it, until the files are fixed."""
+        return [*self.config.warnings, *sorted(w for item in self.items for w in item.warnings)]
 
     @property
     def next_due(self) -> datetime | None:
@@ -286,20 +300,27 @@ class Site:
         return self._builders[target]
 
     def _static_files(self) -> list[File]:
-        files = []
+        """Every file of the static folders; raise ContentErrors naming each one that cannot be copied."""
+        files, errors = [], []
         for folder, prefix in flatten(self.pm.hook.cmsite_static_dirs(site=self)):
-            for path in files_under(Path(folder)):
-                if path.suffix not in self.content_loaders:
+            try:
+                paths = files_under(Path(folder), self.root, links_outside=self.config.allow_links_outside)
+            except ContentErrors as exc:
+                errors += exc.errors
+                continue
+            for path in paths:
+                if path.suffix in self.content_loaders:
+                    continue
+                shown = display_path(path, self.root)
+                try:
                     url = self._copied_to(path, Path(folder), prefix)
-                    shown = str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
-                    files.append(File(url, source_path=path, sources=(shown,), kind="static"))
+                except UnsafeURL as exc:
+                    errors.append(ContentError(shown, None, f"{exc}; rename the file"))
+                    continue
+                files.append(File(url, source_path=path, sources=(shown,), kind="static"))
+        if errors:
+            raise ContentErrors(errors)
         return files
-
-    def _static_url(self, path: Path, folder: Path, prefix: str) -> str | None:
-        """The site URL a file of a static folder is copied to; None for a file the build leaves out."""
-        if not path.is_file() or is_ignored(path, folder) or path.suffix in self.content_loaders:
-            return None
-        return self._copied_to(path, folder, prefix)
 
     def _copied_to(self, path: Path, folder: Path, prefix: str) -> str:
         return self.urls.url(prefix.rstrip("/") + "/" + path.relative_to(folder).as_posix())
@@ -310,17 +331,15 @@ class Site:
         Some networks (Threads) take a picture's address rather than its bytes and fetch it
         from the site themselves.
         """
-        path = Path(path).resolve()
+        path = Path(os.path.abspath(path))
         for folder, prefix in flatten(self.pm.hook.cmsite_static_dirs(site=self)):
-            folder = Path(folder).resolve()
-            if not path.is_relative_to(folder):
+            folder = Path(os.path.abspath(folder))
+            if path.suffix in self.content_loaders or not may_read(
+                path, folder, self.root, links_outside=self.config.allow_links_outside
+            ):
                 continue
-            try:
-                url = self._static_url(path, folder, prefix)
-            except UnsafeURL:
-                url = None
-            if url is not None:
-                return self.urls.absolute(url)
+            with contextlib.suppress(UnsafeURL):
+                return self.urls.absolute(self._copied_to(path, folder, prefix))
         return None
 
     def _targets(self, pages: list[Page], files: list[File]) -> dict[int, str]:

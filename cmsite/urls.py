@@ -7,14 +7,20 @@ Every URL the engine hands to templates is site-absolute and includes the base p
 from __future__ import annotations
 
 import posixpath
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from cmsite.config import SiteConfig
+from cmsite.errors import shorten
+
+MAX_NAME_BYTES = 255  # the longest file or folder name Linux and macOS file systems take
+MAX_PATH_BYTES = 2000  # the longest site path; sitemaps and many servers refuse longer URLs
+_UNFIT = re.compile(r"[\x00-\x1f\x7f\\]")  # browsers drop or escape these: the link would miss its file
 
 
 class UnsafeURL(ValueError):
-    """A URL or slug that would write outside the output folder."""
+    """A URL, slug or file name that would write outside the output folder, or that no file system takes."""
 
 
 class Urls:
@@ -64,9 +70,40 @@ class Urls:
 
 
 def check_safe(path: str) -> None:
-    """Reject paths that leave the output folder or are not plain site paths."""
-    if not path.startswith("/") or "\\" in path or "\x00" in path:
-        raise UnsafeURL(f"{path!r} must be a site path starting with /")
+    """Reject paths that leave the output folder or that no file system or URL can carry."""
+    if not path.startswith("/"):
+        raise UnsafeURL(f"{_short(path)} must be a site path starting with /")
     segments = path.split("/")
     if ".." in segments or posixpath.normpath(path).startswith("//"):
-        raise UnsafeURL(f"{path!r} would write outside the output folder")
+        raise UnsafeURL(f"{_short(path)} would write outside the output folder")
+    _check_names(path, segments)
+
+
+def check_name(name: str) -> None:
+    """Reject a file or folder name that could not be part of a URL or of an output file's path."""
+    _check_names(name, [name])
+
+
+def _check_names(text: str, names: list[str]) -> None:
+    """The rules every output path follows, whatever file system it is written on.
+
+    One encode of the whole text settles the usual short path: only a long one is split.
+    """
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise UnsafeURL(f"{_short(text)} is not valid UTF-8") from None
+    if _UNFIT.search(text):
+        raise UnsafeURL(f"{_short(text)} has a backslash or a control character, which no URL path may have")
+    if size > MAX_PATH_BYTES:
+        raise UnsafeURL(f"{_short(text)} is {size} bytes long; a site path may have at most {MAX_PATH_BYTES}")
+    for name in names if size > MAX_NAME_BYTES else ():
+        if (length := len(name.encode("utf-8"))) > MAX_NAME_BYTES:
+            raise UnsafeURL(
+                f"{_short(name)} is {length} bytes long; a file name may have at most {MAX_NAME_BYTES}"
+            )
+
+
+def _short(text: str) -> str:
+    """A value cut short for an error line, a name's bytes that are not UTF-8 shown as "?"."""
+    return shorten(text.encode("utf-8", "replace").decode("utf-8"))

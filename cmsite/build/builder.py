@@ -5,13 +5,17 @@
 2. Otherwise load the content (unchanged files come from the item cache), plan every
    page and file, and give each a fingerprint of what it is made of.
 3. Render only the outputs whose fingerprint differs from the last build's, stage them
-   beside their targets, and commit them all at the end — or none, on error.
+   (cmsite/build/writer.py), and commit them all at the end — or none, on error.
+
+A build holds the output folder's lock (cmsite/build/lock.py) from its first look at the
+folder to its last write; it removes whatever a killed build left staged before anything else.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +24,20 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from cmsite.build.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
+from cmsite.build.lock import output_lock
 from cmsite.build.outputs import File, Page
 from cmsite.build.parallel import Deferred, chosen_workers, forks, map_jobs
 from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
 from cmsite.build.templates import compile_templates, make_environment, render_page
-from cmsite.build.writer import MARKER, OutputWriter, Staged, check_output_folder, stage
+from cmsite.build.writer import (
+    MARKER,
+    OutputWriter,
+    Staged,
+    Unwritable,
+    check_output_folder,
+    remove_staging,
+    staging_folder,
+)
 from cmsite.content.item import Item
 from cmsite.content.loader import load_item
 from cmsite.content.store import is_large
@@ -37,7 +50,13 @@ if TYPE_CHECKING:
 
 def state_file(cache_dir: Path, output: Path) -> Path:
     """One state file per output folder, so `cmsite build` and `cmsite serve` never undo each other's."""
-    return cache_dir / f"build-state-{digest(str(output))[:12]}.pickle"
+    return per_output(cache_dir, output, "build-state.pickle")
+
+
+def per_output(cache_dir: Path, output: Path, name: str) -> Path:
+    """`name` in the site's cache, made unique to one output folder: `build-state-<key>.pickle`."""
+    stem, dot, suffix = name.partition(".")
+    return cache_dir / f"{stem}-{digest(str(output))[:12]}{dot}{suffix}"
 
 
 class Builder:
@@ -62,11 +81,35 @@ class Builder:
         changed: list[Path] | None = None,
         meanwhile: Deferred[Any] | None = None,
     ) -> BuildReport:
+        """Build everything that changed (only `changed` paths are looked at again, when given)."""
+        with self._writing() as staging:
+            return self._build(staging, clean, progress, changed, meanwhile)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Path]:
+        """Hold the output folder's lock, and a staging folder emptied of any killed build's files."""
+        site = self.site
+        cache = per_output(site.cache_dir, self.output, "staging")
+        with output_lock(per_output(site.cache_dir, self.output, "build.lock"), self.output, site.root):
+            check_output_folder(self.output, site.root)
+            remove_staging(cache, self.output)
+            try:
+                yield staging_folder(cache, self.output)
+            finally:
+                remove_staging(cache, self.output)
+
+    def _build(
+        self,
+        staging: Path,
+        clean: bool,
+        progress: Callable[[int, int], None] | None,
+        changed: list[Path] | None,
+        meanwhile: Deferred[Any] | None,
+    ) -> BuildReport:
         from cmsite.site import BuildReport
 
         started = time.perf_counter()
         site = self.site
-        check_output_folder(self.output, site.root)
         if clean:  # everything written again, and the full build's sweep removes all else; the old
             # site stays in place until this one is complete, so a build that fails leaves it whole
             self.state = None
@@ -83,27 +126,29 @@ class Builder:
                 output=self.output,
                 nothing_changed=True,
                 seconds=time.perf_counter() - started,
+                warnings=state.warnings,  # as the last build found them: this one loaded nothing
             )
         site.pm.hook.cmsite_build_started(site=site)
-        writer = OutputWriter(self.output, state)
+        writer = OutputWriter(self.output, state, staging, site.root)
         try:
             plan = site.plan(changed)
             report = self._render(plan, make_environment(site, site.theme_dir), writer, progress, meanwhile)
+            report.write = writer.commit(
+                set(plan.targets.values()), sweep=changed is None, written=self._written
+            )
         except ContentErrors as exc:
-            writer.abort()
             self.last = None  # the items in memory no longer match the last plan: no quick path
             site.pm.hook.cmsite_build_failed(site=site, errors=exc.errors)
             raise
         except BaseException:
-            writer.abort()
             self.last = None
             raise
-        report.write = writer.commit(set(plan.targets.values()), sweep=changed is None, written=self._written)
         self.last = _LastBuild(
             plan, self._env, self._fingerprint_of, self._common, self._templates, _dependents(plan),
             {str(item.source): item for item in site.items},
         )  # fmt: skip
         state.inputs, state.next_due = inputs, site.next_due
+        state.warnings = report.warnings = site.warnings
         save_state(state_file(site.cache_dir, self.output), state)
         self.state = state
         report.output = self.output
@@ -117,7 +162,7 @@ class Builder:
             watched = [
                 p for result in self.site.pm.hook.cmsite_watch_paths(site=self.site) for p in result or []
             ]
-            return scan_inputs(watched)
+            return scan_inputs(watched, self.site.root, links_outside=self.site.config.allow_links_outside)
         inputs = dict(state.inputs)
         for path in changed:
             key = str(Path(path).resolve()) if not Path(path).is_absolute() else str(path)
@@ -202,7 +247,7 @@ class Builder:
         """Render pages and make files, staging each; raise ContentErrors with every failure."""
         site = self.site
 
-        def render_one(job: tuple[Page | File, str, str | None]) -> Staged | ContentError:
+        def render_one(job: tuple[Page | File, str, str | None]) -> Staged | Unwritable | ContentError:
             output, relative, fingerprint = job
             if isinstance(output, File):
                 content: bytes | Path | ContentError = output.content()
@@ -212,12 +257,14 @@ class Builder:
             if isinstance(content, ContentError):
                 return content
             assert fingerprint is not None
-            return stage(self.output, relative, content, fingerprint, writer.previous(relative))
+            return writer.stage(relative, content, fingerprint)
 
         errors = []
         results = map_jobs(render_one, todo, meanwhile=meanwhile) if parallel else map(render_one, todo)
         try:
             for done, result in enumerate(results, 1):
+                if isinstance(result, Unwritable):  # the next file would fail the same way
+                    raise ContentErrors([*errors, result.error])
                 if isinstance(result, ContentError):
                     errors.append(result)
                 else:
@@ -225,6 +272,8 @@ class Builder:
                 if progress:
                     progress(done, len(todo))
         finally:
+            if parallel:  # stop the workers now, not when the error is dropped: they write to staging
+                results.close()  # type: ignore[attr-defined]  # map_jobs is a generator
             env.globals["memo"].clear()  # a summary per post: not worth keeping between passes
         if errors:
             raise ContentErrors(errors)
@@ -236,8 +285,6 @@ class Builder:
         gone or not a post or page, a change of URL, date, tags, category or status, a post
         that became due, or a plugin that reacts to the whole collection of items.
         """
-        from cmsite.site import BuildReport
-
         site, last, state = self.site, self.last, self.state
         if last is None or state is None or not changed:
             return None
@@ -258,6 +305,15 @@ class Builder:
             if _placement(site, old) != _placement(site, new):
                 return None
             updates.append((old, new))
+        with self._writing() as staging:
+            return self._quick(staging, updates, changed)
+
+    def _quick(self, staging: Path, updates: list[tuple[Item, Item]], changed: list[Path]) -> BuildReport:
+        """Put the new items in place of the old ones, render what shows them and write it."""
+        from cmsite.site import BuildReport
+
+        site, last, state = self.site, self.last, self.state
+        assert last is not None and state is not None
         started = time.perf_counter()
         site.pm.hook.cmsite_build_started(site=site)
         for old, new in updates:
@@ -290,24 +346,25 @@ class Builder:
                 todo.append(
                     (output, relative, digest(_file_fingerprint(output), [new.digest for _, new in updates]))
                 )
-        writer = OutputWriter(self.output, state)
+        writer = OutputWriter(self.output, state, staging, site.root)
         redone = {relative for _, relative, _ in todo}
         writer.kept = {
             relative: record for relative, record in state.outputs.items() if relative not in redone
         }
-        try:
-            self._render_jobs(todo, last.env, writer, None, parallel=False)
-        except ContentErrors as exc:
-            writer.abort()
-            site.pm.hook.cmsite_build_failed(site=site, errors=exc.errors)
-            raise
         report = BuildReport(pages=len(last.plan.pages), output=self.output)
         report.rendered = sum(isinstance(output, Page) for output, _, _ in todo)
-        report.write = writer.commit(set(last.plan.targets.values()), sweep=False, written=self._written)
+        try:
+            self._render_jobs(todo, last.env, writer, None, parallel=False)
+            report.write = writer.commit(set(last.plan.targets.values()), sweep=False, written=self._written)
+        except ContentErrors as exc:
+            self.last = None  # the new items are in memory, their pages not on disk: a full build next
+            site.pm.hook.cmsite_build_failed(site=site, errors=exc.errors)
+            raise
         # The state on disk is left as the last full build wrote it: it no longer matches the
         # files just written, so the next command-line build checks them again. Saving it
         # here would cost more than the rebuild itself on a large site.
         state.inputs = self._inputs(state, changed)
+        report.warnings = site.warnings
         report.seconds = time.perf_counter() - started
         site.pm.hook.cmsite_build_finished(site=site, report=report)
         return report

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-FORMAT = 3
+from cmsite.content.loader import input_files
+from cmsite.errors import ContentError
+
+FORMAT = 4
 
 
 @dataclass
@@ -33,6 +36,7 @@ class BuildState:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     inputs: dict[str, tuple[int, int]] = field(default_factory=dict)
     next_due: datetime | None = None
+    warnings: list[ContentError] = field(default_factory=list)  # shown again by a build that skips loading
 
     def intact(self, output: Path, relative: str) -> OutputRecord | None:
         """The record of an output file that is still exactly as this build left it."""
@@ -60,25 +64,39 @@ def load_state(path: Path, key: str, output: Path) -> BuildState:
 
 
 def save_state(path: Path, state: BuildState) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".state.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        pickle.dump((FORMAT, state), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temp, path)
+    """Save the state for the next build; when the disk refuses, keep the last one.
+
+    The output is complete by then, and the last saved state is still a safe hint: every
+    output written since differs from its record and is checked again.
+    """
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".state.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((FORMAT, state), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except OSError:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
 
 
-def scan_inputs(paths: list[Path]) -> dict[str, tuple[int, int]]:
-    """(mtime_ns, size) of every file under the given files and folders."""
+def scan_inputs(paths: list[Path], root: Path, *, links_outside: bool = False) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of every file under the given files and folders, walked as the build walks
+    them (links followed where the build follows them); (-1, -1) for a path the build refuses."""
     found: dict[str, tuple[int, int]] = {}
     for base in paths:
         if base.is_file():
             stat = base.stat()
             found[str(base)] = (stat.st_mtime_ns, stat.st_size)
             continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = [d for d in dirnames if d not in ("__pycache__", ".git")]
-            for name in filenames:
-                full = os.path.join(dirpath, name)
+        files, refused = input_files(base, root, links_outside=links_outside)
+        for full in files:
+            try:
                 stat = os.stat(full)
-                found[full] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:  # gone since the walk: the build that follows sees it gone too
+                refused.append(full)
+                continue
+            found[full] = (stat.st_mtime_ns, stat.st_size)
+        found.update(dict.fromkeys(refused, (-1, -1)))
     return found

@@ -1,15 +1,23 @@
 """Write the output folder: only what changed, all at once at the end, and remove what no longer belongs.
 
-Changed files are first written beside their target as temporary files ("staged"); only
-when every page rendered do they replace their targets (`commit`). A build that fails
-removes its temporary files (`abort`) and leaves the previous output as it was.
+Changed files are first written to a staging folder ("staged"); only when every page
+rendered do they replace their targets (`commit`). A build that fails removes the staging
+folder (`remove_staging`) and leaves the previous output as it was. The staging folder is in the
+site's `.cmsite/` when that is on the output's filesystem (a rename there is atomic), so a
+deploy never ships a half-written file, even from a killed build; otherwise it is a hidden
+folder inside the output. Either way the next build removes it before anything else.
 
 A marker file tells cmsite the folder is its own; it never deletes files in a folder
 that lacks the marker and is not empty, so a mistyped `-o ~` cannot wipe a home folder.
+
+A disk that is full or a folder that refuses writes stops the build with the file's name
+and what to do, never a traceback, and a refused folder is found before any file is moved
+in, so the old output stays whole.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -19,12 +27,14 @@ from pathlib import Path
 
 from cmsite.build.fingerprint import digest_bytes
 from cmsite.build.state import BuildState, OutputRecord
-from cmsite.errors import ContentError, ContentErrors
+from cmsite.errors import ContentError, ContentErrors, display_path
 
 MARKER = ".cmsite-output"
 MARKER_TEXT = (
     b"This folder is written by `cmsite build`: files that the build does not produce are removed.\n"
 )
+STAGING = ".cmsite-staging"  # the staging folder inside the output, when .cmsite/ is on another filesystem
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 @dataclass
@@ -36,12 +46,31 @@ class WriteReport:
 
 @dataclass
 class Staged:
-    """One output after rendering: a temporary file to move in place, or None when the bytes are the same."""
+    """One output after rendering: a staged file to move in place, or None when the bytes are the same."""
 
     relative: str
     fingerprint: str
     content_digest: str
     temp: str | None
+
+
+@dataclass(frozen=True)
+class Unwritable:
+    """An output that could not be staged: the disk or folder refuses it, so the build stops there."""
+
+    error: ContentError
+
+
+def unwritable(shown: str, exc: OSError) -> ContentError:
+    """A failed write as the user can act on it: a full disk, a folder without write access, or else."""
+    reason = (exc.strerror or str(exc)).lower()
+    if exc.errno in _FULL:
+        return ContentError(
+            shown, None, f"cannot write, the disk is full ({reason}); free some space and build again"
+        )
+    return ContentError(
+        shown, None, f"cannot write here ({reason}); make it writable, or choose another folder with -o"
+    )
 
 
 def check_output_folder(output: Path, root: Path) -> None:
@@ -51,7 +80,12 @@ def check_output_folder(output: Path, root: Path) -> None:
         raise ContentErrors(
             [ContentError(str(output), None, "the output folder cannot be the site folder; use -o output")]
         )
-    if resolved.is_dir() and any(resolved.iterdir()) and not (resolved / MARKER).exists():
+    try:
+        foreign = resolved.is_dir() and not (resolved / MARKER).exists()
+        foreign = foreign and any(path.name != STAGING for path in resolved.iterdir())
+    except OSError as exc:
+        raise ContentErrors([unwritable(display_path(output, root), exc)]) from None
+    if foreign:
         raise ContentErrors(
             [
                 ContentError(
@@ -63,29 +97,30 @@ def check_output_folder(output: Path, root: Path) -> None:
         )
 
 
-def stage(
-    output: Path, relative: str, content: bytes | Path, fingerprint: str, previous: OutputRecord | None
-) -> Staged:
-    """Write `content` to a temporary file beside its target, unless the target already holds it."""
-    data = content if isinstance(content, bytes) else content.read_bytes()
-    content_digest = digest_bytes(data)
-    if previous is not None and previous.content_digest == content_digest:
-        return Staged(relative, fingerprint, content_digest, None)
-    target = output / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(temp, 0o644)
-    return Staged(relative, fingerprint, content_digest, temp)
+def staging_folder(cache: Path, output: Path) -> Path:
+    """`cache` if it is on the output's filesystem (moving a file in is then a rename), else `output/STAGING`.
+
+    `cache`'s parent exists: it holds the build lock."""
+    existing = output
+    while not existing.exists():
+        existing = existing.parent
+    return cache if cache.parent.stat().st_dev == existing.stat().st_dev else output / STAGING
+
+
+def remove_staging(cache: Path, output: Path) -> None:
+    """Remove what a build staged, wherever it staged it; a killed build's leftovers too."""
+    for folder in (cache, output / STAGING):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class OutputWriter:
     """Stages outputs during a build, then commits them together (or aborts)."""
 
-    def __init__(self, output: Path, state: BuildState):
+    def __init__(self, output: Path, state: BuildState, staging: Path, root: Path):
         self.output = output
         self.state = state
+        self.staging = staging
+        self.root = root
         self.staged: list[Staged] = []
         self.kept: dict[str, OutputRecord] = {}
 
@@ -100,8 +135,34 @@ class OutputWriter:
     def previous(self, relative: str) -> OutputRecord | None:
         return self.state.intact(self.output, relative)
 
+    def stage(self, relative: str, content: bytes | Path, fingerprint: str) -> Staged | Unwritable:
+        """Write `content` to the staging folder, unless the target already holds it.
+
+        Runs in forked workers too, so a write that fails comes back as a value, not an exception.
+        """
+        data = content if isinstance(content, bytes) else content.read_bytes()
+        content_digest = digest_bytes(data)
+        previous = self.previous(relative)
+        if previous is not None and previous.content_digest == content_digest:
+            return Staged(relative, fingerprint, content_digest, None)
+        temp = None
+        try:
+            self.staging.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=self.staging, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o644)
+                handle.write(data)
+        except OSError as exc:
+            if temp is not None:
+                Path(temp).unlink(missing_ok=True)
+            return Unwritable(unwritable(self.shown(self.output / relative), exc))
+        return Staged(relative, fingerprint, content_digest, temp)
+
     def add(self, staged: Staged) -> None:
         self.staged.append(staged)
+
+    def shown(self, path: Path) -> str:
+        return display_path(path, self.root)
 
     def commit(
         self, keep: set[str], *, sweep: bool, written: Callable[[Path, str], None] | None = None
@@ -109,49 +170,59 @@ class OutputWriter:
         """Move staged files in place and drop outputs the site no longer makes.
 
         `sweep` also removes files cmsite never wrote (a full build); a quick rebuild only
-        removes the outputs it made last time and not this time.
+        removes the outputs it made last time and not this time. A write the system refuses
+        raises ContentErrors naming the file.
         """
-        report = WriteReport()
-        outputs = dict(self.kept)
-        marker = self.output / MARKER
-        if not marker.exists():
-            self.output.mkdir(parents=True, exist_ok=True)
-            marker.write_bytes(MARKER_TEXT)
-        for staged in self.staged:
-            target = self.output / staged.relative
-            if staged.temp is not None:
-                if target.is_dir():
-                    shutil.rmtree(target)
-                os.replace(staged.temp, target)
-                report.written.append(staged.relative)
-                if written is not None:
-                    written(target, staged.relative)
-            else:
-                report.unchanged += 1
-            stat = target.stat()
-            outputs[staged.relative] = OutputRecord(
-                staged.fingerprint, staged.content_digest, stat.st_size, stat.st_mtime_ns
-            )
-        report.unchanged += len(self.kept)
-        gone = set(self.state.outputs) - keep
-        if sweep:
-            gone |= _files_under(self.output) - keep - {MARKER}
-        for relative in sorted(gone):
-            path = self.output / relative
-            if path.is_file() or path.is_symlink():
-                path.unlink()
-                report.removed.append(relative)
-                _remove_empty_parents(path.parent, self.output)
+        path = self.output
+        try:
+            self._prepare()
+            report = WriteReport()
+            outputs = dict(self.kept)
+            for staged in self.staged:
+                path = self.output / staged.relative
+                if staged.temp is not None:
+                    if path.is_dir():
+                        shutil.rmtree(path)
+                    os.replace(staged.temp, path)
+                    report.written.append(staged.relative)
+                    if written is not None:
+                        written(path, staged.relative)
+                else:
+                    report.unchanged += 1
+                stat = path.stat()
+                outputs[staged.relative] = OutputRecord(
+                    staged.fingerprint, staged.content_digest, stat.st_size, stat.st_mtime_ns
+                )
+            report.unchanged += len(self.kept)
+            gone = set(self.state.outputs) - keep
+            if sweep:
+                gone |= _files_under(self.output) - keep - {MARKER}
+            for relative in sorted(gone):
+                path = self.output / relative
+                if path.is_file() or path.is_symlink():
+                    path.unlink()
+                    report.removed.append(relative)
+                    _remove_empty_parents(path.parent, self.output)
+        except OSError as exc:
+            raise ContentErrors([unwritable(self.shown(path), exc)]) from None
         self.state.outputs = outputs
         report.written.sort()
         return report
 
-    def abort(self) -> None:
-        for staged in self.staged:
-            if staged.temp is not None:
-                Path(staged.temp).unlink(missing_ok=True)
-                _remove_empty_parents(Path(staged.temp).parent, self.output)
-        self.staged = []
+    def _prepare(self) -> None:
+        """Make the folders the staged files go to, and check that each takes new files, before
+        any file is moved in: a folder that refuses them then leaves the old output whole."""
+        folders = {self.output} | {(self.output / s.relative).parent for s in self.staged if s.temp}
+        for folder in sorted(folders):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                if not os.access(folder, os.W_OK | os.X_OK):
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            except OSError as exc:
+                raise ContentErrors([unwritable(self.shown(folder), exc)]) from None
+        marker = self.output / MARKER
+        if not marker.exists():
+            marker.write_bytes(MARKER_TEXT)
 
 
 def _files_under(output: Path) -> set[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cmsite.content.item import Item
 
-ITEM_FORMAT = 4  # part of the content key: raise it when the pickled form of Item changes
+ITEM_FORMAT = 5  # part of the content key: raise it when the pickled form of Item changes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, key TEXT, mtime_ns INTEGER, size INTEGER, item BLOB);
 CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);

@@ -1,19 +1,21 @@
 """Split a file into front matter and body, and parse YAML (---) or TOML (+++) with line numbers.
 
 Dates are kept as text by the YAML parser (no implicit timestamps), so that every date
-format goes through one parser, `cmsite.content.dates`, whatever the quoting.
+format goes through one parser, `cmsite.content.dates`, whatever the quoting. Control
+characters and oversized values are dealt with here, where the text is read
+(`cmsite.inputs`), so every caller gets clean values.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from cmsite.config import TomlLines, toml_error
-from cmsite.errors import ContentError
+from cmsite import inputs
+from cmsite.config import TomlLines, parse_toml
+from cmsite.errors import ContentError, ContentErrors
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -39,9 +41,19 @@ class FrontMatter:
     body_line: int
     lines: dict[str, int] = field(default_factory=dict)
     fence_line: int = 1
+    warnings: list[ContentError] = field(default_factory=list)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.fence_line)
+
+    def line_at(self, path: inputs.KeyPath) -> int:
+        """The line of the most precise name `lines` has for a value: `social[0].text`, `social[0]`, `social`."""
+        names = [""]
+        for part in path:
+            names.append(
+                f"{names[-1]}[{part}]" if isinstance(part, int) else f"{names[-1]}.{part}".lstrip(".")
+            )
+        return next((self.lines[name] for name in reversed(names) if name in self.lines), self.fence_line)
 
 
 class FrontMatterError(Exception):
@@ -51,8 +63,25 @@ class FrontMatterError(Exception):
 
 
 def parse(text: str, shown: str) -> FrontMatter:
-    """Parse a whole file's text; raise FrontMatterError with path:line on bad syntax."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    """Parse a whole file's text; raise FrontMatterError with path:line on bad syntax.
+
+    Control characters are removed, from the text and from the values its escapes make,
+    with a warning in `warnings`.
+    """
+    text, removed = inputs.strip_text(text.removeprefix("\ufeff").replace("\r\n", "\n"))
+    front = _split(text, shown)
+    try:
+        front.data, more = inputs.clean_values(front.data, front.line_at)
+    except inputs.TooLarge as exc:
+        raise FrontMatterError(
+            ContentError(shown, front.line_at(exc.path), f"invalid front matter: {exc}")
+        ) from None
+    if warning := inputs.control_warning(shown, removed + more):
+        front.warnings.append(warning)
+    return front
+
+
+def _split(text: str, shown: str) -> FrontMatter:
     lines = text.split("\n")
     fence = lines[0].rstrip()
     kind = _FENCES.get(fence)
@@ -126,9 +155,9 @@ def _yaml_hint(problem: str) -> str:
 
 def _parse_toml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise FrontMatterError(toml_error(shown, exc, 1)) from None
+        data = parse_toml(source, shown, 1)
+    except ContentErrors as exc:
+        raise FrontMatterError(exc.errors[0]) from None
     # Named as for YAML: `social`, `social[0]` (a [[social]] table), `social[0].text`.
     key_lines = {
         "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip("."): line + 1

@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Protocol
 
 from markupsafe import Markup
 
+from cmsite.errors import ContentError
+
 WORDS_PER_MINUTE = 220
 
 
@@ -92,6 +94,8 @@ class Item:
     meta: dict[str, Any] = field(default_factory=dict)
     lines: KeyLines = field(default_factory=KeyLines)
     digest: str = ""  # of the file's bytes: what page fingerprints use to see a change
+    # What the loader fixed by itself (control characters removed), for every build to show.
+    warnings: list[ContentError] = field(default_factory=list, repr=False, compare=False)
     # Made when first asked for. Declared here, so that filling them does not grow the
     # instance's dict (which Python shares between items until a new attribute appears).
     known_summary_text: str | None = field(default=None, repr=False, compare=False)

@@ -1,17 +1,47 @@
-"""Markdown → HTML with the extensions that plugins contribute, plus the table of contents."""
+"""Markdown → HTML with the extensions that plugins contribute, plus the table of contents.
+
+Two things keep what a writer types from harming readers or the build, whoever wrote it:
+
+- the raw-HTML policy (`raw_html` under [build]): by default raw HTML is kept, trusting the
+  writers; `drop` omits it and the links a browser would run as a script (DropRawHtml);
+- a nesting limit: Python-Markdown parses each level of a list again and recurses, so a
+  list nested 2,000 deep held a build past 100 s, then failed with a RecursionError.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as etree
 
 import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import HTML_RE, InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
 from markupsafe import Markup
 
 MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE)
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
+
+MAX_NESTING = 100  # lists and block quotes inside one another (docs: "Raw HTML and limits")
+OMITTED = "<!-- raw HTML omitted -->"
+
+# The start of a line that nests it: spaces, tabs, quote markers (>) and list markers (-, *,
+# +, 1., 1)), a list marker only when a space follows. A thematic break (- - -) is no list.
+_PREFIX = re.compile(r"(?:[ \t>]|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))*")
+_QUOTES = re.compile(r"[ \t>]*")
+_RULE = re.compile(r"[ \t>]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_LEVEL = re.compile(r">|[-*+]|\d{1,9}[.)]| {4}")  # each marker, each four columns of indentation
+
+_SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "data"})
+_PICTURE_DATA = re.compile(r"image/(?:png|gif|jpeg|webp)[;,]", re.IGNORECASE)  # as Hugo allows
+_URL_ATTRIBUTES = ("href", "src")  # the attributes Markdown writes addresses in
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
 
 
 @dataclass
@@ -21,17 +51,56 @@ class Rendered:
     headings: int
 
 
-class MarkdownRenderer:
-    """One Python-Markdown instance per site, reset between documents (creating one is slow)."""
+class BodyError(ValueError):
+    """A problem at a line of the text a renderer was given (1 for its first line). The
+    renderer sees only a body or a summary; the loader knows where in the file it starts."""
 
-    def __init__(self, extensions: list[Any]):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+class MarkdownRenderer:
+    """One Python-Markdown instance per site, reset between documents (creating one is slow).
+
+    `drop_html`: the site's `raw_html = "drop"`; it comes after every plugin's extension, so
+    that none brings raw HTML back.
+    """
+
+    def __init__(self, extensions: list[Any], *, drop_html: bool = False):
+        extensions = [*extensions, DropRawHtml()] if drop_html else extensions
         self._md = markdown.Markdown(extensions=extensions, output_format="html")
 
     def render(self, text: str) -> Rendered:
+        """HTML of `text`; raise BodyError when it is nested too deep to render."""
+        _check_nesting(text)
         self._md.reset()
-        html = self._md.convert(text)
+        try:
+            output = self._md.convert(text)
+        except RecursionError:  # what the line check cannot see: HTML blocks with markdown="1"
+            raise BodyError(
+                1,
+                "nested too deep for Markdown (lists, quotes or HTML blocks inside one another); nest them less",
+            ) from None
         tokens = getattr(self._md, "toc_tokens", [])
-        return Rendered(Markup(html), Markup(getattr(self._md, "toc", "")), _count(tokens))
+        return Rendered(Markup(output), Markup(getattr(self._md, "toc", "")), _count(tokens))
+
+
+def _check_nesting(text: str) -> None:
+    """Raise BodyError at the first line inside more than MAX_NESTING lists and block quotes.
+
+    Counted from each line's start, as Python-Markdown nests it: every `>`, every list marker
+    and every four columns of indentation is one level. Cheap, and done before rendering:
+    the time Python-Markdown takes grows with the cube of the depth.
+    """
+    for number, line in enumerate(text.split("\n"), 1):
+        prefix = (_QUOTES if _RULE.match(line) else _PREFIX).match(line)
+        if prefix and len(_LEVEL.findall(prefix.group().expandtabs(4))) > MAX_NESTING:
+            raise BodyError(
+                number,
+                f"lists and block quotes nested more than {MAX_NESTING} levels deep, cmsite's limit; "
+                "nest them less",
+            )
 
 
 def summarize(
@@ -45,6 +114,79 @@ def summarize(
         return render(parts[0]).html
     match = _FIRST_PARAGRAPH.search(rendered.html)
     return Markup(match.group(0)) if match else Markup("")
+
+
+class DropRawHtml(Extension):
+    """`raw_html = "drop"`: nothing a writer types runs in a reader's browser.
+
+    Raw HTML tags and comments become OMITTED, as Hugo does; the text between tags stays,
+    rendered as Markdown (without the block preprocessor, an HTML block is a paragraph like
+    any other). Then the links and pictures of script or inline-document addresses lose
+    them, and event-handler attributes (`{: onclick="…"}`) are removed.
+    """
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.deregister("html_block", strict=False)
+        md.inlinePatterns.register(_OmitHtml(HTML_RE, md), "html", 90)  # the name and priority it replaces
+        md.treeprocessors.register(_DropScriptUrls(md), "drop_script_urls", -1)  # after "unescape" (0)
+
+
+class _OmitHtml(InlineProcessor):
+    """Each raw HTML tag or comment, as OMITTED."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:
+        return self.md.htmlStash.store(OMITTED), m.start(0), m.end(0)
+
+
+class _DropScriptUrls(Treeprocessor):
+    """Links keep their text without the address; pictures become their alt text."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for child in list(parent):
+                for name in list(child.attrib):
+                    if name.lower().startswith("on") or (
+                        name in _URL_ATTRIBUTES
+                        and _runs_script(self._as_written(child.attrib[name]), picture=child.tag == "img")
+                    ):
+                        del child.attrib[name]
+                if child.tag == "img" and "src" not in child.attrib:
+                    _put_text_instead(parent, child, child.get("alt", ""))
+
+    def _as_written(self, value: str) -> str:
+        """An attribute as the page will have it: Python-Markdown keeps entities (`{: href="&#106;…"}`)
+        aside until the end, leaving a placeholder in the tree."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+        value = HTML_PLACEHOLDER_RE.sub(lambda found: str(stash[int(found.group(1))]), value)
+        return value.replace(AMP_SUBSTITUTE, "&")
+
+
+def _runs_script(url: str, *, picture: bool = False) -> bool:
+    """Whether a browser would run `url` as a script or open it as a document written in it.
+
+    Read as the browser reads it: entities decoded (`&#106;avascript:`), leading controls and
+    spaces skipped, tabs and new lines removed (`java\\tscript:`), any case. A picture may be
+    `data:image/png` (or gif, jpeg, webp): a browser shows it, never runs it.
+    """
+    try:
+        parts = urlsplit(html.unescape(url).lstrip(_C0_AND_SPACE))
+    except ValueError:  # "javascript://[": not an address anyone can follow
+        return True
+    if parts.scheme == "data" and picture:
+        return not _PICTURE_DATA.match(parts.path)
+    return parts.scheme in _SCRIPT_SCHEMES
+
+
+def _put_text_instead(parent: etree.Element, child: etree.Element, text: str) -> None:
+    """Replace `child` by `text`, keeping the text that follows it."""
+    text += child.tail or ""
+    index = list(parent).index(child)
+    if index:
+        before = parent[index - 1]
+        before.tail = (before.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(child)
 
 
 def _count(tokens: list[dict[str, Any]]) -> int:

@@ -11,9 +11,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cmsite.errors import ContentErrors
 from cmsite.queue.lock import PublishLock
 from cmsite.queue.publisher import Outcome, Publisher, secrets_environment
-from cmsite.queue.store import CANCELLED_BY_HAND, DONE, CancelledBy, Entry, QueueStore, Status, queue_path
+from cmsite.queue.store import (
+    CANCELLED_BY_HAND,
+    DONE,
+    CancelledBy,
+    DamagedQueue,
+    Entry,
+    QueueStore,
+    Status,
+    damaged_queue,
+    queue_path,
+)
 from cmsite.social.network import Network, PublishError, part_key
 from cmsite.social.redact import Redactor
 from cmsite.social.settings import needs_approval
@@ -33,8 +44,12 @@ def redactor(site: Site) -> Redactor:
 
 
 def open_store(site: Site) -> QueueStore:
-    """The site's store: `[queue] path`, or .cmsite/queue.sqlite."""
-    return QueueStore(queue_path(site))
+    """The site's store: `[queue] path`, or .cmsite/queue.sqlite; ContentErrors when it is damaged."""
+    path = queue_path(site)
+    try:
+        return QueueStore(path)
+    except DamagedQueue as exc:
+        raise ContentErrors([damaged_queue(site, path, str(exc))]) from None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cmsite.errors import ContentError, display_path
+
 if TYPE_CHECKING:
     from cmsite.site import Site
 
@@ -79,6 +81,14 @@ class InvalidTransition(Exception):
 
 class TakenOver(Exception):
     """The entry is no longer where this publisher left it: another one holds it now."""
+
+
+class DamagedQueue(Exception):
+    """The database file is not one SQLite can read (garbage, truncated): `damaged_queue` says what to do."""
+
+
+# What SQLite says of a damaged file; a lock or a full disk is not damage, and raises as it is.
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
 SCHEMA_VERSION = 1
@@ -214,6 +224,31 @@ def queue_path(site: Site) -> Path:
     return site.root / configured if configured else site.cache_dir / "queue.sqlite"
 
 
+def damaged_queue(site: Site, path: Path, reason: str) -> ContentError:
+    """What to do about a queue database that cannot be read, and what moving it away means.
+
+    The queue is made again from the plans, but the plans do not say what was sent: only
+    `catch_up_hours` keeps old ones from going out again, and among the networks only
+    Bluesky (its record key is the entry's) always refuses a second send of one entry.
+    """
+    from cmsite.social.settings import queue_settings
+
+    hours = queue_settings(site.config).catch_up_hours
+    kept = (
+        "every plan is then queued again"
+        if hours is None
+        else f"plans more than {hours:g} hours past are then recorded as expired and the others queued again"
+    )
+    return ContentError(
+        display_path(path, site.root),
+        None,
+        f"the queue database is damaged ({reason}); restore it from a backup, or move it away to start an "
+        f"empty queue: {kept} — those already sent included, which the next publish would send a second "
+        "time (only Bluesky refuses; Mastodon only within an hour), so cancel them first with "
+        "`cmsite queue cancel ID`",
+    )
+
+
 def check_transition(expected: Iterable[Status], values: dict[str, Any]) -> None:
     """Refuse an update whose new status is not a move the state machine allows from every expected one."""
     target = values.get("status")
@@ -235,7 +270,23 @@ class QueueStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._local = threading.local()
+        if problem := self._damage():
+            if connection := getattr(self._local, "db", None):
+                connection.close()
+            raise DamagedQueue(problem)
         self._migrate()
+
+    def _damage(self) -> str | None:
+        """What SQLite finds wrong with the file, reading every page once (`PRAGMA quick_check`,
+        milliseconds for a queue): a file with a page damaged in its middle opens without
+        complaint, and would fail later, in the middle of a sync or a send."""
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorname not in _DAMAGED:
+                raise
+            return str(exc)
+        return None if problems == ["ok"] else problems[-1]
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+from cmsite.errors import ContentErrors
 from cmsite.queue.service import open_store, publish, redactor
 from cmsite.queue.store import ACTIVE, queue_path
 from cmsite.serve.session import WatchSession
@@ -41,8 +42,14 @@ class PublishLoop:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.publish_due()
-            self._wake.wait(self._seconds_to_next())
+            try:
+                self.publish_due()
+                wait = self._seconds_to_next()
+            except ContentErrors as exc:  # a damaged queue database: said, and looked at again later
+                for error in exc.errors:
+                    self.session.say(str(error), fg="red")
+                wait = LONGEST_WAIT
+            self._wake.wait(wait)
             self._wake.clear()
 
     def publish_due(self) -> None:

@@ -4,6 +4,11 @@ Only this server adds the script, to HTML responses as they leave; the files tha
 `cmsite build` writes never contain it. The script listens to `/_cmsite/events`
 (Server-Sent Events, which browsers reconnect by themselves) and reloads the tab when
 its page was rewritten, or shows the build's errors over the page until the next good save.
+
+Anything may connect, so the server stays safe and quiet whatever arrives: it answers only
+requests addressed to a loopback name (a DNS-rebinding page on another name could otherwise
+read the drafts `--drafts` serves), a URL no file can have is a 404, a client that goes
+away is not an error, and a client that stops sending loses its connection after a timeout.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -24,18 +30,32 @@ from cmsite.serve.reload import News, ReloadHub
 
 PREFIX = "/_cmsite/"
 KEEPALIVE_SECONDS = 15.0
+CLIENT_TIMEOUT_SECONDS = 30.0  # a client that neither sends nor reads this long loses its connection
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+NOWHERE = os.path.join(os.devnull, "outside-the-site")  # never a file: a 404
 BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
 class DevServer(ThreadingHTTPServer):
     daemon_threads = True  # open event streams never keep the process alive
 
-    def __init__(self, output: Path, hub: ReloadHub, *, port: int = 8000, base_path: str = "") -> None:
+    def __init__(
+        self,
+        output: Path,
+        hub: ReloadHub,
+        *,
+        port: int = 8000,
+        base_path: str = "",
+        client_timeout: float = CLIENT_TIMEOUT_SECONDS,
+    ) -> None:
         self.output = output
         self.hub = hub
         self.base_path = base_path.rstrip("/")
+        self.client_timeout = client_timeout
         self.script = resources.files("cmsite.serve").joinpath("livereload.js").read_bytes()
         super().__init__(("127.0.0.1", port), partial(DevRequestHandler, directory=str(output)))
+        bound = self.server_address[1]
+        self.hosts = frozenset(name + suffix for name in LOOPBACK_HOSTS for suffix in ("", f":{bound}"))
 
     @property
     def url(self) -> str:
@@ -51,28 +71,65 @@ class DevServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a closed tab, a cancelled download) is routine, not a fault to print.
+
+        A client that went silent never gets here: the stdlib ends its request on TimeoutError.
+        """
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class DevRequestHandler(SimpleHTTPRequestHandler):
     server: DevServer
+    error_message_format = "%(code)d %(message)s\n%(explain)s\n"
+    error_content_type = "text/plain; charset=utf-8"
+
+    def setup(self) -> None:
+        """Reads and writes on this connection give up after the server's client timeout."""
+        self.timeout = self.server.client_timeout
+        super().setup()
+
+    def parse_request(self) -> bool:
+        """Refuse, before any method runs, a request for another host or for something not a path."""
+        if not super().parse_request():
+            return False
+        home = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        if (self.headers.get("Host") or "").strip().lower() not in self.server.hosts:
+            explain = f"cmsite serve answers only requests for 127.0.0.1, localhost or [::1]; open {home}"
+            self.send_error(HTTPStatus.FORBIDDEN, "Not a loopback host", explain)
+            return False
+        if not self.path.startswith("/"):  # `*` or a proxy's absolute URL: no page of this site
+            self.send_error(HTTPStatus.BAD_REQUEST, "Not a path", f"Ask for a path, such as {home}")
+            return False
+        return True
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         if path.startswith(PREFIX):
             self._cmsite_endpoint(path[len(PREFIX) :])
             return
-        html = self._html_file(path)
+        html = self._html_page(path)
         if html is None:
             super().do_GET()
         else:
-            self._send_html(html.read_bytes(), HTTPStatus.OK)
+            self._send_html(html, HTTPStatus.OK)
 
     def translate_path(self, path: str) -> str:
-        """A site URL (with the base path of `[site] url`) → the file in the output folder."""
+        """A site URL (with the base path of `[site] url`) → the file in the output folder.
+
+        A URL can spell what no file name can (a NUL byte, a lone surrogate); those become
+        NOWHERE, so every lookup after this one meets only OSErrors, which mean 404.
+        """
         base = self.server.base_path
         plain = urlsplit(path).path
         if base and plain != base and not plain.startswith(base + "/"):
-            return os.path.join(os.devnull, "outside-the-site")  # never a file: a 404
-        return super().translate_path(path[len(base) :] or "/")
+            return NOWHERE
+        local = super().translate_path(path[len(base) :] or "/")
+        try:
+            return NOWHERE if b"\0" in os.fsencode(local) else local
+        except UnicodeEncodeError:
+            return NOWHERE
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code == HTTPStatus.NOT_FOUND and self.command == "GET":
@@ -87,11 +144,20 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal is for what the build says."""
 
-    def _html_file(self, url_path: str) -> Path | None:
+    def _html_page(self, url_path: str) -> bytes | None:
+        """The HTML page at this URL; None for anything else, which the stdlib serves or 404s.
+
+        A name too long for the file system, or any other OSError, is simply not a page.
+        """
         path = Path(self.translate_path(url_path))
-        if path.is_dir() and url_path.endswith("/"):
+        if os.path.isdir(path) and url_path.endswith("/"):
             path = path / "index.html"
-        return path if path.suffix in (".html", ".htm") and path.is_file() else None
+        if path.suffix not in (".html", ".htm") or not os.path.isfile(path):  # never wait on a FIFO
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
 
     def _not_found(self) -> None:
         """The site's own 404 page (which reloads once the page appears), or a plain one."""
@@ -142,19 +208,16 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         hub = self.server.hub
         news: News | None = hub.news_since(since)
-        try:
-            while True:
-                if news is not None:
-                    self._send_event(news)
-                    since = news.version
-                else:
-                    self.wfile.write(b": still here\n\n")  # finds tabs that went away
-                    self.wfile.flush()
-                news = hub.wait(since, KEEPALIVE_SECONDS)
-                if news is None and hub.closed:
-                    return
-        except (BrokenPipeError, ConnectionResetError):
-            return
+        while True:  # a tab that went away ends it with a ConnectionError: see DevServer.handle_error
+            if news is not None:
+                self._send_event(news)
+                since = news.version
+            else:
+                self.wfile.write(b": still here\n\n")  # finds tabs that went away
+                self.wfile.flush()
+            news = hub.wait(since, KEEPALIVE_SECONDS)
+            if news is None and hub.closed:
+                return
 
     def _send_event(self, news: News) -> None:
         kind = "errors" if news.errors else "build"

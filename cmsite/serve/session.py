@@ -121,6 +121,8 @@ class WatchSession:
         urls = [self.site.urls.of_output(relative) for relative in (*write.written, *write.removed)]
         self.hub.built(urls)
         self.say(f"{_clock()} {_summary(report, urls)}", fg="green")
+        for warning in report.warnings:  # what the build fixed by itself, until the file is fixed
+            self.say(str(warning), fg="yellow")
         self._sync()
         return True
 
@@ -133,21 +135,22 @@ class WatchSession:
 
     def _sync(self) -> None:
         """Queue what the plans now say; tell the writer what will go out and when."""
-        from cmsite.queue.store import QueueStore, queue_path
+        from cmsite.queue.service import open_store
         from cmsite.queue.sync import sync_site
         from cmsite.social.planner import each_planned_post
 
         site = self.site
         if not site.networks:
             return
-        store = QueueStore(queue_path(site))
         try:
-            report = sync_site(site, store, each_planned_post(site))
+            store = open_store(site)  # ContentErrors when its database is damaged
+            try:
+                report = sync_site(site, store, each_planned_post(site))
+            finally:
+                store.close()
         except (ContentErrors, PluginError) as exc:
             self._failed(_messages(exc))
             return
-        finally:
-            store.close()
         for line in report.lines(site.config.tz):
             self.say(line)
         for warning in report.warnings:

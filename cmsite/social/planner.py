@@ -21,7 +21,7 @@ from cmsite.config import CONFIG_NAME, SettingsErrors
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.content.store import SAVE_EVERY
-from cmsite.errors import ContentError, display_path
+from cmsite.errors import ContentError, display_path, shorten
 from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import fingerprint as excerpt_fingerprint
 from cmsite.social.excerpt import join as join_text
@@ -182,7 +182,9 @@ def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
             except PlanError as exc:
                 posts.append(_broken(shown, origin.error(str(exc), exc.key)))
                 break  # the same front matter, the same error for every network
-            posts.append(_render(site, plan, origin, excerpts))
+            post = _render(site, plan, origin, excerpts)
+            post.warnings += [str(warning) for warning in front.warnings]  # control characters removed
+            posts.append(post)
     return posts
 
 
@@ -254,7 +256,9 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptMemo) -> Pl
     if network is None:
         known = ", ".join(sorted(site.networks)) or "none installed"
         post.errors.append(
-            origin.error(f"unknown network {plan.network!r}; known networks: {known} (see `cmsite plugins`)")
+            origin.error(
+                f"unknown network {shorten(plan.network)}; known networks: {known} (see `cmsite plugins`)"
+            )
         )
         return post
     if item is not None:

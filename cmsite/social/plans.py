@@ -27,6 +27,7 @@ from string import Formatter
 from typing import Any
 
 from cmsite.content import dates
+from cmsite.errors import shorten
 from cmsite.social.network import Media
 
 _RELATIVE = re.compile(r"^\+\s*(?:(\d+)\s*([dhm]))?\s*(?:(\d{1,2}):(\d{2}))?$")
@@ -75,19 +76,26 @@ def parse_at(value: Any, published: datetime | None, tz: tzinfo) -> datetime:
         return published
     if isinstance(value, str) and value.strip().startswith("+"):
         if published is None:
-            raise PlanError(f"{value!r} is relative to a post's date; a standalone social post needs a date")
+            raise PlanError(
+                f"{shorten(value)} is relative to a post's date; a standalone social post needs a date"
+            )
         match = _RELATIVE.match(value.strip())
         if value.strip() == "+0":
             return published
         if not match or not any(match.groups()):
             raise PlanError(
-                f"cannot read at: {value!r}; write +2h, +30m, +1d 09:00 or a date like 2026-11-22 09:30"
+                f"cannot read at: {shorten(value)}; write +2h, +30m, +1d 09:00 or a date like 2026-11-22 09:30"
             )
         amount, unit, hour, minute = match.groups()
         moment = published
         if amount:
             units = {"d": "days", "h": "hours", "m": "minutes"}
-            moment += timedelta(**{units[unit]: int(amount)})
+            try:
+                moment = dates.check_range(moment + timedelta(**{units[unit]: int(amount)}))
+            except (OverflowError, ValueError):
+                raise PlanError(
+                    f"at: {shorten(value.strip())} is too far after the post's date; plan it sooner"
+                ) from None
         if hour is not None:
             local = moment.astimezone(tz)
             wall = datetime.combine(local.date(), time(int(hour), int(minute)))
@@ -133,7 +141,7 @@ def parse_plan(
     check_keys(entry, keys)
     status = str(entry.get("status", "pending"))
     if status not in STATUSES:
-        raise PlanError(f"status {status!r} is not one of {', '.join(STATUSES)}", key="status")
+        raise PlanError(f"status {shorten(status)} is not one of {', '.join(STATUSES)}", key="status")
     thread = entry.get("thread", False)
     if not isinstance(thread, bool):
         raise PlanError("thread must be true or false", key="thread")
@@ -175,7 +183,7 @@ def check_keys(entry: dict[str, Any], keys: tuple[str, ...]) -> None:
         )
     close = difflib.get_close_matches(key, keys, n=1)
     guess = f" (did you mean {close[0]!r}?)" if close else ""
-    raise PlanError(f"unknown key {key!r}{guess}; a plan takes {', '.join(keys)}", key=key)
+    raise PlanError(f"unknown key {shorten(key)}{guess}; a plan takes {', '.join(keys)}", key=key)
 
 
 def template_fields(template: Any) -> set[str]:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cmsite.config import Range, SettingsErrors, is_web_address, read_table, table_at
+from cmsite.errors import shorten
 from cmsite.social.plans import PlanError, parse_plan
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def _check_social(config: SiteConfig, errors: SettingsErrors) -> None:
     rather than on each post."""
     social = table_at(config.raw, ("social",), errors)
     for key in social.keys() - {"defaults"}:
-        errors.add(("social", key), f"[social] unknown setting {key!r}; known settings: defaults")
+        errors.add(("social", key), f"[social] unknown setting {shorten(key)}; known settings: defaults")
     defaults = social.get("defaults", [])
     if not isinstance(defaults, list):
         errors.add(
@@ -187,6 +188,6 @@ def _check_default(config: SiteConfig, index: int, entry: Any, errors: SettingsE
 def _unknown(name: str, networks: Mapping[str, type[Network]], what: str) -> str:
     installed = ", ".join(sorted(networks)) or "none"
     return (
-        f"unknown network {name!r}; installed networks: {installed}; install the plugin that provides it, "
+        f"unknown network {shorten(name)}; installed networks: {installed}; install the plugin that provides it, "
         f"or remove {what}"
     )
