@@ -542,3 +542,26 @@ def test_a_standalone_post_is_read_like_a_posts_plan(social_site, front, line, p
     result = cli(social_site, "check")
     assert result.exit_code == 1
     assert f"content/social/meetup.md:{line}: {problem}" in result.output
+
+
+def test_a_plans_picture_is_never_read_from_outside_the_site(social_site):
+    """A path climbing out of the content folder, or a file's absolute path, is an error of the
+    plan: before, any path not in the content folder was read as it was, and uploaded. (A link
+    in content/ leading out is refused when the site opens, as every file the build reads.)"""
+    secret = social_site.root.parent / "secret.png"
+    secret.write_bytes(b"\x89PNG a secret")
+    plans = "\n".join(
+        f"  - network: toot\n    media: [{{path: {path}, alt: A picture}}]"
+        for path in ("../../secret.png", secret)
+    )
+    social_site.post("2026-05-04-a.md", f"title: A\nsocial:\n{plans}")
+    result = cli(social_site, "check")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(
+        line.startswith("content/posts/2026-05-04-a.md:4: ../../secret.png is not a file the site may read")
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith(f"content/posts/2026-05-04-a.md:6: {secret} does not exist") for line in lines
+    ), lines

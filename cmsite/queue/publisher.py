@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmsite.queue.store import ACTIVE, Entry, Status, Store, TakenOver
-from cmsite.social.media import media_file
+from cmsite.social.media import OutsideSite, media_file
 from cmsite.social.network import Credentials, Media, Network, Published, PublishError, SocialPost
 from cmsite.social.redact import Redactor
 from cmsite.social.settings import account_options, needs_approval, queue_settings
@@ -341,7 +341,10 @@ class Publisher:
     def picture(self, path: str, alt: str) -> Media:
         """One of the entry's pictures: its file (a site path /images/x.png is one of the content
         folder) and the address the deployed site serves it at, for networks that fetch it there."""
-        file = media_file(self.site.config.content_dir, path)
+        try:
+            file = media_file(self.site, path)
+        except OutsideSite as exc:  # checked when planned; a link changed since is never followed
+            raise PublishError(str(exc), retry=False) from None
         return Media(str(file), alt, self.site.published_url(file))
 
 

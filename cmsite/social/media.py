@@ -13,10 +13,13 @@ from __future__ import annotations
 import io
 import math
 import mimetypes
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cmsite.content.loader import may_read
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -46,15 +49,32 @@ class Picture:
     resized: bool = False
 
 
-def media_file(content_dir: Path, path: str) -> Path:
-    """A site path (/images/x.png) is a file of the content folder; any other path is taken as it is."""
-    candidate = content_dir / path.lstrip("/")
-    return candidate if candidate.exists() else Path(path)
+class OutsideSite(ValueError):
+    """A plan's picture that is not a file the site may read: it is never opened nor sent."""
+
+
+def media_file(site: Site, path: str) -> Path:
+    """A plan's picture: a file of the content folder (`/images/x.png`), read by the rules of the
+    build's own files — never a path outside the site, a link leading out of it or a file the
+    system makes up (/proc/self/environ) — so that no plan uploads a secret to a network."""
+    content = site.config.content_dir
+    file = content / path.lstrip("/")
+    if os.path.lexists(file) and not may_read(
+        file, content, site.root, links_outside=site.config.allow_links_outside
+    ):
+        raise OutsideSite(
+            f"{path} is not a file the site may read (a link out of the site folder, or a hidden or "
+            "special file); copy the picture into the content folder"
+        )
+    return file
 
 
 def located(site: Site, item: Media) -> Media:
     """The picture with the address the deployed site serves its file at (None if the build leaves it out)."""
-    return replace(item, url=site.published_url(media_file(site.config.content_dir, item.path)))
+    try:
+        return replace(item, url=site.published_url(media_file(site, item.path)))
+    except OutsideSite:
+        return item  # `cmsite check` says why
 
 
 def human_bytes(size: int) -> str:
@@ -71,7 +91,11 @@ def media_problems(
     errors: list[str] = []
     warnings: list[str] = []
     for item in media:
-        path = locate(item.path)
+        try:
+            path = locate(item.path)
+        except OutsideSite as exc:
+            errors.append(str(exc))
+            continue
         mime = mimetypes.guess_type(path.name)[0]
         if not path.is_file():
             errors.append(f"{item.path} does not exist; put the picture in the content folder or fix `path:`")

@@ -277,9 +277,7 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptMemo) -> Pl
             f"shortened to fit {network.label}'s {network.max_length}; add `thread: true` to keep it all"
         )
     _validate(network, post, origin)
-    errors, warnings = media_problems(
-        network, plan.media, lambda path: media_file(site.config.content_dir, path)
-    )
+    errors, warnings = media_problems(network, plan.media, lambda path: media_file(site, path))
     post.errors += [origin.error(message) for message in errors]
     post.warnings += warnings
     return post

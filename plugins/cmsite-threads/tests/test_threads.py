@@ -556,10 +556,13 @@ def test_check_reports_pictures_threads_could_never_fetch_at_their_line(cmsite_s
     result = runner.invoke(main, ["--site", str(cmsite_site.root), "check"])
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("content/social/")]
-    assert len(errors) == 2, result.output
+    assert len(errors) == 3, result.output  # a picture is a file of the site: never read from elsewhere
     assert all(line.startswith("content/social/2026-11-20-room.md:2: ") for line in errors)
-    webp, outside = sorted(errors, key=lambda line: "webp" not in line)
+    webp, missing, outside = sorted(
+        errors, key=lambda line: ("webp" not in line, "does not exist" not in line)
+    )
     assert "Threads does not take image/webp, and it fetches the file from the site as it is" in webp
+    assert f"{elsewhere} does not exist; put the picture in the content folder" in missing
     assert f"{elsewhere} has no public address" in outside
     config = cmsite_site.root / "cmsite.toml"
     config.write_text(config.read_text().replace("https://blog.example.org", "http://localhost:8000"))
