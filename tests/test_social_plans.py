@@ -565,3 +565,18 @@ def test_a_plans_picture_is_never_read_from_outside_the_site(social_site):
     assert any(
         line.startswith(f"content/posts/2026-05-04-a.md:6: {secret} does not exist") for line in lines
     ), lines
+
+
+def test_a_standalone_post_is_read_like_every_file_of_the_site(social_site):
+    """A link in content/social/ to a file outside the site used to be read, and its text sent."""
+    outside = social_site.root.parent / "notes.md"
+    outside.write_text("---\nnetworks: [toot]\nat: 2026-06-01 18:00\n---\nA private note.\n")
+    (social_site.root / "content/social").mkdir(parents=True)
+    (social_site.root / "content/social/linked.md").symlink_to(outside)
+    result = cli(social_site, "preview")
+    assert "A private note" not in result.output
+    assert "content/social/linked.md: a symbolic link to a file outside the site folder" in result.output
+    (social_site.root / "content/social/linked.md").unlink()
+    big = "---\nnetworks: [toot]\nat: 2026-06-01 18:00\n---\n" + "word " * 300_000
+    social_site.write("content/social/big.md", big)
+    assert "content/social/big.md:5: the file passes 1 MiB here" in cli(social_site, "preview").output

@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from cmsite import inputs
 from cmsite.build.fingerprint import digest
 from cmsite.config import CONFIG_NAME, SettingsErrors
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item
+from cmsite.content.loader import files_under, read_content
 from cmsite.content.store import SAVE_EVERY
-from cmsite.errors import ContentError, display_path, shorten
+from cmsite.errors import ContentError, ContentErrors, display_path, shorten
 from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import fingerprint as excerpt_fingerprint
 from cmsite.social.excerpt import join as join_text
@@ -156,14 +158,20 @@ def _own(item: Item, index: int) -> Origin:
 
 def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
     folder = site.config.content_dir / SOCIAL_FOLDER
+    try:  # read by the rules of every file the build reads: a link out of the site is never followed
+        found = files_under(folder, site.root, links_outside=site.config.allow_links_outside)
+    except ContentErrors as exc:
+        return [_broken(error.path, error) for error in exc.errors]
     posts = []
-    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+    for path in [path for path in found if path.suffix == ".md" and path.parent == folder]:
         shown = display_path(path, site.root)
         try:
-            front = parse(path.read_text(encoding="utf-8"), shown)
-        except (FrontMatterError, UnicodeDecodeError) as exc:
-            error = exc.error if isinstance(exc, FrontMatterError) else None
-            posts.append(_broken(shown, error or ContentError(shown, 1, f"{exc}; save the file as UTF-8")))
+            front = parse(inputs.decode(read_content(path, shown), shown), shown)
+        except FrontMatterError as exc:
+            posts.append(_broken(shown, exc.error))
+            continue
+        except ContentErrors as exc:
+            posts += [_broken(shown, error) for error in exc.errors]
             continue
         origin = _standalone(shown, front)
         networks = front.data.get("networks") or front.data.get("network")
