@@ -170,6 +170,26 @@ def test_a_full_disk_is_an_error_and_the_old_output_stays(site):
     assert temporary_files(site) == []
 
 
+@pytest.mark.parametrize("limit", [4_000, 30_000])
+def test_a_full_disk_on_a_first_build_stops_at_the_output_not_in_a_cache(site_folder, limit):
+    """The content cache and the compiled templates in .cmsite/ are written first: a disk that
+    refuses them (SQLite's "disk I/O error", Jinja's bytecode) only makes the next build slower."""
+    for number in range(1, 6):
+        site_folder.post(f"2026-05-{number:02d}-p{number}.md", f"title: Post {number}", "Words. " * 400)
+    result = subprocess.run(
+        [sys.executable, "-c", LIMITED, str(limit), "--site", str(site_folder.root), "build"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = result.stderr.splitlines()
+    assert errors[-1] == "1 error; nothing was written.", result.stderr
+    assert errors[0].startswith("output/") and "cannot write, the disk is full (file too large)" in errors[0]
+    assert not site_folder.output.exists() or files(site_folder.output) == {}
+
+
 def test_the_build_state_is_kept_when_the_disk_refuses_the_new_one(tmp_path):
     path = tmp_path / "build-state.pickle"
     save_state(path, BuildState("key", "output"))

@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 THEME_STATIC_URL = "/theme/"
 
 
+class BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between builds. One that cannot be saved (a full disk, a
+    read-only folder) is compiled again next time: never a reason for the build to fail."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     """Templates from the site's own `templates/` first (to override one file), then the theme's."""
     search = [p for p in (site.root / "templates", theme_dir / "templates") if p.is_dir()]
@@ -29,7 +38,7 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     bytecode.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)),
+        bytecode_cache=BytecodeCache(str(bytecode)),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -3,7 +3,8 @@
 Rows are keyed by path and checked against the file's size and modification time and the
 build key (cmsite version, plugins, settings). The stored item is the one the loader
 made, before any `cmsite_item_loaded` hook, because hooks run on every build. Anything
-unreadable is dropped and rebuilt.
+unreadable is dropped and rebuilt; a cache that cannot be written (a full disk, a read-only
+folder) is left alone for the rest of the run: it only makes the next build slower.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from cmsite.content.item import Item
@@ -28,6 +30,7 @@ class ContentCache:
         self.key = key
         self._db: sqlite3.Connection | None = None
         self._pid = os.getpid()
+        self._unwritable = False
 
     def _connect(self) -> sqlite3.Connection:
         if self._pid != os.getpid():  # a forked worker: SQLite connections must not cross a fork
@@ -50,7 +53,7 @@ class ContentCache:
                 "SELECT path, mtime_ns, size FROM items WHERE key = ?", (self.key,)
             )
             return {path: (mtime, size) for path, mtime, size in rows}
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, OSError):
             self._reset()
             return {}
 
@@ -61,24 +64,24 @@ class ContentCache:
                 .execute("SELECT item FROM items WHERE path = ? AND key = ?", (path, self.key))
                 .fetchone()
             )
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, OSError):
             self._reset()
             return None
         return row[0] if row else None
 
     def put(self, rows: list[tuple[str, int, int, bytes]]) -> None:
         """Save (path, mtime_ns, size, pickled item) rows."""
-        db = self._connect()
-        with db:
-            db.executemany(
+        self._write(
+            lambda db: db.executemany(
                 "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)",
                 [(path, self.key, mtime, size, blob) for path, mtime, size, blob in rows],
             )
+        )
 
     def prune(self, keep: set[str]) -> None:
         """Forget rows whose file is gone or whose key is old."""
-        db = self._connect()
-        with db:
+
+        def forget(db: sqlite3.Connection) -> None:
             stale = [
                 (path,)
                 for path, key in db.execute("SELECT path, key FROM items")
@@ -86,27 +89,41 @@ class ContentCache:
             ]
             db.executemany("DELETE FROM items WHERE path = ?", stale)
 
+        self._write(forget)
+
     def recall(self, key: str) -> bytes | None:
         """A remembered result of a costly pure computation, by the digest of all its inputs."""
         try:
             row = self._connect().execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, OSError):
             self._reset()
             return None
         return row[0] if row else None
 
     def remember(self, rows: dict[str, bytes]) -> None:
         """Save new results."""
-        db = self._connect()
-        with db:
-            db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", rows.items())
+        self._write(lambda db: db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", rows.items()))
 
     def forget_all_but(self, used: set[str]) -> None:
         """Forget the results the last run did not ask for (old texts)."""
-        db = self._connect()
-        with db:
+
+        def forget(db: sqlite3.Connection) -> None:
             stale = [(key,) for (key,) in db.execute("SELECT key FROM memo") if key not in used]
             db.executemany("DELETE FROM memo WHERE key = ?", stale)
+
+        self._write(forget)
+
+    def _write(self, change: Callable[[sqlite3.Connection], object]) -> None:
+        """One change in a transaction; a cache that cannot be written is not written again this run."""
+        if self._unwritable:
+            return
+        try:
+            db = self._connect()
+            with db:
+                change(db)
+        except (sqlite3.DatabaseError, OSError):
+            self._unwritable = True
+            self.close()
 
     def _reset(self) -> None:
         self.close()
