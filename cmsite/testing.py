@@ -42,6 +42,28 @@ from cmsite.site import BuildReport, Site
 
 FIXED_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
+# A site plugin (plugins/networks.py) of two toy networks that send nowhere: `toot` counts
+# like Mastodon within 120, `chirp` like X within 80. For tests of plans, texts and inputs.
+TOY_NETWORKS = """
+from cmsite.hookspecs import hookimpl
+from cmsite.social.network import Network, Published
+
+class Toot(Network):
+    name, label, max_length, counting = "toot", "Toot", 120, "mastodon"
+    def publish_one(self, session, part):
+        return Published("1", "https://toot.example/1")
+
+class Chirp(Network):
+    name, label, max_length, counting = "chirp", "Chirp", 80, "x"
+    def publish_one(self, session, part):
+        return Published("1", "https://chirp.example/1")
+
+@hookimpl
+def cmsite_networks():
+    return [Toot, Chirp]
+"""
+
+
 SITE_CONFIG = """\
 [site]
 title = "Test site"

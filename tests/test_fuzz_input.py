@@ -28,26 +28,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from cmsite.cli import main
-from cmsite.testing import SITE_CONFIG
+from cmsite.testing import SITE_CONFIG, TOY_NETWORKS
 
 SECRET = "cmsite-fuzz-secret-5d1e"
 EXAMPLES = int(os.environ.get("CMSITE_FUZZ_EXAMPLES", "150"))
 # An error starts with a file of the site (whose name may hold a colon), then `: ` or `:LINE: `.
 ERROR_LINE = re.compile(r"^(content|cmsite\.toml|output|\.cmsite|themes|templates|plugins)\b.*?(?::\d+)?: \S")
 
-NETWORK = """
-from cmsite.hookspecs import hookimpl
-from cmsite.social.network import Network, Published
-
-class Toot(Network):
-    name, label, max_length, counting = "toot", "Toot", 120, "mastodon"
-    def publish_one(self, session, part):
-        return Published("1", "https://toot.example/1")
-
-@hookimpl
-def cmsite_networks():
-    return [Toot]
-"""
 
 # Text a writer might type or paste, and the values that broke cmsite before.
 NASTY = [
@@ -157,7 +144,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = base / "site"
     files = {
         "cmsite.toml": SITE_CONFIG.format(lang="en", per_page=2),
-        "plugins/networks.py": NETWORK,
+        "plugins/networks.py": TOY_NETWORKS,
         "content/posts/2026-01-01-first.md": "---\ntitle: First\nsocial: [toot]\n---\nHello *there*.\n",
         "content/posts/2026-01-02-second.md": "---\ntitle: Second\ntags: [a, b]\n---\nMore.\n\n- a\n- b\n",
         "content/pages/about.md": "---\ntitle: About\n---\nAbout us.\n",

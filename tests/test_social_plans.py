@@ -11,31 +11,14 @@ from click.testing import CliRunner
 
 from cmsite.cli import main
 from cmsite.social.plans import PlanError, parse_at
+from cmsite.testing import TOY_NETWORKS
 
 PARIS = ZoneInfo("Europe/Paris")
-NETWORKS = """
-from cmsite.hookspecs import hookimpl
-from cmsite.social.network import Network, Published
-
-class Toot(Network):
-    name, label, max_length, counting = "toot", "Toot", 120, "mastodon"
-    def publish_one(self, session, part):
-        return Published("1", "https://toot.example/1")
-
-class Chirp(Network):
-    name, label, max_length, counting = "chirp", "Chirp", 80, "x"
-    def publish_one(self, session, part):
-        return Published("1", "https://chirp.example/1")
-
-@hookimpl
-def cmsite_networks():
-    return [Toot, Chirp]
-"""
 
 
 @pytest.fixture
 def social_site(site_folder):
-    site_folder.write("plugins/networks.py", NETWORKS)
+    site_folder.write("plugins/networks.py", TOY_NETWORKS)
     return site_folder
 
 
@@ -204,7 +187,7 @@ def test_plus_zero_and_pages_without_plans(social_site):
 
 
 SCHEDULING = (
-    NETWORKS
+    TOY_NETWORKS
     + """
 
 @hookimpl
