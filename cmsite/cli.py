@@ -159,7 +159,7 @@ def new(directory: Path, title: str) -> None:
 @click.pass_context
 def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, clean: bool) -> None:
     """Render the site into the output folder (only files that changed are written)."""
-    from cmsite.build.parallel import Deferred
+    from cmsite.render.parallel import Deferred
     from cmsite.social.planner import planned_posts
 
     site = _open_site(ctx, drafts=drafts, future=future)
@@ -306,7 +306,7 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
     """Validate every content file and template; write nothing."""
     site = _open_site(ctx, drafts=drafts, future=future, as_json=as_json, strict=True)
     try:
-        from cmsite.build.builder import check_site
+        from cmsite.render.builder import check_site
         from cmsite.social.planner import planned_posts
 
         plan = check_site(site)

@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
     from markupsafe import Markup
 
-    from cmsite.build.outputs import File, Page
     from cmsite.config import SettingsSection
     from cmsite.content.item import Item
     from cmsite.content.markdown import Rendered
     from cmsite.errors import ContentError
     from cmsite.queue.store import Entry
+    from cmsite.render.outputs import File, Page
     from cmsite.site import BuildReport, Site
     from cmsite.social.network import Network, Published
     from cmsite.social.planner import PlannedPost

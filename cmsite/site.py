@@ -1,7 +1,7 @@
 """The Site: one folder of content, its config and plugins, and the build that turns it into files.
 
 Data flows one way: files → items (`load`) → pages and files (`plan`) → output (`build`,
-in cmsite/build/builder.py).
+in cmsite/render/builder.py).
 """
 
 from __future__ import annotations
@@ -17,11 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from cmsite import __version__
-from cmsite.build.fingerprint import digest, digest_bytes
-from cmsite.build.outputs import File, Page
-from cmsite.build.parallel import Deferred
-from cmsite.build.theme import find_theme
-from cmsite.build.writer import WriteReport
 from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
 from cmsite.content.cache import ITEM_FORMAT, ContentCache
 from cmsite.content.item import Item
@@ -30,6 +25,11 @@ from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.plugins import PluginError, PluginSelection, make_plugin_manager, unique_results
+from cmsite.render.fingerprint import digest, digest_bytes
+from cmsite.render.outputs import File, Page
+from cmsite.render.parallel import Deferred
+from cmsite.render.theme import find_theme
+from cmsite.render.writer import WriteReport
 from cmsite.social.network import Network
 from cmsite.social.settings import settings_errors
 from cmsite.urls import UnsafeURL, Urls
@@ -292,7 +292,7 @@ class Site:
 
     def _builder(self, output: Path | None) -> Any:
         """One Builder per output folder, kept so the next rebuild can take the quick path."""
-        from cmsite.build.builder import Builder
+        from cmsite.render.builder import Builder
 
         target = (Path(output) if output else self.config.output_dir).resolve()
         if target not in self._builders:

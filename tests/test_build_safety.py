@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cmsite.build.state import BuildState, save_state
-from cmsite.build.writer import STAGING
+from cmsite.render.state import BuildState, save_state
+from cmsite.render.writer import STAGING
 from cmsite.serve.reload import ReloadHub
 from cmsite.serve.session import WatchSession
 from cmsite.serve.watcher import Batch
@@ -51,7 +51,7 @@ runpy.run_module("cmsite", run_name="__main__")
 SAVE_LARGE_STATE = """
 import resource, sys
 from pathlib import Path
-from cmsite.build.state import BuildState, save_state
+from cmsite.render.state import BuildState, save_state
 limit = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 save_state(Path(sys.argv[1]), BuildState("key", "output", inputs={str(n): (n, n) for n in range(100_000)}))

@@ -57,7 +57,7 @@ def test_remembered_translations_answer_as_jinja_does(site_folder):
     """Labels without variables are translated once per build; the answers must not change."""
     import jinja2
 
-    from cmsite.build.templates import make_environment
+    from cmsite.render.templates import make_environment
 
     site = site_folder.site()
     env = make_environment(site, site.theme_dir)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import cmsite
-from cmsite.build.writer import MARKER
 from cmsite.errors import ContentErrors
 from cmsite.hookspecs import hookimpl
+from cmsite.render.writer import MARKER
 
 
 def tree(folder: Path) -> dict[str, bytes]:

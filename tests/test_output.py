@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from cmsite.build.writer import MARKER
 from cmsite.errors import ContentErrors
+from cmsite.render.writer import MARKER
 
 
 def stamp(folder):

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from cmsite.build import parallel
-from cmsite.build.parallel import Deferred, WorkerFailed, map_jobs
+from cmsite.render import parallel
+from cmsite.render.parallel import Deferred, WorkerFailed, map_jobs
 
 JOBS = list(range(1000))
 
@@ -111,8 +111,8 @@ def test_pages_of_a_large_site_render_in_one_process_unless_workers_are_chosen(
     site_folder, monkeypatch, chosen, forked
 ):
     """Above LARGE_SITE items a forked worker would copy the pages holding them."""
-    from cmsite.build import builder
     from cmsite.content import store
+    from cmsite.render import builder
 
     for n in range(12):
         site_folder.post(f"2026-01-{n + 1:02d}-p{n}.md", f"title: Post {n}")

@@ -7,10 +7,10 @@ from conftest import REPO
 from markupsafe import Markup
 
 from cmsite import hookspecs
-from cmsite.build.outputs import File, Page
 from cmsite.errors import ContentErrors
 from cmsite.hookspecs import hookimpl
 from cmsite.plugins import DEFAULT_PLUGINS
+from cmsite.render.outputs import File, Page
 
 
 def test_each_site_has_its_own_plugin_manager(site_folder):

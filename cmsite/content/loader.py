@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from slugify import slugify
 
 from cmsite import inputs
-from cmsite.build.fingerprint import digest_bytes
 from cmsite.config import language_problem
 from cmsite.content import dates
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item, KeyLines, Term
 from cmsite.content.markdown import BodyError, Rendered, summarize
 from cmsite.errors import ContentError, ContentErrors, display_path, printable, shorten
+from cmsite.render.fingerprint import digest_bytes
 from cmsite.urls import UnsafeURL, check_name, check_safe
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmsite.build.parallel import map_jobs
 from cmsite.content.cache import ContentCache, unpickle
 from cmsite.content.item import Item, Term
 from cmsite.content.loader import load_item
 from cmsite.errors import ContentError, ContentErrors, display_path
+from cmsite.render.parallel import map_jobs
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # Above this many items cmsite favours memory over time: bodies stay in the item cache
 # until a page shows them (`CachedBody`), pages are rendered in one process (see
-# cmsite/build/builder.py), and the summary memo is compressed (cmsite/build/templates.py).
+# cmsite/render/builder.py), and the summary memo is compressed (cmsite/render/templates.py).
 LARGE_SITE = 5000
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from babel.dates import format_date
 
-from cmsite.build.i18n import locale_for
-from cmsite.build.outputs import Page, paginate
 from cmsite.content.grouping import by_period
 from cmsite.hookspecs import hookimpl
+from cmsite.render.i18n import locale_for
+from cmsite.render.outputs import Page, paginate
 
 ARCHIVES_URL = "/archives/"
 

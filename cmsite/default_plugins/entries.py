@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmsite.build.outputs import Page
 from cmsite.hookspecs import hookimpl
+from cmsite.render.outputs import Page
 
 
 @hookimpl(trylast=True)

@@ -10,11 +10,11 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from cmsite import __version__
-from cmsite.build.fingerprint import Fingerprinter
-from cmsite.build.outputs import File, Page
 from cmsite.content.grouping import by_term
 from cmsite.content.item import Item, Term
 from cmsite.hookspecs import hookimpl
+from cmsite.render.fingerprint import Fingerprinter
+from cmsite.render.outputs import File, Page
 
 FORMATS = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 _RELATIVE_LINK = re.compile(r"""(\s(?:href|src))="(/(?!/)|#)""")

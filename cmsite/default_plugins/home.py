@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmsite.build.outputs import Page, paginate
 from cmsite.hookspecs import hookimpl
+from cmsite.render.outputs import Page, paginate
 
 
 @hookimpl(trylast=True)

@@ -8,8 +8,8 @@ from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.toc import TocExtension
 from pygments.formatters import HtmlFormatter
 
-from cmsite.build.outputs import File
 from cmsite.hookspecs import hookimpl
+from cmsite.render.outputs import File
 
 PYGMENTS_CSS_URL = "/theme/pygments.css"
 LIGHT_STYLE, DARK_STYLE = "friendly", "github-dark"

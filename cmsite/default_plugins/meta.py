@@ -6,9 +6,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from cmsite.build.i18n import locale_for
-from cmsite.build.outputs import Page
 from cmsite.hookspecs import hookimpl
+from cmsite.render.i18n import locale_for
+from cmsite.render.outputs import Page
 
 
 @hookimpl(trylast=True)

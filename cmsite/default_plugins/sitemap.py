@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree
 
-from cmsite.build.outputs import File, Page
 from cmsite.hookspecs import hookimpl
+from cmsite.render.outputs import File, Page
 
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 

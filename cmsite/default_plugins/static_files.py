@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cmsite.build.templates import THEME_STATIC_URL
 from cmsite.hookspecs import hookimpl
+from cmsite.render.templates import THEME_STATIC_URL
 
 
 @hookimpl(trylast=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from cmsite.build.i18n import load_translations
 from cmsite.hookspecs import hookimpl
 from cmsite.queue.store import queue_path
+from cmsite.render.i18n import load_translations
 
 
 @hookimpl(trylast=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmsite.build.outputs import Page, paginate
 from cmsite.content.grouping import by_term
 from cmsite.hookspecs import hookimpl
+from cmsite.render.outputs import Page, paginate
 
 TAGS_INDEX_URL = "/tags/"
 

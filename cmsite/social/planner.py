@@ -17,13 +17,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cmsite import inputs
-from cmsite.build.fingerprint import digest
 from cmsite.config import CONFIG_NAME, SettingsErrors
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.content.loader import files_under, read_content
 from cmsite.content.store import SAVE_EVERY
 from cmsite.errors import ContentError, ContentErrors, display_path, shorten
+from cmsite.render.fingerprint import digest
 from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import fingerprint as excerpt_fingerprint
 from cmsite.social.excerpt import join as join_text

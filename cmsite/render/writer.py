@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmsite.build.fingerprint import digest_bytes
-from cmsite.build.state import BuildState, OutputRecord
 from cmsite.errors import ContentError, ContentErrors, display_path
+from cmsite.render.fingerprint import digest_bytes
+from cmsite.render.state import BuildState, OutputRecord
 
 MARKER = ".cmsite-output"
 MARKER_TEXT = (

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cmsite.build.writer import unwritable
 from cmsite.errors import ContentError, ContentErrors, display_path
+from cmsite.render.writer import unwritable
 
 
 @contextmanager

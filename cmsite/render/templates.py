@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from cmsite.build.i18n import DateFormatter, load_translations
-from cmsite.build.outputs import Page
 from cmsite.content.store import is_large
 from cmsite.errors import ContentError, display_path
+from cmsite.render.i18n import DateFormatter, load_translations
+from cmsite.render.outputs import Page
 
 if TYPE_CHECKING:
     from cmsite.site import Site

@@ -5,9 +5,9 @@
 2. Otherwise load the content (unchanged files come from the item cache), plan every
    page and file, and give each a fingerprint of what it is made of.
 3. Render only the outputs whose fingerprint differs from the last build's, stage them
-   (cmsite/build/writer.py), and commit them all at the end — or none, on error.
+   (cmsite/render/writer.py), and commit them all at the end — or none, on error.
 
-A build holds the output folder's lock (cmsite/build/lock.py) from its first look at the
+A build holds the output folder's lock (cmsite/render/lock.py) from its first look at the
 folder to its last write; it removes whatever a killed build left staged before anything else.
 """
 
@@ -23,13 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from cmsite.build.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
-from cmsite.build.lock import output_lock
-from cmsite.build.outputs import File, Page
-from cmsite.build.parallel import Deferred, chosen_workers, forks, map_jobs
-from cmsite.build.state import BuildState, load_state, save_state, scan_inputs
-from cmsite.build.templates import compile_templates, make_environment, render_page
-from cmsite.build.writer import (
+from cmsite.content.item import Item
+from cmsite.content.loader import load_item
+from cmsite.content.store import is_large
+from cmsite.errors import ContentError, ContentErrors
+from cmsite.plugins import DEFAULT_PLUGINS
+from cmsite.render.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
+from cmsite.render.lock import output_lock
+from cmsite.render.outputs import File, Page
+from cmsite.render.parallel import Deferred, chosen_workers, forks, map_jobs
+from cmsite.render.state import BuildState, load_state, save_state, scan_inputs
+from cmsite.render.templates import compile_templates, make_environment, render_page
+from cmsite.render.writer import (
     MARKER,
     OutputWriter,
     Staged,
@@ -38,11 +43,6 @@ from cmsite.build.writer import (
     remove_staging,
     staging_folder,
 )
-from cmsite.content.item import Item
-from cmsite.content.loader import load_item
-from cmsite.content.store import is_large
-from cmsite.errors import ContentError, ContentErrors
-from cmsite.plugins import DEFAULT_PLUGINS
 
 if TYPE_CHECKING:
     from cmsite.site import BuildReport, Plan, Site
