@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import shlex
 import sys
 from collections.abc import Iterator
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -58,44 +58,48 @@ def _plugin_failure(exc: PluginError) -> None:
 
 
 class PluginCommands(click.Group):
-    """The `cmsite` group, plus the commands of installed plugins, loaded on first use.
+    """The `cmsite` group, plus the commands of the installed plugins the site lets load.
 
-    Loading waits until a command is looked up, so `cmsite --version` stays instant;
-    plugins must import heavy libraries (network SDKs) inside their functions, not at
-    module level, so that `cmsite --help` and `cmsite build` import none of them.
+    They are loaded when a command is looked up, once per invocation (the site is known
+    by then), so `cmsite --version` stays instant; plugins must import heavy libraries
+    (network SDKs) inside their functions, not at module level, so that `cmsite --help`
+    and `cmsite build` import none of them.
     """
 
-    _loaded = False
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        """This invocation's plugin commands; none while cmsite.toml cannot be read (see get_command)."""
+        meta = ctx.find_root().meta
+        if "cmsite.plugin_commands" not in meta:
+            from cmsite.plugins import plugin_commands
 
-    def _load_plugin_commands(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        from cmsite.plugins import PluginSelection, make_plugin_manager, unique_results
+            meta["cmsite.plugin_commands"], meta["cmsite.config_errors"] = {}, []
+            try:
+                commands = plugin_commands(self._site(ctx), self.commands)
+            except ContentErrors as exc:
+                meta["cmsite.config_errors"] = exc.errors
+            except PluginError as exc:
+                _plugin_failure(exc)
+            else:
+                meta["cmsite.plugin_commands"] = {command.name: command for command in commands}
+        return meta["cmsite.plugin_commands"]
 
-        try:
-            pm = make_plugin_manager(PluginSelection.from_settings(None, (), None, os.environ))
-            commands = unique_results(
-                pm,
-                "cmsite_commands",
-                lambda command: command.name,
-                lambda plugin, name, owner: (
-                    f"plugin {plugin} adds the command {name!r}, which {owner} already has; rename one"
-                ),
-                taken=dict.fromkeys(self.commands, "cmsite"),
-            )
-        except PluginError as exc:
-            _plugin_failure(exc)
-        for command in commands:
-            self.add_command(command)
+    def _site(self, ctx: click.Context) -> Path | None:
+        """The --site folder, read from the environment or its default when --help comes first."""
+        if "site" in ctx.params:
+            return ctx.params["site"]
+        option = next((param for param in self.params if param.name == "site"), None)
+        return None if option is None else option.process_value(ctx, option.consume_value(ctx, {})[0])
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugin_commands()
-        return super().list_commands(ctx)
+        return sorted([*super().list_commands(ctx), *self._plugin_commands(ctx)])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        self._load_plugin_commands()
-        return super().get_command(ctx, name)
+        plugin_commands = self._plugin_commands(ctx)
+        command = super().get_command(ctx, name) or plugin_commands.get(name)
+        errors = ctx.find_root().meta["cmsite.config_errors"]
+        if command is None and errors:  # maybe a plugin's: which plugins may load is unknown
+            _fail(errors, what="plugin commands are not available until cmsite.toml is fixed")
+        return command
 
 
 def _warn(warnings: list[ContentError]) -> None:
@@ -123,6 +127,7 @@ def _fail(errors: list[ContentError], *, as_json: bool = False, what: str = "not
     default=".",
     envvar="CMSITE_SITE",
     show_default=True,
+    is_eager=True,  # known before --help lists the commands of the plugins this site loads
     help="The site folder (the one with cmsite.toml).",
 )
 @click.pass_context
@@ -159,16 +164,10 @@ def new(directory: Path, title: str) -> None:
 @click.pass_context
 def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, clean: bool) -> None:
     """Render the site into the output folder (only files that changed are written)."""
-    from cmsite.render.parallel import Deferred
-    from cmsite.social.planner import planned_posts
-
     site = _open_site(ctx, drafts=drafts, future=future)
     progress = Progress()
-    plans = Deferred(lambda: planned_posts(site))  # made while workers render, when there are any
     try:
-        report = site.build(
-            output, clean=clean, progress=progress, meanwhile=plans if site.networks else None
-        )
+        report = site.build(output, clean=clean, progress=progress)
     except ContentErrors as exc:
         progress.close()
         _fail(exc.errors)
@@ -190,9 +189,8 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
             f"{write.unchanged} unchanged, {len(write.removed)} removed)"
         )
     if site.networks:
-        # Plans made while workers rendered are used; otherwise they are made during the sync,
-        # one at a time. A skipped build loaded nothing: the sync loads the content.
-        _sync(site, plans=plans if plans.done else None, loaded=not report.nothing_changed)
+        # A skipped build loaded nothing: the sync loads the content.
+        _sync(site, loaded=not report.nothing_changed)
     click.echo(  # last, as the README says
         f"Look at it: python3 -m http.server --bind 127.0.0.1 --directory {shlex.quote(str(shown))} 8000"
         "  →  http://127.0.0.1:8000/ "
@@ -346,45 +344,49 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
 
 
 @main.command()
-@click.option("--all", "show_all", is_flag=True, help="Include cmsite's built-in plugins.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Include cmsite's built-in plugins and those disabled, with why."
+)
 @click.option("--hook", "hook_name", help="Only plugins that implement this hook, in call order.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_context
 def plugins(ctx: click.Context, show_all: bool, hook_name: str | None, as_json: bool) -> None:
     """List plugins: name, distribution, version, where they come from, and their hooks."""
-    from cmsite.config import CONFIG_NAME
-    from cmsite.plugins import PluginSelection, make_plugin_manager
+    from cmsite.plugins import listing
 
-    if (ctx.obj["site"] / CONFIG_NAME).is_file():
-        pm = _open_site(ctx, as_json=as_json).pm
-    else:
-        try:
-            pm = make_plugin_manager(PluginSelection.from_settings(None, (), None, os.environ))
-        except PluginError as exc:
-            _plugin_failure(exc)
-    if hook_name is not None:
-        caller = getattr(pm.hook, hook_name, None)
-        if caller is None or caller.spec is None:
-            raise click.BadParameter(f"no hook named {hook_name!r}", param_hint="--hook")
-        names = [impl.plugin_name for impl in reversed(caller.get_hookimpls())]
-    else:
-        names = [name for name, plugin in pm.list_name_plugin() if plugin is not None]  # None: blocked
-    rows = []
-    for name in names:
-        source = pm.sources[name]
-        if source.source == "built-in" and not show_all and hook_name is None:
-            continue
-        hooks = sorted(caller.name for caller in pm.get_hookcallers(pm.get_plugin(name)) or [])
-        rows.append({**dataclasses.asdict(source), "hooks": hooks})
+    pm = _plugin_manager(ctx, as_json=as_json)
+    if hook_name is not None and pm.implementers(hook_name) is None:
+        raise click.BadParameter(f"no hook named {hook_name!r}", param_hint="--hook")
+    rows = listing(pm, show_all=show_all, hook_name=hook_name)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
-        return
+    else:
+        _show_plugins(rows, [] if show_all or hook_name else list(pm.skipped))
+
+
+def _plugin_manager(ctx: click.Context, *, as_json: bool) -> Any:
+    """The site's plugins (its settings checked) in a site's folder; elsewhere, the installed ones."""
+    from cmsite.config import CONFIG_NAME
+    from cmsite.plugins import make_plugin_manager, site_selection
+
+    if (ctx.obj["site"] / CONFIG_NAME).is_file():
+        return _open_site(ctx, as_json=as_json).pm
+    try:
+        return make_plugin_manager(site_selection(None, os.environ))
+    except PluginError as exc:
+        _plugin_failure(exc)
+
+
+def _show_plugins(rows: list[dict[str, Any]], disabled: list[str]) -> None:
+    """The rows for a person; the names of the plugins left out, which only --all details."""
     if not rows:
-        click.echo("No plugins installed. `cmsite plugins --all` lists the built-in ones.")
+        click.echo("No plugins besides the built-in ones (`cmsite plugins --all` lists them).")
     for row in rows:
         origin = row["path"] or f"{row['distribution'] or '?'} {row['version'] or ''}".strip()
         click.echo(f"{row['name']}  ({row['source']}: {origin})")
-        click.echo(f"    hooks: {', '.join(row['hooks']) or 'none'}")
+        click.echo(f"    {row['disabled'] or 'hooks: ' + (', '.join(row['hooks']) or 'none')}")
+    if disabled:
+        click.echo(f"Disabled: {', '.join(disabled)} (`cmsite plugins --all` says why).")
 
 
 @main.group()
@@ -420,47 +422,63 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
     site = _open_site(ctx, as_json=as_json)
     posts = _planned(site, as_json=as_json, what="fix them and run `cmsite preview` again")
-    wanted = {str((Path.cwd() / p).resolve()) for p in paths}
-    if wanted:
-        posts = [p for p in posts if str((site.root / p.source).resolve()) in wanted]
-    tz = site.config.tz
+    if paths:
+        posts = _planned_in(site, posts, paths)
     if as_json:
-        rows = [
-            {
-                "id": p.id, "source": p.source, "line": p.line, "network": p.network, "account": p.account,
-                "at": p.at.astimezone(tz).isoformat() if p.id else None, "status": p.status,
-                "texts": p.written, "lengths": p.lengths, "limit": p.limit, "media": [m.__dict__ for m in p.media],
-                "warnings": p.warnings, "errors": [e.as_dict() for e in p.errors],
-            }
-            for p in posts
-        ]  # fmt: skip
+        rows = [_preview_row(post, site.config.tz) for post in posts]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for post in posts:
-            where = f"{post.source}:{post.line}" if post.line else post.source
-            if post.id:
-                when = post.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                counts = ", ".join(f"{n}/{post.limit}" for n in post.lengths)
-                click.secho(
-                    f"{post.network} ({post.account}) · {when} {site.config.timezone} · {counts} · {where}",
-                    bold=True,
-                )
-                for number, text in enumerate(post.written, 1):
-                    if len(post.written) > 1:
-                        click.echo(f"  [{number}/{len(post.written)}]")
-                    click.echo("\n".join("  │ " + line for line in text.splitlines()))
-                for media in post.media:
-                    click.echo(f"  + picture {media.path} — alt: {media.alt or '(none)'}")
-            else:
-                click.secho(where, bold=True)
-            for warning in post.warnings:
-                click.secho(f"  ! {warning}", fg="yellow")
-            for error in post.errors:
-                click.secho(f"  ✗ {error}", fg="red")
-            click.echo()
+            _show_planned(post, site.config)
         click.echo(f"{len(posts)} planned social posts, {sum(bool(p.errors) for p in posts)} with errors.")
     if any(p.errors for p in posts):
         sys.exit(1)
+
+
+def _planned_in(site: Any, posts: list[Any], paths: tuple[Path, ...]) -> list[Any]:
+    """The posts planned in these files, however each is named (relative, absolute, through a link)."""
+    wanted = {str((Path.cwd() / p).resolve()) for p in paths}
+    return [p for p in posts if str((site.root / p.source).resolve()) in wanted]
+
+
+def _preview_row(post: Any, tz: tzinfo) -> dict[str, Any]:
+    """A planned post as `cmsite preview --json` prints it; a plan that could not be read has no time."""
+    return {
+        "id": post.id, "source": post.source, "line": post.line, "network": post.network,
+        "account": post.account, "at": post.at.astimezone(tz).isoformat() if post.id else None,
+        "status": post.status, "texts": post.written, "lengths": post.lengths, "limit": post.limit,
+        "media": [m.__dict__ for m in post.media], "warnings": post.warnings,
+        "errors": [e.as_dict() for e in post.errors],
+    }  # fmt: skip
+
+
+def _show_planned(post: Any, config: Any) -> None:
+    """A planned post for a person: where, when and how long, each text as sent, then its problems."""
+    where = f"{post.source}:{post.line}" if post.line else post.source
+    if post.id:
+        when = post.at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
+        counts = ", ".join(f"{n}/{post.limit}" for n in post.lengths)
+        click.secho(
+            f"{post.network} ({post.account}) · {when} {config.timezone} · {counts} · {where}", bold=True
+        )
+        _show_texts(post)
+    else:
+        click.secho(where, bold=True)
+    for warning in post.warnings:
+        click.secho(f"  ! {warning}", fg="yellow")
+    for error in post.errors:
+        click.secho(f"  ✗ {error}", fg="red")
+    click.echo()
+
+
+def _show_texts(post: Any) -> None:
+    """Each post of the thread as it will be sent, numbered when there are several, and its pictures."""
+    for number, text in enumerate(post.written, 1):
+        if len(post.written) > 1:
+            click.echo(f"  [{number}/{len(post.written)}]")
+        click.echo("\n".join("  │ " + line for line in text.splitlines()))
+    for media in post.media:
+        click.echo(f"  + picture {media.path} — alt: {media.alt or '(none)'}")
 
 
 def _queue(site: Any, *, as_json: bool = False) -> Any:
@@ -506,21 +524,19 @@ def _planning_errors(*, as_json: bool, what: str) -> Iterator[None]:
         _plugin_failure(exc)
 
 
-def _sync(
-    site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False, plans: Any = None
-) -> Any:
+def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
     """Bring the queue in step with the plans, and say what changed.
 
-    `plans`: a Deferred that made them already; otherwise they are made one at a time as the
-    sync takes them in (after loading the content, unless `loaded`)."""
+    The plans are made one at a time as the sync takes them in (after loading the content,
+    unless `loaded`)."""
     from cmsite.queue.sync import sync_site
     from cmsite.social.planner import each_planned_post
 
     store = _queue(site, as_json=as_json)
     with _planning_errors(as_json=as_json, what="the queue was not changed"):
-        if plans is None and not loaded:
+        if not loaded:
             site.load()
-        report = sync_site(site, store, plans.result() if plans is not None else each_planned_post(site))
+        report = sync_site(site, store, each_planned_post(site))
     broken = report.broken
     if broken and not quiet and not as_json:
         click.secho(

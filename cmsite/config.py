@@ -46,7 +46,7 @@ _FIELDS: dict[tuple[str, str], tuple[type | tuple[type, ...], Any]] = {
 RAW_HTML = ("keep", "drop")  # [build] raw_html: trust the writers' HTML, or leave it out
 
 # The tables cmsite reads itself: no plugin may declare a settings section of these names.
-CORE_SECTIONS = frozenset({"site", "build", "urls", "plugins", "queue", "social", "networks"})
+CORE_SECTIONS = frozenset({"site", "build", "urls", "collections", "plugins", "queue", "social", "networks"})
 
 _PRETTY_URLS = {
     "post": "/posts/{slug}/",
@@ -133,6 +133,10 @@ def parse_toml(text: str, shown: str, offset: int) -> dict[str, Any]:
         raise ContentErrors([ContentError(shown, line, message)]) from None
 
 
+# A problem with one setting: its [section], its key, and what to do (placed at the key's line).
+_Fail = Callable[[str, str, str], None]
+
+
 def config_from_dict(
     data: dict[str, Any],
     root: Path,
@@ -141,29 +145,37 @@ def config_from_dict(
     shown: str = CONFIG_NAME,
     path: Path | None = None,
 ) -> SiteConfig:
+    """Settings → SiteConfig; raise ContentErrors naming every bad setting, not only the first."""
     errors: list[ContentError] = []
-    values: dict[str, Any] = {}
 
     def fail(section: str, key: str, message: str) -> None:
         errors.append(ContentError(shown, key_line(text, key, section), message))
 
+    values = _typed_values(data, fail)
+    _check_site(values, fail)
+    _check_build(values, fail)
+    urls = _url_patterns(data.get("urls", {}), values.get("pretty_urls", True), fail)
+    if errors:
+        raise ContentErrors(errors)
+    return _site_config(root, values, urls, data, path)
+
+
+def _typed_values(data: dict[str, Any], fail: _Fail) -> dict[str, Any]:
+    """Every setting of `_FIELDS`, or its default; one missing or of the wrong type is reported and left out."""
+    values: dict[str, Any] = {}
     for (section, key), (kind, default) in _FIELDS.items():
         value = data.get(section, {}).get(key, default)
-        if value is None:
-            values[key] = None
-            continue
         if value is REQUIRED:
-            fail(
-                section,
-                key,
-                f'[{section}] {key} is required; add `{key} = "..."` under [{section}]',
-            )
-            continue
-        if problem := type_problem(key, value, kind):
+            fail(section, key, f'[{section}] {key} is required; add `{key} = "..."` under [{section}]')
+        elif value is not None and (problem := type_problem(key, value, kind)):
             fail(section, key, f"[{section}] {problem}")
-            continue
-        values[key] = value
+        else:
+            values[key] = value
+    return values
 
+
+def _check_site(values: dict[str, Any], fail: _Fail) -> None:
+    """The [site] settings of the right type that still cannot be used."""
     if "title" in values and not values["title"].strip():  # feeds and pages need a name
         fail(
             "site",
@@ -172,17 +184,23 @@ def config_from_dict(
         )
     if "url" in values and not is_web_address(values["url"]):
         fail("site", "url", '[site] url must be absolute, like "https://example.org"')
-    if "timezone" in values:
-        try:
-            ZoneInfo(values["timezone"])
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-            fail(
-                "site",
-                "timezone",
-                f'unknown time zone {shorten(values["timezone"])}; use a name like "Europe/Paris"',
-            )
+    if "timezone" in values and (problem := _timezone_problem(values["timezone"])):
+        fail("site", "timezone", problem)
     if "lang" in values and (problem := language_problem(values["lang"])):
         fail("site", "lang", problem)
+
+
+def _timezone_problem(name: str) -> str | None:
+    """What is wrong with `[site] timezone`, or None: every date without a zone is read in it."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+        return f'unknown time zone {shorten(name)}; use a name like "Europe/Paris"'
+    return None
+
+
+def _check_build(values: dict[str, Any], fail: _Fail) -> None:
+    """The [build] settings of the right type that still cannot be used."""
     if values.get("raw_html", "keep") not in RAW_HTML:
         choice = f'"keep" or "drop", not {shorten(values["raw_html"])}'
         fail("build", "raw_html", f"[build] raw_html must be {choice}")
@@ -190,21 +208,24 @@ def config_from_dict(
         if values.get(key, 1) < 1:
             fail("build", key, f"[build] {key} must be at least 1")
 
-    urls = dict(_PRETTY_URLS if values.get("pretty_urls", True) else _FILE_URLS)
-    for kind, pattern in data.get("urls", {}).items():
+
+def _url_patterns(written: dict[str, Any], pretty: bool, fail: _Fail) -> dict[str, str]:
+    """The URL pattern of each kind of page: `[urls]` over the defaults of `pretty_urls`."""
+    urls = dict(_PRETTY_URLS if pretty else _FILE_URLS)
+    for kind, pattern in written.items():
         if kind not in urls:
             fail("urls", kind, f"unknown URL kind {shorten(kind)}; known kinds: {', '.join(urls)}")
         elif not isinstance(pattern, str) or not pattern.startswith("/"):
-            fail(
-                "urls",
-                kind,
-                f'[urls] {kind} must be a path starting with /, like "/posts/{{slug}}/"',
-            )
+            fail("urls", kind, f'[urls] {kind} must be a path starting with /, like "/posts/{{slug}}/"')
         else:
             urls[kind] = pattern
+    return urls
 
-    if errors:
-        raise ContentErrors(errors)
+
+def _site_config(
+    root: Path, values: dict[str, Any], urls: dict[str, str], data: dict[str, Any], path: Path | None
+) -> SiteConfig:
+    """The checked values as a SiteConfig; unknown [site] keys reach templates as `extra`."""
     known_site = {k for s, k in _FIELDS if s == "site"}
     return SiteConfig(
         root=root,

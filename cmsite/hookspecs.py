@@ -5,8 +5,8 @@ Plugins implement these with `@cmsite.hookimpl`. Built-in features are plugins t
 add to or replace what they do. docs/plugins.md documents each hook with an example.
 
 Hooks that collect (`cmsite_markdown_extensions`, `cmsite_pages`, `cmsite_files`,
-`cmsite_head_tags`, `cmsite_static_dirs`) gather one list from every plugin; none is
-`firstresult`. A plugin's hook may accept fewer arguments than the spec lists.
+`cmsite_head_tags`, `cmsite_static_dirs`, `cmsite_template_dirs`) gather one list from every
+plugin; none is `firstresult`. A plugin's hook may accept fewer arguments than the spec lists.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 
     from cmsite.config import SettingsSection
     from cmsite.content.item import Item
-    from cmsite.content.markdown import Rendered
+    from cmsite.content.markdown import MarkdownSource, Rendered
     from cmsite.errors import ContentError
     from cmsite.queue.store import Entry
     from cmsite.render.outputs import File, Page
-    from cmsite.site import BuildReport, Site
+    from cmsite.render.report import BuildReport
+    from cmsite.site import Site
     from cmsite.social.network import Network, Published
     from cmsite.social.planner import PlannedPost
 
@@ -42,8 +43,9 @@ hookimpl = pluggy.HookimplMarker("cmsite")
 def cmsite_commands() -> list[click.Command]:
     """Return click commands to add to the `cmsite` command line.
 
-    Called once when the command line starts, for installed plugins (not a site's local
-    folder). A name that another plugin already uses is an error naming both plugins.
+    Called once when the command line starts, for the installed plugins (not a site's local
+    folder) that the site's `[plugins]` table and the environment let load. A name that
+    another plugin already uses is an error naming both plugins.
     """
 
 
@@ -80,6 +82,17 @@ def cmsite_content_loaders(site: Site) -> dict[str, Callable[[str], Rendered]]:
 
 
 @hookspec
+def cmsite_markdown_source(source: MarkdownSource, item: Item, site: Site) -> None:
+    """An item's text is about to be rendered: change `source.text` in place (shortcodes, macros).
+
+    Called for the body and for a front-matter `summary:` (`source.part`), before the
+    item's renderer, whatever its suffix; each plugin gets the text as the one before it
+    left it. The result is cached with the item, so it may depend only on the text, the
+    item and the settings. Keep the number of lines: errors point at lines of the file.
+    """
+
+
+@hookspec
 def cmsite_item_loaded(item: Item, site: Site) -> None:
     """An item was read and rendered; change it in place (add meta, rewrite content).
 
@@ -90,7 +103,13 @@ def cmsite_item_loaded(item: Item, site: Site) -> None:
 
 @hookspec
 def cmsite_items_collected(site: Site) -> None:
-    """All items are loaded and `site.posts` / `site.pages` hold what will be published."""
+    """All items are loaded; `site.posts`, `site.pages` and `site.collections` hold what will be published."""
+
+
+@hookspec
+def cmsite_template_dirs(site: Site) -> list[Path]:
+    """Return folders of templates this plugin ships, searched after the site's `templates/`
+    and the theme's: a site or a theme overrides a plugin's template by its name."""
 
 
 @hookspec
@@ -148,7 +167,7 @@ def cmsite_watch_paths(site: Site) -> list[Path]:
     """Return files or folders whose changes should trigger a rebuild in watch mode.
 
     The built-in plugin returns cmsite.toml, the content folder, the theme, the site's
-    `templates/` and its plugin folder. A path that does not exist yet is watched for
+    `templates/`, the plugins' template folders and the site's plugin folder. A path that does not exist yet is watched for
     its creation. Builds also use these paths to tell whether anything changed at all.
     """
 

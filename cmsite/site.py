@@ -17,19 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from cmsite import __version__
+from cmsite.collections import collect, content_folders, read_collections
 from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
 from cmsite.content.cache import ITEM_FORMAT, ContentCache
 from cmsite.content.item import Item
 from cmsite.content.loader import discover, files_under, may_read
 from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
+from cmsite.digests import digest, digest_bytes
 from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.plugins import PluginError, PluginSelection, make_plugin_manager, unique_results
-from cmsite.render.fingerprint import digest, digest_bytes
-from cmsite.render.outputs import File, Page
-from cmsite.render.parallel import Deferred
+from cmsite.render.outputs import File, Page, Plan
+from cmsite.render.report import BuildReport
 from cmsite.render.theme import find_theme
-from cmsite.render.writer import WriteReport
 from cmsite.social.network import Network
 from cmsite.social.settings import settings_errors
 from cmsite.urls import UnsafeURL, Urls
@@ -50,34 +50,7 @@ class SiteView:
     menu: list[dict[str, str]]
     feeds: list[dict[str, str]]
     extra: dict[str, Any]
-
-
-@dataclass
-class Plan:
-    """Every output of a build and the file it goes to (relative to the output folder)."""
-
-    pages: list[Page]
-    files: list[File]
-    targets: dict[int, str]
-
-    def target(self, output: Page | File) -> str:
-        return self.targets[id(output)]
-
-
-@dataclass
-class BuildReport:
-    """What a build produced, for the one-line summary and for `cmsite_build_finished`."""
-
-    pages: int = 0
-    feeds: int = 0
-    files: int = 0
-    static: int = 0
-    seconds: float = 0.0
-    output: Path | None = None
-    rendered: int = 0
-    nothing_changed: bool = False
-    write: WriteReport = field(default_factory=WriteReport)
-    warnings: list[ContentError] = field(default_factory=list)  # `path:line: warning: …`, for the terminal
+    collections: dict[str, list[Item]] = field(default_factory=dict)  # `[collections.NAME]`'s published items
 
 
 class Site:
@@ -95,13 +68,14 @@ class Site:
         """`strict`: settings for networks no installed plugin provides are errors too (`cmsite check`)."""
         self.root = Path(root).resolve()
         self.config = config or load_config(self.root)
-        self.urls = Urls(self.config)
+        self.collection_settings, wrong_collections = read_collections(self.config)  # [collections.NAME]
+        self.urls = Urls(self.config, {name: c.url for name, c in self.collection_settings.items()})
         selection = PluginSelection.from_settings(
             self.config.enabled_plugins, self.config.disabled_plugins, self.config.plugins_folder, os.environ
         )
         self.pm = make_plugin_manager(selection, plugins)
         self.settings, problems = self._plugin_settings()
-        problems += settings_errors(self.config, self.networks, strict=strict)
+        problems += settings_errors(self.config, self.networks, strict=strict) + wrong_collections
         if problems:  # every wrong setting at once, in the file's order, before anything is read or sent
             raise ContentErrors(sorted(problems, key=lambda error: error.line or 0))
         self.drafts = drafts
@@ -114,6 +88,7 @@ class Site:
         self.posts: list[Item] = []
         self.pages: list[Item] = []
         self.feeds: list[dict[str, str]] = []
+        self.collections: dict[str, list[Item]] = {}
 
     @cached_property
     def markdown(self) -> MarkdownRenderer:
@@ -181,7 +156,11 @@ class Site:
         config = self.config
         files = list(
             discover(
-                config.content_dir, self.content_loaders, self.root, links_outside=config.allow_links_outside
+                config.content_dir,
+                self.content_loaders,
+                self.root,
+                links_outside=config.allow_links_outside,
+                collections=content_folders(self.collection_settings),
             )
         )
         self.items = self.store.load(self, files)
@@ -192,6 +171,7 @@ class Site:
             reverse=True,
         )
         self.pages = sorted((i for i in published if i.kind == "page"), key=_menu_key)
+        self.collections = collect(self.collection_settings, published)
         self.feeds = []
         self.pm.hook.cmsite_items_collected(site=self)
 
@@ -245,6 +225,7 @@ class Site:
             menu=menu,
             feeds=self.feeds,
             extra=config.extra,
+            collections=self.collections,
         )
 
     def plan(self, changed: Iterable[Path] | None = None) -> Plan:
@@ -266,14 +247,9 @@ class Site:
         *,
         clean: bool = False,
         progress: Callable[[int, int], None] | None = None,
-        meanwhile: Deferred[Any] | None = None,
     ) -> BuildReport:
-        """Build into the output folder, rendering and writing only what changed.
-
-        `meanwhile`: work that needs the loaded site (the social plans, for `cmsite build`),
-        done while forked workers render pages, if any are.
-        """
-        return self._builder(output).build(clean=clean, progress=progress, meanwhile=meanwhile)
+        """Build into the output folder, rendering and writing only what changed."""
+        return self._builder(output).build(clean=clean, progress=progress)
 
     def rebuild(self, changed: Iterable[Path], output: Path | None = None) -> BuildReport:
         """Rebuild after `changed` files were saved, reusing everything this Site already holds.
@@ -342,9 +318,9 @@ class Site:
                 return self.urls.absolute(self._copied_to(path, folder, prefix))
         return None
 
-    def _targets(self, pages: list[Page], files: list[File]) -> dict[int, str]:
+    def _targets(self, pages: list[Page], files: list[File]) -> dict[str, str]:
         """Output path of every page and file; two that collide are an error naming both."""
-        targets: dict[int, str] = {}
+        targets: dict[str, str] = {}
         owners: dict[str, Page | File] = {}
         errors = []
         for output in [*pages, *files]:
@@ -364,7 +340,7 @@ class Site:
                 )
                 continue
             owners[path] = output
-            targets[id(output)] = path
+            targets[output.url] = path
         if errors:
             raise ContentErrors(errors)
         return targets

@@ -16,7 +16,9 @@ publisher until nothing is left to send; `run_cmsite` runs the command line as c
 request); `FakeNetwork` is the base of a network's own test server that checks each request;
 `assert_no_secrets` checks that no credential reached an output or the site's state files
 (`publish_and_list` runs publish and queue and checks theirs); `queued_entry` reads the queue. `KILL_POINTS_PLUGIN`
-is a site plugin that kills `cmsite publish` at a chosen step, for crash tests.
+is a site plugin that kills `cmsite publish` at a chosen step, for crash tests (`request_in_flight`
+tells it the test's server has the request); `time_passes` ends the queue's leases and retry
+delays, so that the next run need not wait for them.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import select
 import subprocess
 import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,7 +41,8 @@ from typing import Any
 
 import pytest
 
-from cmsite.site import BuildReport, Site
+from cmsite.render.report import BuildReport
+from cmsite.site import Site
 
 FIXED_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -123,26 +127,27 @@ class TestSite:
 
 # A site plugin (write it to plugins/killer.py) that kills `cmsite publish` with SIGKILL at the
 # step named by the KILL_AT environment variable, to prove that a rerun sends every entry
-# exactly once: before-claim (while syncing), after-sending (as soon as "sending" is
-# committed), during-http (half a second later: make the server slow), after-response
-# (the network has answered, the final commit has not happened).
+# exactly once: before-claim (while syncing), after-sending ("sending" is committed, the
+# network not yet called), during-http (once the test's server has the request: its handler
+# calls `request_in_flight`, then holds the answer until the client is gone), after-response
+# (the network has answered, the final commit has not happened). Each point is an event,
+# never a delay, so the kill lands at its step however slow the machine is.
 KILL_POINTS_PLUGIN = """
-import os, signal, sqlite3, threading, time
+import os, signal, threading, time
+from pathlib import Path
 from cmsite.hookspecs import hookimpl
 
 POINT = os.environ.get("KILL_AT", "")
 
 
-def die():
+def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def die_when_sending(site, entry_id, delay):
+def die_once_in_flight(site):
     def watch():
-        db = sqlite3.connect(site.cache_dir / "queue.sqlite")
-        while db.execute("SELECT status FROM entries WHERE id = ?", (entry_id,)).fetchone()[0] != "sending":
+        while not (Path(site.root) / "request-in-flight").exists():  # made by the test's server
             time.sleep(0.001)
-        time.sleep(delay)
         die()
     threading.Thread(target=watch, daemon=True).start()
 
@@ -156,9 +161,9 @@ def cmsite_schedule(post, site):
 @hookimpl
 def cmsite_before_publish(entry, network, site):
     if POINT == "after-sending":
-        die_when_sending(site, entry.id, 0)
+        network.publish = die  # the publisher commits "sending", then calls the network
     elif POINT == "during-http":
-        die_when_sending(site, entry.id, 0.5)
+        die_once_in_flight(site)
 
 
 @hookimpl
@@ -166,6 +171,11 @@ def cmsite_after_publish(entry, published, site):
     if POINT == "after-response":
         die()
 """
+
+
+def request_in_flight(site: TestSite) -> None:
+    """What the test's server calls once it has the request KILL_POINTS_PLUGIN waits for (during-http)."""
+    (site.root / "request-in-flight").touch()
 
 
 @dataclass
@@ -201,6 +211,7 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     hang_up: bool = False  # close the connection without answering
+    held: float = 0.0  # answer only once the client hung up (gave up waiting), at most this many seconds on
 
 
 class Nth:
@@ -228,8 +239,8 @@ class FaultProxy:
     - "rate-limit": a 429 with Retry-After comes back and nothing reached the server;
     - "lost": the server made the post, but a 500 comes back instead of its answer;
     - "hang-up": the server made the post, and the connection closes with no answer;
-    - "hold": the server made the post, and its answer comes `hold_seconds` later, after the
-      client gave up waiting;
+    - "hold": the server made the post, and its answer is held until the client gave up waiting
+      and closed the connection (or was killed); `hold_seconds` only bounds a client that never does;
     - "pass" (or anything else): forwarded as it is.
 
     Every made-up answer echoes the request's headers and body back, as some servers do,
@@ -244,7 +255,7 @@ class FaultProxy:
         decide: Callable[[RecordedRequest], str] = lambda request: "pass",
         *,
         forget_keys: bool = False,
-        hold_seconds: float = 2.0,
+        hold_seconds: float = 30.0,
         refuse_status: int = 503,
     ) -> None:
         self.upstream = upstream.rstrip("/")
@@ -267,7 +278,7 @@ class FaultProxy:
         if fault == "hang-up":
             return Reply(hang_up=True)
         if fault == "hold":
-            threading.Event().wait(self.hold_seconds)  # the client's timeout is shorter: it gave up
+            return replace(answer, held=self.hold_seconds)
         return answer
 
     def _forward(self, request: RecordedRequest) -> Reply:
@@ -350,6 +361,8 @@ class LoopbackServer:
                     self.command, self.path, dict(self.headers.items()), self.rfile.read(length)
                 )
                 reply = server._answer(request)
+                if reply.held:
+                    select.select([self.connection], [], [], reply.held)  # readable: the client hung up
                 if reply.hang_up:
                     self.close_connection = True
                     return
@@ -554,7 +567,6 @@ def publish_until_done(
     """
     from cmsite.queue.publisher import Publisher
     from cmsite.queue.service import open_store
-    from cmsite.queue.store import ACTIVE
     from cmsite.queue.sync import sync_site
     from cmsite.social.planner import each_planned_post
 
@@ -565,7 +577,7 @@ def publish_until_done(
         sync_site(built, store, each_planned_post(built))
         runs = []
         for _ in range(rounds):
-            _time_passes(store, ACTIVE)
+            _time_passes(store)
             outcomes = Publisher(built, store, environ=environ).run()
             if not outcomes:
                 return runs
@@ -575,12 +587,27 @@ def publish_until_done(
         store.close()
 
 
-def _time_passes(store: Any, active: Any) -> None:
+def time_passes(site: TestSite) -> None:
+    """Every retry delay and every lease in the site's queue over now, as if the time they wait
+    for had passed: the test runs the next `cmsite publish` at once instead of sleeping through
+    them. Call it between runs: it ends a live publisher's lease too."""
+    from cmsite.queue.service import open_store
+
+    store = open_store(site.site())
+    try:
+        _time_passes(store)
+    finally:
+        store.close()
+
+
+def _time_passes(store: Any) -> None:
     """Every retry delay and every lease of the store's active entries over now."""
+    from cmsite.queue.store import ACTIVE
+
     now = datetime.now(UTC) - timedelta(microseconds=1)
     with store.transaction() as db:
         for entry in store.all():
-            if entry.status in active and (entry.next_attempt or entry.lease_until):
+            if entry.status in ACTIVE and (entry.next_attempt or entry.lease_until):
                 store.update(
                     db, entry.id, expect=entry.status, next_attempt=entry.next_attempt and now,
                     lease_until=entry.lease_until and now,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -24,14 +25,15 @@ class UnsafeURL(ValueError):
 
 
 class Urls:
-    def __init__(self, config: SiteConfig):
+    def __init__(self, config: SiteConfig, more: Mapping[str, str] | None = None):
+        """`more`: the URL patterns of other kinds than cmsite.toml's `[urls]` (each collection's)."""
         parts = urlsplit(config.url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path.rstrip("/")
-        self.patterns = config.urls
+        self.patterns = {**config.urls, **(more or {})}
 
     def make(self, kind: str, **fields: object) -> str:
-        """URL of one kind (post, page, tag, category, year, month) from its pattern."""
+        """URL of one kind (post, page, tag, category, year, month, a collection) from its pattern."""
         return self.url(self.patterns[kind].format(**fields))
 
     def for_item(self, kind: str, slug: str, date: datetime | None, lang: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -150,6 +149,37 @@ def test_a_body_edit_rerenders_only_what_shows_the_post(site_folder):
     assert "posts/post-5/index.html" not in report.write.written
 
 
+class Backlinks:
+    """Changes each item from what it sees of the others: only safe for a quick rebuild if it says so."""
+
+    @hookimpl
+    def cmsite_items_collected(self, site):
+        for item in site.posts:
+            item.meta["neighbours"] = len(site.posts) - 1
+
+
+class SafeBacklinks(Backlinks):
+    quick_rebuild_safe = True
+
+
+@pytest.mark.parametrize(("plugin", "quick"), [(Backlinks(), False), (SafeBacklinks(), True)])
+def test_a_plugin_that_sees_every_item_keeps_the_quick_path_only_if_it_declares_it_safe(
+    site_folder, plugin, quick
+):
+    write_posts(site_folder)
+    site = site_folder.site(plugins=[plugin])
+    site.build()
+    path = site_folder.post(
+        "2026-02-11-post-1.md", "title: Post 1\ntags: [t1, shared]\ncategory: C1", "Edited body.\n"
+    )
+    edited = next(item for item in site.items if item.source == path)
+    report = site.rebuild([path])
+    assert "Edited body." in site_folder.read("posts/post-1/index.html")
+    # the quick path replaces the item every page holds; a full build loads a new one
+    assert (next(item for item in site.items if item.source == path) is edited) is quick
+    assert report.rendered < 15 if quick else report.rendered > 0
+
+
 def test_nothing_changed_is_detected_without_loading(site_folder, monkeypatch):
     write_posts(site_folder)
     site_folder.build()
@@ -286,43 +316,3 @@ def test_content_and_static_files_are_found_in_path_order_and_hidden_folders_ski
         "a-b/x.txt",
         "a.txt",
     ]
-
-
-def test_a_large_site_reads_bodies_from_the_item_cache_and_builds_the_same_bytes(
-    site_folder, tmp_path, monkeypatch
-):
-    from cmsite.content import store
-
-    class Rewriter:
-        @hookimpl
-        def cmsite_item_loaded(self, item):
-            if item.slug == "rewritten":
-                item.content += "<p>Added by a plugin.</p>"
-
-    for n in range(4):
-        site_folder.post(
-            f"2026-01-0{n + 1}-post-{n}.md", f"title: Post {n}", f"Body of post {n}.\n\n## A part\n"
-        )
-    site_folder.post("2026-01-09-rewritten.md", "title: Rewritten")
-    site_folder.site(plugins=[Rewriter()]).build(tmp_path / "small")
-    shutil.rmtree(site_folder.root / ".cmsite")
-    monkeypatch.setattr(store, "LARGE_SITE", 1)
-    site = site_folder.site(plugins=[Rewriter()])
-    site.build(tmp_path / "large")
-    kept = {item.slug: item.packed_content for item in site.items}
-    assert isinstance(kept["post-0"], store.CachedBody)
-    assert isinstance(kept["rewritten"], bytes)  # a hook changed it: the cache does not hold it
-    assert site._builder(tmp_path / "large").last.env.globals["memo"].packed
-    assert tree(tmp_path / "large") == tree(tmp_path / "small")
-    assert "Added by a plugin." in (tmp_path / "large/posts/rewritten/index.html").read_text()
-
-    first = next(item for item in site.items if item.slug == "post-0")
-    with sqlite3.connect(site_folder.root / ".cmsite/content.sqlite") as db:
-        db.execute("DELETE FROM items")  # another cmsite, with other settings, took the rows
-    assert "Body of post 0." in first.content  # read from the file again
-    site_folder.post("2026-01-01-post-0.md", "title: Post 0", "Edited meanwhile.\n")
-    with pytest.raises(ContentErrors, match="changed during the build; build again"):
-        str(first.content)
-    (site_folder.root / "content/posts/2026-01-01-post-0.md").unlink()
-    with pytest.raises(ContentErrors, match=r"post-0\.md: changed during the build; build again"):
-        str(first.content)

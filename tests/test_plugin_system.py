@@ -167,6 +167,68 @@ def test_plugin_commands_and_name_clashes(monkeypatch):
     assert "plugin Clash adds the command 'build', which cmsite already has; rename one" in result.output
 
 
+GREETER = """
+import click
+from cmsite.hookspecs import hookimpl
+
+
+@hookimpl
+def cmsite_commands():
+    @click.command()
+    def greet():
+        click.echo("hello from a plugin")
+
+    return [greet]
+"""
+
+
+@pytest.fixture
+def greeter_installed(tmp_path, monkeypatch):
+    """An installed distribution (a module and its .dist-info on sys.path) whose plugin adds `cmsite greet`."""
+    packages = tmp_path / "packages"
+    (packages / "cmsite_greeter_test.py").parent.mkdir()
+    (packages / "cmsite_greeter_test.py").write_text(GREETER)
+    info = packages / "cmsite_greeter_test-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cmsite-greeter-test\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[cmsite]\ngreeter = cmsite_greeter_test\n")
+    monkeypatch.syspath_prepend(str(packages))
+
+
+def test_plugin_commands_follow_the_sites_plugins_table(site_folder, greeter_installed):
+    root = site_folder.root
+    assert cli("--site", root, "greet").output == "hello from a plugin\n"
+    assert "greet" in cli("--help", env={"CMSITE_SITE": str(root)}).output
+    config = root / "cmsite.toml"
+    config.write_text(config.read_text() + '\n[plugins]\ndisable = ["greeter"]\n')
+    result = cli("--site", root, "greet")
+    assert result.exit_code == 2 and "No such command 'greet'" in result.output
+    assert "greet" not in cli("--site", root, "--help").output
+    assert "greet" not in cli("--help", env={"CMSITE_SITE": str(root)}).output
+    (disabled,) = [line for line in cli("--site", root, "plugins").output.splitlines() if "Disabled:" in line]
+    assert "greeter" in disabled.removeprefix("Disabled: ").split(" (")[0].split(", ")
+    rows = json.loads(cli("--site", root, "plugins", "--all", "--json").output)
+    (row,) = [row for row in rows if row["name"] == "greeter"]
+    assert (row["source"], row["distribution"], row["disabled"]) == (
+        "entry point", "cmsite-greeter-test", "disabled ([plugins] disable or CMSITE_DISABLE_PLUGINS)",
+    )  # fmt: skip
+    assert all(
+        row["disabled"] is None for row in rows if row["name"] != "greeter" and row["source"] == "built-in"
+    )
+
+
+def test_plugin_commands_wait_for_a_readable_cmsite_toml(site_folder, greeter_installed):
+    """Which plugins may add commands is unknown until cmsite.toml reads: cmsite's own commands still run."""
+    config = site_folder.root / "cmsite.toml"
+    config.write_text(config.read_text() + "\n[plugins]\ndisable = \n")
+    result = cli("--site", site_folder.root, "greet")
+    assert result.exit_code == 1
+    assert result.output.startswith("cmsite.toml:")
+    assert "plugin commands are not available until cmsite.toml is fixed" in result.output
+    result = cli("--site", site_folder.root, "check")
+    assert result.exit_code == 1 and result.output.startswith("cmsite.toml:")
+
+
 def test_plugin_settings_sections(site_folder):
     site_folder.post("2026-01-01-a.md", "title: A")
 

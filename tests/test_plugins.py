@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import pytest
 from conftest import REPO
 from markupsafe import Markup
@@ -9,7 +12,7 @@ from markupsafe import Markup
 from cmsite import hookspecs
 from cmsite.errors import ContentErrors
 from cmsite.hookspecs import hookimpl
-from cmsite.plugins import DEFAULT_PLUGINS
+from cmsite.plugins import DEFAULT_PLUGINS, PluginError
 from cmsite.render.outputs import File, Page
 
 
@@ -159,7 +162,70 @@ def test_every_hookspec_is_documented():
         assert getattr(hookspecs, name).__doc__, name
 
 
-def test_every_hookspec_has_a_section_in_the_plugin_docs():
-    docs = (REPO / "docs/plugins.md").read_text(encoding="utf-8")
-    for name in (n for n in dir(hookspecs) if n.startswith("cmsite_")):
-        assert f"### `{name}(" in docs, name
+def documented_hooks(docs: str) -> dict[str, list[str]]:
+    r"""Each hook's arguments as its `### \`cmsite_x(a, b) -> …\`` heading in docs/plugins.md shows them."""
+    found = re.findall(r"^### `(cmsite_\w+)\(([^)]*)\)", docs, flags=re.MULTILINE)
+    assert len({name for name, _ in found}) == len(found), "a hook has two sections"
+    return {name: [arg.strip() for arg in args.split(",") if arg.strip()] for name, args in found}
+
+
+def test_every_hook_is_documented_with_its_signature():
+    """As datasette does: the docs show every hook, and each with the hookspec's arguments in order."""
+    specs = {
+        name: list(inspect.signature(getattr(hookspecs, name)).parameters)
+        for name in dir(hookspecs)
+        if name.startswith("cmsite_")
+    }
+    assert documented_hooks((REPO / "docs/plugins.md").read_text(encoding="utf-8")) == specs
+
+
+def test_the_plugins_own_functions_are_what_pluggy_calls(site_folder):
+    """cmsite catches hook errors with a wrapper of its own, not by replacing pluggy's HookImpl.function."""
+    site_folder.write(
+        "plugins/tagger.py",
+        "from cmsite.hookspecs import hookimpl\n\n@hookimpl\ndef cmsite_pages(site):\n    return []\n",
+    )
+
+    class Counter:
+        @hookimpl
+        def cmsite_item_loaded(self, item):
+            pass
+
+    site = site_folder.site(plugins=[Counter()])
+    impls = [impl for caller in vars(site.pm.hook).values() for impl in caller.get_hookimpls()]
+    assert {impl.plugin_name for impl in impls} >= {"tagger", "Counter", "entries"}
+    for impl in impls:
+        attributes = [getattr(impl.plugin, name) for name in dir(impl.plugin)]
+        assert any(impl.function == attribute for attribute in attributes), (impl.plugin_name, impl.function)
+
+
+def test_an_exception_through_another_plugins_wrapper_names_the_plugin_that_raised(site_folder):
+    site_folder.post("2026-01-01-a.md", "title: A")
+    seen = []
+
+    class Around:
+        @hookimpl(wrapper=True)
+        def cmsite_item_loaded(self, item):
+            try:
+                return (yield)
+            except Exception as exc:
+                seen.append(type(exc).__name__)
+                raise
+
+    class Fragile:
+        def __init__(self, fails):
+            self.fails = fails
+
+        @hookimpl
+        def cmsite_item_loaded(self, item):
+            if self.fails:
+                raise KeyError("colour")
+
+    fragile, sturdy = Fragile(fails=True), Fragile(fails=False)
+    sturdy.__name__ = "Sturdy"  # two instances of one class are two plugins
+    with pytest.raises(PluginError) as caught:
+        site_folder.build(plugins=[sturdy, fragile, Around()])
+    assert str(caught.value) == (
+        "plugin Fragile, hook cmsite_item_loaded, while processing content/posts/2026-01-01-a.md: KeyError: 'colour'"
+    )
+    assert seen == ["KeyError"]  # other plugins' wrappers see the exception itself, as pluggy passes it

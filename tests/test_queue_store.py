@@ -17,6 +17,7 @@ from cmsite.queue.store import (
     InvalidTransition,
     QueueStore,
     Status,
+    published_urls,
 )
 
 RELEASE_0_1 = Path(__file__).parent / "data" / "queue-0.1-release.sqlite"  # made by cmsite 0.1 (e393179)
@@ -75,3 +76,36 @@ def test_a_store_made_by_cmsite_0_1_is_migrated_once_keeping_who_cancelled_what(
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     again = QueueStore(path)  # a second open changes nothing
     assert {e.id: e.cancelled_by for e in again.all()} == {e.id: e.cancelled_by for e in entries.values()}
+
+
+def test_published_urls_are_read_without_changing_the_queue_wherever_it_is(tmp_path):
+    """The read API of "Also on …" links: only published entries with a URL, by network then
+    time; the file is not written (nor migrated), and a folder named with URI characters
+    (`#`, `?`, `%`) is the folder it names."""
+    path = tmp_path / "site #1?a=%20" / "queue.sqlite"
+    queue = QueueStore(path)
+    sent = {"e1": ("mastodon", "https://m.example/1", NOW), "e2": ("bluesky", "https://b.example/2", NOW)}
+    sent["e3"] = ("mastodon", "https://m.example/3", NOW - timedelta(hours=1))
+    with queue.transaction() as db:
+        for entry_id, (network, _, _) in sent.items():
+            queue.insert(db, Entry(entry_id, "content/a.md", network, "default", NOW, ["Hello"]))
+        queue.insert(db, Entry("e4", "content/a.md", "x", "default", NOW, ["Not sent yet"]))
+        for entry_id, (_, url, when) in sent.items():
+            db.execute(
+                "UPDATE entries SET status = 'published', remote_url = ?, published_at = ? WHERE id = ?",
+                (url, when.isoformat(), entry_id),
+            )
+    queue.close()
+    before = path.read_bytes()
+    assert published_urls(path) == {
+        "content/a.md": [
+            ("bluesky", "https://b.example/2"),
+            ("mastodon", "https://m.example/3"),
+            ("mastodon", "https://m.example/1"),
+        ]
+    }
+    assert path.read_bytes() == before
+    assert published_urls(tmp_path / "none" / "queue.sqlite") == {}
+    assert not (tmp_path / "none").exists()
+    path.write_bytes(b"not a database")
+    assert published_urls(path) == {}

@@ -253,11 +253,9 @@ def test_excerpts_are_remembered_between_runs_and_made_again_when_an_input_chang
 
 
 def test_excerpts_are_saved_as_they_are_made_and_old_ones_forgotten(social_site, monkeypatch):
-    import sqlite3
+    from cmsite.social import excerpt_cache, planner
 
-    from cmsite.social import planner
-
-    monkeypatch.setattr(planner, "SAVE_EVERY", 1)
+    monkeypatch.setattr(excerpt_cache, "SAVE_EVERY", 1)
     for n in range(3):
         social_site.post(f"2026-05-0{n + 1}-p{n}.md", f"title: Post {n}\nsocial: [chirp, toot]")
 
@@ -265,12 +263,47 @@ def test_excerpts_are_saved_as_they_are_made_and_old_ones_forgotten(social_site,
         site = social_site.site()
         site.load()
         planner.planned_posts(site)
-        with sqlite3.connect(social_site.root / ".cmsite/content.sqlite") as db:
-            return db.execute("SELECT count(*) FROM memo").fetchone()[0]
+        return excerpts_saved(social_site)
 
     assert remembered() == 6
     (social_site.root / "content/posts/2026-05-01-p0.md").unlink()
     assert remembered() == 4
+
+
+def excerpts_saved(site_folder) -> int:
+    import sqlite3
+
+    with sqlite3.connect(site_folder.root / ".cmsite/excerpts.sqlite") as db:
+        return db.execute("SELECT count(*) FROM excerpts").fetchone()[0]
+
+
+def test_excerpts_have_a_cache_of_their_own_that_a_damaged_or_blocked_file_only_makes_slower(social_site):
+    """The excerpts are the planner's: not rows in the content cache. Like that cache, a damaged
+    file is started over, and one that cannot be opened at all (a folder in its place) is skipped."""
+    import sqlite3
+
+    from cmsite.social.planner import planned_posts
+
+    social_site.post("2026-05-04-a.md", "title: A\nsummary: " + "word " * 60 + "\nsocial: [chirp, toot]")
+
+    def texts() -> list[list[str]]:
+        site = social_site.site()
+        site.load()
+        return [post.written for post in planned_posts(site)]
+
+    first = texts()
+    assert excerpts_saved(social_site) == 2
+    with sqlite3.connect(social_site.root / ".cmsite/content.sqlite") as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"items"}
+    cache = social_site.root / ".cmsite/excerpts.sqlite"
+    cache.write_bytes(b"this is not sqlite at all" * 100)
+    assert texts() == first
+    assert excerpts_saved(social_site) == 2
+    cache.unlink()
+    cache.mkdir()
+    assert texts() == first
+    assert cache.is_dir()
 
 
 def test_a_build_queues_the_good_plans_and_counts_the_broken_ones(social_site):

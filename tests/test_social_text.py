@@ -8,7 +8,7 @@ import pytest
 
 from cmsite.hookspecs import hookimpl
 from cmsite.plugins import PluginError
-from cmsite.social import counting
+from cmsite.social import counting, x_count
 from cmsite.social.excerpt import ELLIPSIS, fit, plain_text
 from cmsite.social.network import Credentials, Media, Network, Published, PublishError, SocialPost
 
@@ -56,14 +56,11 @@ def mixed_texts(count: int = 2000) -> list[str]:
 
 def test_the_quick_ways_of_counting_give_the_full_answers():
     """graphemes() skips segmenting and find_urls() searches word by word: never a different answer."""
-    import twitter_text
-
     for text in mixed_texts():
         assert counting.graphemes(text) == len(counting.clusters(text)), repr(text)
-        assert counting.find_urls(text) == twitter_text.extract_urls(text), repr(text)
-        assert counting.find_urls(text, bare_domains=False) == twitter_text.extract_urls(text, False), repr(
-            text
-        )
+        for bare_domains in (True, False):
+            whole_text = [url.url for url in x_count.extract_urls(text, bare_domains)]
+            assert counting.find_urls(text, bare_domains=bare_domains) == whole_text, repr(text)
 
 
 def test_the_plain_ranges_hold_no_character_that_joins_others():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SiteFolder
+from watchdog.events import FileSystemEvent
 
 from cmsite.serve.reload import ReloadHub
 from cmsite.serve.server import DevServer
@@ -48,6 +50,8 @@ class Running:
         self.folder = folder
         self.url = ""
         self.lines: list[str] = []
+        self._printed = threading.Condition()  # notified at each line, and when the output ends
+        self.ended = False
         self.process = subprocess.Popen(
             [str(CMSITE), "--site", str(folder.root), *command],
             stdout=subprocess.PIPE,
@@ -62,18 +66,31 @@ class Running:
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
+            with self._printed:
+                self.lines.append(line.rstrip("\n"))
+                self._printed.notify_all()
+        with self._printed:
+            self.ended = True
+            self._printed.notify_all()
 
-    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
+    def wait_for(self, pattern: str, after: int = 0) -> re.Match[str]:
+        """The first match in a line from line `after` on, as soon as cmsite prints it."""
+        match = re.search(pattern, self.lines[self.line_of(pattern, after)])
+        assert match is not None
+        return match
+
+    def line_of(self, pattern: str, after: int = 0, timeout: float = 30) -> int:
+        """The number of the first line from line `after` on that matches, as soon as it is printed;
+        `timeout` is only how long to wait before failing."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                if match := re.search(pattern, line):
-                    return match
-            if self.process.poll() is not None and not self._reader.is_alive():
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"cmsite never printed {pattern!r}:\n" + "\n".join(self.lines))
+        number = after
+        with self._printed:
+            while not (number < len(self.lines) and re.search(pattern, self.lines[number])):
+                if number < len(self.lines):
+                    number += 1
+                elif self.ended or not self._printed.wait(max(0.0, deadline - time.monotonic())):
+                    raise AssertionError(f"cmsite never printed {pattern!r}:\n" + "\n".join(self.lines))
+        return number
 
     def stop(self) -> None:
         self.process.terminate()
@@ -207,12 +224,22 @@ def test_a_save_that_adds_a_social_plan_queues_it_and_says_when_it_goes_out(site
         watching.close()
 
 
-def test_the_watcher_debounces_an_editors_save_into_one_batch(tmp_path):
+def test_the_watcher_hands_an_editors_save_over_as_one_batch_of_the_saved_file(tmp_path):
     content = tmp_path / "content"
     content.mkdir()
     target = content / "post.md"
     target.write_text("one")
-    watcher = ChangeWatcher([content], quiet=0.1)
+    watcher = ChangeWatcher([content])
+    done = content / ".done.swp"  # a scratch file, never in a batch: its event comes after the save's
+    handled = threading.Event()
+    handle = watcher.on_any_event
+
+    def on_any_event(event: FileSystemEvent) -> None:
+        handle(event)
+        if Path(str(event.src_path)).name == done.name:
+            handled.set()
+
+    watcher.on_any_event = on_any_event  # type: ignore[method-assign]
     watcher.start()
     try:
         temporary = content / ".post.md.swp"
@@ -221,12 +248,60 @@ def test_the_watcher_debounces_an_editors_save_into_one_batch(tmp_path):
         scratch.write_text("two")
         os.replace(scratch, target)
         target.write_text("three")  # and a second save right after
+        done.write_text("")
+        assert handled.wait(10), "the watcher never saw the save"
         batch = watcher.next_batch(timeout=5)
         assert batch is not None
         assert batch.paths == {target.resolve()}
-        assert watcher.next_batch(timeout=0.3) is None
+        later = content / "later.md"
+        later.write_text("four")  # the next save comes alone: nothing of the first was left over
+        batch = watcher.next_batch(timeout=5)
+        assert batch is not None and batch.paths == {later.resolve()}
     finally:
         watcher.stop()
+
+
+class TestClock:
+    """The watcher's clock in a test: the time is what the test sets, and the test can wait until
+    `next_batch`, in another thread, has looked at it (so it has seen everything added before)."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.reads = 0  # by other threads than the test's
+        self._test = threading.current_thread()
+        self._read = threading.Condition()
+
+    def __call__(self) -> float:
+        if threading.current_thread() is not self._test:
+            with self._read:
+                self.reads += 1
+                self._read.notify_all()
+        return self.now
+
+    def read_after(self, reads: int) -> None:
+        with self._read:
+            assert self._read.wait_for(lambda: self.reads > reads, timeout=10), (
+                "next_batch no longer looks: it gave a batch early"
+            )
+
+
+def test_saves_closer_than_the_quiet_time_are_one_batch(tmp_path):
+    """The batch comes once the quiet time passed after the last save, never sooner."""
+    clock = TestClock()
+    watcher = ChangeWatcher([tmp_path], quiet=0.1, clock=clock)
+    batches: queue.Queue[Batch | None] = queue.Queue()
+    threading.Thread(target=lambda: batches.put(watcher.next_batch()), daemon=True).start()
+    saves = [tmp_path / name for name in ("a.md", "b.md", "c.md")]
+    for moment, path in zip((0.0, 0.08, 0.16), saves, strict=True):
+        clock.now = moment  # each save 0.08 s after the one before, within the quiet time
+        reads = clock.reads
+        watcher.add([path])
+        clock.read_after(reads)  # the watcher has seen it, and has not handed the batch over
+    clock.now = 0.3  # then quiet
+    batch = batches.get(timeout=10)
+    assert batch is not None and batch.paths == set(saves)
 
 
 @pytest.fixture
@@ -316,20 +391,22 @@ def test_watch_with_publish_sends_due_posts_once_and_links_them_from_the_page(si
             "2026-01-01-news.md", f"title: News\ndate: {posted.isoformat()}\nsocial: [toot]", "Words.\n"
         )
         watching.wait_for(r"queued: toot \(default\)")
-        watching.wait_for(r"published: toot \(default\) \w+ https://toot\.example/")
-        deadline = time.monotonic() + 30
+        published = watching.line_of(r"published: toot \(default\) \w+ https://toot\.example/")
+        # the rebuild the publish asked for, which links the page to the post
+        linked = watching.line_of(r"written.*posts/news/", after=published)
         page = site_folder.output / "posts/news/index.html"
-        while "u-syndication" not in page.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
         assert 'class="u-syndication" href="https://toot.example/' in page.read_text()
         site_folder.post(
             "2026-01-01-news.md", f"title: News\ndate: {posted.isoformat()}\nsocial: [toot]", "More words.\n"
         )
-        watching.wait_for(r"written.*posts/news/")
-        time.sleep(1)
+        edited = watching.line_of(r"written.*posts/news/", after=linked + 1)
+        site_folder.post(  # a later post: once it is out, a second copy of News would be out too
+            "2026-01-02-later.md", f"title: Later\ndate: {posted.isoformat()}\nsocial: [toot]", "Words.\n"
+        )
+        watching.line_of(r"published: toot", after=edited)  # said at the end of a publishing round
     finally:
         watching.stop()
-    assert (site_folder.root / "plugins/sent.txt").read_text().splitlines() == ["News"]
+    assert (site_folder.root / "plugins/sent.txt").read_text().splitlines() == ["News", "Later"]
 
 
 def test_a_templates_folder_made_while_watching_takes_effect(watching):

@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -178,3 +179,61 @@ def test_the_generated_texts_cover_what_matters(texts_and_answers):
 def test_where_the_python_port_differed_from_the_official_twitter_text(text, official_length):
     """Answers of the official twitter-text 3.1.0 where twitter-text-parser alone counts otherwise."""
     assert counting.x_weighted(text) == official_length
+
+
+# Prints, for each module of twitter-text-parser, what each of its names holds, after counting
+# the texts given (if any) the way cmsite does. A module is told by its name and by whether the
+# import system found it: the fake `pkg_resources` counting once put in sys.modules had no spec.
+_TWITTER_TEXT_STATE = """
+import hashlib, importlib, json, pkgutil, re, sys, types
+
+def describe(value):
+    if isinstance(value, types.ModuleType):
+        return ["module", value.__name__, value.__spec__ is not None]
+    if isinstance(value, (types.FunctionType, type)):
+        return ["code", value.__module__, value.__qualname__]
+    return ["value", type(value).__name__, hashlib.sha256(repr(value).encode()).hexdigest()]
+
+texts = json.loads(sys.argv[1])
+if texts:
+    from cmsite.social import counting
+    for text in texts:
+        counting.x_weighted(text), counting.x_valid(text), counting.find_urls(text), counting.mastodon(text)
+import twitter_text
+names = ["twitter_text", *(module.name for module in pkgutil.walk_packages(twitter_text.__path__, "twitter_text."))]
+print(json.dumps({
+    name: {key: describe(value) for key, value in vars(importlib.import_module(name)).items() if not key.startswith("__")}
+    for name in names
+}))
+"""
+
+
+def twitter_text_state(texts: list[str]) -> dict[str, dict[str, list]]:
+    """What twitter-text-parser's modules hold in a new interpreter, after counting `texts`."""
+    result = subprocess.run(
+        [sys.executable, "-c", _TWITTER_TEXT_STATE, json.dumps(texts)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    return json.loads(result.stdout)
+
+
+def test_counting_leaves_twitter_text_as_it_was():
+    """cmsite reads twitter-text-parser's names and changes none of them: no function or pattern
+    of the port is rebound, no module replaced (as a fake `pkg_resources` and the two fixes once were)."""
+    texts = [
+        "\u05e2\u05d1\u05e8\u05d9\u05eaexample.com",
+        "\u231a\ufe0f \u00a9",
+        "see https://example.org 日本語 @a@b.social",
+    ]
+    as_shipped, after_counting = twitter_text_state([]), twitter_text_state(texts)
+    changed = [
+        f"{module}.{name}: {as_shipped[module].get(name)} became {after_counting[module].get(name)}"
+        for module in as_shipped
+        for name in as_shipped[module].keys() | after_counting[module].keys()
+        if as_shipped[module].get(name) != after_counting[module].get(name)
+    ]
+    assert not changed, "\n".join(changed)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from markupsafe import Markup
 
@@ -24,12 +24,6 @@ class Term:
     name: str
     slug: str
     url: str
-
-
-class StoredBody(Protocol):
-    """A body kept outside the item (in the item cache) until a page shows it."""
-
-    def packed(self) -> bytes: ...
 
 
 class KeyLines:
@@ -86,7 +80,7 @@ class Item:
     category: Term | None = None
     authors: list[str] = field(default_factory=list)
     summary: Markup = field(default_factory=Markup)
-    packed_content: bytes | StoredBody = field(default=b"", repr=False)  # `content`, compressed: see below
+    packed_content: bytes = field(default=b"", repr=False)  # `content`, compressed: see below
     toc: Markup = field(default_factory=Markup)
     image: str | None = None
     image_alt: str = ""
@@ -104,11 +98,8 @@ class Item:
     @property
     def content(self) -> Markup:
         """The rendered body. Kept compressed (a quarter of its size) because every item of a
-        site stays in memory for the whole build, and only one or two pages show each body;
-        on a large site, not kept at all but read from the item cache (`store.CachedBody`)."""
-        packed = (
-            self.packed_content if isinstance(self.packed_content, bytes) else self.packed_content.packed()
-        )
+        site stays in memory for the whole build, and only one or two pages show each body."""
+        packed = self.packed_content
         return Markup(zlib.decompress(packed).decode()) if packed else Markup()
 
     @content.setter

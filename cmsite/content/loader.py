@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
+from datetime import date as datetime_date
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
@@ -18,9 +19,9 @@ from cmsite.config import language_problem
 from cmsite.content import dates
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item, KeyLines, Term
-from cmsite.content.markdown import BodyError, Rendered, summarize
+from cmsite.content.markdown import BodyError, MarkdownSource, Rendered, summarize
+from cmsite.digests import digest_bytes
 from cmsite.errors import ContentError, ContentErrors, display_path, printable, shorten
-from cmsite.render.fingerprint import digest_bytes
 from cmsite.urls import UnsafeURL, check_name, check_safe
 
 if TYPE_CHECKING:
@@ -36,10 +37,16 @@ _KNOWN = {
 
 
 def discover(
-    content_dir: Path, suffixes: Collection[str], root: Path, *, links_outside: bool = False
+    content_dir: Path,
+    suffixes: Collection[str],
+    root: Path,
+    *,
+    links_outside: bool = False,
+    collections: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[Path, str]]:
-    """Every post and page file, in a stable order, skipping hidden and editor temp files."""
-    for folder, kind in KIND_FOLDERS.items():
+    """Every post and page file, then every file of each collection (`collections`: folder →
+    name), in a stable order, skipping hidden and editor temp files."""
+    for folder, kind in {**KIND_FOLDERS, **(collections or {})}.items():
         for path in files_under(content_dir / folder, root, links_outside=links_outside):
             if path.suffix in suffixes:
                 yield path, kind
@@ -305,34 +312,28 @@ class _ItemBuilder:
         self.errors.append(ContentError(self.shown, self.front.line_of(key), message))
 
     def build(self) -> Item:
-        config = self.site.config
+        """The item, rendered; every problem of its front matter at once, before any rendering."""
+        item = self.item()
+        summary = self.text("summary")
+        if self.errors:
+            raise ContentErrors(self.errors)
+        self.render_into(item, summary)
+        return item
+
+    def item(self) -> Item:
+        """The item from its front matter and file name, not yet rendered; problems go to `errors`."""
         file_date, file_slug = dates.split_file_name(self.path.stem)
-        title = self.text("title")
-        if title == "" or "title" not in self.data:
-            self.errors.append(
-                ContentError(
-                    self.shown,
-                    self.front.fence_line,
-                    'missing title; add `title: "..."` to the front matter',
-                )
-            )
-        date = self.date("date")
-        if date is None and file_date is not None:
-            date = dates.parse_date(file_date, config.tz)
-        if date is None and self.kind == "post" and "date" not in self.data:
-            self.fail(
-                "date",
-                "missing date; add `date: 2026-11-22` to the front matter or name the file YYYY-MM-DD-slug.md",
-            )
+        title = self.title()
+        date = self.published(file_date)
         updated = self.date("updated")
         lang = self.lang()
         slug = self.slug(file_slug)
         url = self.url(slug, date, lang)
-        item = Item(
+        return Item(
             source=self.path,
             shown=self.shown,
             kind=self.kind,
-            title=title or "",
+            title=title,
             slug=slug,
             url=url,
             abs_url=self.site.urls.absolute(url),
@@ -340,26 +341,74 @@ class _ItemBuilder:
             date=date,
             updated=updated,
             tags=[self.term("tag", name) for name in self.names("tags")],
-            category=self.term("category", self.text("category")) if self.text("category") else None,
-            authors=self.names("authors")
-            or self.names("author")
-            or ([config.author] if config.author else []),
+            category=self.category(),
+            authors=self.authors(),
             image=self.image(),
             image_alt=self.text("image_alt") or "",
             draft=self.boolean("draft"),
-            meta={k: v for k, v in self.data.items() if k not in _KNOWN},
+            meta=self.meta(),
             lines=KeyLines.of(self.front.lines),
         )
-        summary = self.text("summary")
-        if self.errors:
-            raise ContentErrors(self.errors)
+
+    def render_into(self, item: Item, summary: str | None) -> None:
+        """The body as HTML, its table of contents (two headings or more), and the summary:
+        the front matter's `summary:` rendered, or one taken from the body."""
         render = self.site.content_loaders[self.path.suffix]
-        rendered = self.render(render, self.front.body, self.front.body_line)
+        body = self.source(item, "body", self.front.body, self.front.body_line)
+        rendered = self.render(render, body, self.front.body_line)
         item.content = rendered.html
         item.toc = rendered.toc if rendered.headings >= 2 else item.toc
-        explicit = self.render(render, summary, self.front.line_of("summary")).html if summary else None
-        item.summary = summarize(render, self.front.body, rendered, explicit)
-        return item
+        explicit = None
+        if summary:
+            line = self.front.line_of("summary")
+            explicit = self.render(render, self.source(item, "summary", summary, line), line).html
+        item.summary = summarize(render, body, rendered, explicit)
+
+    def source(self, item: Item, part: str, text: str, line: int) -> str:
+        """The text once every `cmsite_markdown_source` hook changed it (shortcodes), in order."""
+        source = MarkdownSource(text, part, line)
+        self.site.pm.hook.cmsite_markdown_source(source=source, item=item, site=self.site)
+        return source.text
+
+    def title(self) -> str:
+        """Every post and page needs one: feeds, pages and link previews show it."""
+        title = self.text("title")
+        if title == "" or "title" not in self.data:
+            message = 'missing title; add `title: "..."` to the front matter'
+            self.errors.append(ContentError(self.shown, self.front.fence_line, message))
+        return title or ""
+
+    def published(self, file_date: datetime_date | None) -> datetime | None:
+        """`date:`, or the date in the file's name; a post must have one, a page need not."""
+        date = self.date("date")
+        if date is None and file_date is not None:
+            date = dates.parse_date(file_date, self.site.config.tz)
+        if date is None and self.kind == "post" and "date" not in self.data:
+            self.fail(
+                "date",
+                "missing date; add `date: 2026-11-22` to the front matter or name the file YYYY-MM-DD-slug.md",
+            )
+        return date
+
+    def meta(self) -> dict[str, Any]:
+        """Every front-matter key cmsite does not read itself. Social plans are for posts and
+        pages only: a collection item's `social:` is refused, never silently dropped."""
+        if "social" in self.data and self.kind not in KIND_FOLDERS.values():
+            self.fail(
+                "social",
+                f"social plans are for posts and pages, not for items of the collection {self.kind}; "
+                "plan a standalone social post in content/social/ that links to this page",
+            )
+        return {k: v for k, v in self.data.items() if k not in _KNOWN}
+
+    def category(self) -> Term | None:
+        name = self.text("category")
+        return self.term("category", name) if name else None
+
+    def authors(self) -> list[str]:
+        """`authors:`, or `author:`, or the site's author."""
+        author = self.site.config.author
+        return self.names("authors") or self.names("author") or ([author] if author else [])
 
     def render(self, render: Callable[[str], Rendered], text: str, first_line: int) -> Rendered:
         """`text` (the body, or the summary: the same renderer, the same raw-HTML policy) as HTML;

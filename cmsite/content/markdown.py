@@ -51,6 +51,16 @@ class Rendered:
     headings: int
 
 
+@dataclass
+class MarkdownSource:
+    """The text a renderer is about to get, for `cmsite_markdown_source` hooks to change in
+    place (shortcodes): `part` is "body" or "summary", `line` the file's line of its first line."""
+
+    text: str
+    part: str
+    line: int
+
+
 class BodyError(ValueError):
     """A problem at a line of the text a renderer was given (1 for its first line). The
     renderer sees only a body or a summary; the loader knows where in the file it starts."""

@@ -8,29 +8,18 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from dataclasses import dataclass
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmsite.content.cache import ContentCache, unpickle
 from cmsite.content.item import Item, Term
 from cmsite.content.loader import load_item
-from cmsite.errors import ContentError, ContentErrors, display_path
-from cmsite.render.parallel import map_jobs
+from cmsite.errors import ContentError, ContentErrors
+from cmsite.workers import map_jobs
 
 if TYPE_CHECKING:
     from cmsite.site import Site
-
-
-# Above this many items cmsite favours memory over time: bodies stay in the item cache
-# until a page shows them (`CachedBody`), pages are rendered in one process (see
-# cmsite/render/builder.py), and the summary memo is compressed (cmsite/render/templates.py).
-LARGE_SITE = 5000
-
-
-def is_large(items: int) -> bool:
-    """Whether a site of this many items takes the memory-saving path (see LARGE_SITE)."""
-    return items > LARGE_SITE
 
 
 SHARED_LENGTH = 40  # front-matter strings this short are interned (see `_shared`)
@@ -41,13 +30,11 @@ class ItemStore:
     def __init__(self, cache: ContentCache):
         self.cache = cache
         self.memory: dict[str, tuple[int, int, Item]] = {}  # items after their hooks ran
-        self.bodies_in_cache = False
         self.terms: dict[Term, Term] = {}  # one object per tag or category, shared by its posts
 
     def load(self, site: Site, files: list[tuple[Path, str]]) -> list[Item]:
         """Every item, hooks applied; raise ContentErrors naming every bad file."""
         index = self.cache.index() if not self.memory else {}
-        self.bodies_in_cache = is_large(len(files))
         items: list[Item | None] = []
         fresh: list[tuple[int, Path, str, int, int]] = []
         for path, kind in files:
@@ -93,10 +80,13 @@ class ItemStore:
             raise ContentErrors(errors)
         return [item for item in items if item is not None]
 
-    def remember(self, item: Item) -> None:
-        """An item was reloaded outside `load` (a quick rebuild): the next load must not reload it."""
-        stat = os.stat(item.source)
-        self.memory[str(item.source)] = (stat.st_mtime_ns, stat.st_size, item)
+    def replace(self, old: Item, new: Item) -> None:
+        """Put a reloaded item in place of the one every page and list of the last plan holds
+        (a quick rebuild): `old` takes `new`'s values, and the next load keeps it."""
+        for each in fields(Item):
+            setattr(old, each.name, getattr(new, each.name))
+        stat = os.stat(old.source)
+        self.memory[str(old.source)] = (stat.st_mtime_ns, stat.st_size, old)
 
     def _hooked(self, site: Site, item: Item, signature: tuple[int, int]) -> Item:
         item.tags = [self.terms.setdefault(term, term) for term in item.tags]
@@ -104,43 +94,9 @@ class ItemStore:
             item.category = self.terms.setdefault(item.category, item.category)
         item.authors = [sys.intern(name) for name in item.authors]
         item.meta = _shared(item.meta)
-        as_loaded = item.packed_content
         site.pm.hook.cmsite_item_loaded(item=item, site=site)
-        key = str(item.source)
-        if self.bodies_in_cache and as_loaded and item.packed_content is as_loaded:
-            # The cache row holds these very bytes (rows are stored before hooks run; a hook
-            # that rewrote the body leaves it here). The row is written before `load` returns.
-            item.packed_content = CachedBody(site, item.source, item.kind, item.digest)
-        self.memory[key] = (*signature, item)
+        self.memory[str(item.source)] = (*signature, item)
         return item
-
-
-@dataclass(frozen=True, slots=True)
-class CachedBody:
-    """An item's body left in `.cmsite/content.sqlite` until a page shows it: on a large site
-    the bodies are most of what the items weigh, and each is shown on one or two pages."""
-
-    site: Site
-    source: Path
-    kind: str
-    digest: str
-
-    def packed(self) -> bytes:
-        row = self.site.store.cache.fetch(str(self.source))
-        item = unpickle(row) if row is not None else None
-        if item is not None and item.digest == self.digest and isinstance(item.packed_content, bytes):
-            return item.packed_content
-        # Another cmsite, with other settings, replaced the row: read the file again.
-        try:
-            item = load_item(self.source, self.kind, self.site)
-        except OSError:  # removed meanwhile
-            item = None
-        if item is not None:
-            self.site.pm.hook.cmsite_item_loaded(item=item, site=self.site)
-        if item is None or item.digest != self.digest or not isinstance(item.packed_content, bytes):
-            shown = display_path(self.source, self.site.root)
-            raise ContentErrors([ContentError(shown, None, "changed during the build; build again")])
-        return item.packed_content
 
 
 def _shared(value: Any) -> Any:

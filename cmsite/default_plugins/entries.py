@@ -17,12 +17,13 @@ def cmsite_pages(site: Any) -> list[Page]:
             "next": posts[index - 1] if index > 0 else None,
             "previous": posts[index + 1] if index + 1 < len(posts) else None,
         }
-        pages.append(_page(post, "post.html", neighbours))
-    pages += [_page(item, "page.html", {}) for item in site.pages]
+        pages.append(item_page(post, "post.html", neighbours))
+    pages += [item_page(item, "page.html", {}) for item in site.pages]
     return pages
 
 
-def _page(item: Any, template: str, context: dict[str, Any]) -> Page:
+def item_page(item: Any, template: str, context: dict[str, Any]) -> Page:
+    """The page of one item (a post, a page, an item of a collection), at its own URL."""
     return Page(
         url=item.url,
         template=template,

@@ -12,10 +12,13 @@ from markupsafe import Markup, escape
 from cmsite import __version__
 from cmsite.content.grouping import by_term
 from cmsite.content.item import Item, Term
+from cmsite.digests import Fingerprinter
 from cmsite.hookspecs import hookimpl
-from cmsite.render.fingerprint import Fingerprinter
 from cmsite.render.outputs import File, Page
 
+# The feeds list the site's feeds again from the items they are given, and each feed file
+# names its posts in `sources`: a quick rebuild may call cmsite_items_collected again.
+quick_rebuild_safe = True
 FORMATS = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 _RELATIVE_LINK = re.compile(r"""(\s(?:href|src))="(/(?!/)|#)""")
 

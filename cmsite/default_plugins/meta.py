@@ -13,13 +13,26 @@ from cmsite.render.outputs import Page
 
 @hookimpl(trylast=True)
 def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
+    """The canonical URL, the description, and what link previews show (Open Graph, Twitter card)."""
     config = site.config
     item = page.item
     title = page.title or config.title
-    description = (item.summary_text if item else "") or config.description
+    description = _shorten((item.summary_text if item else "") or config.description)
     tags = [Markup(f'<link rel="canonical" href="{escape(page.abs_url)}">')]
     if description:
-        tags.append(_meta("name", "description", _shorten(description)))
+        tags.append(_meta("name", "description", description))
+    tags += [_meta("property", key, value) for key, value in _open_graph(page, config, title, description)]
+    card = {
+        "twitter:card": "summary_large_image" if item and item.image else "summary",
+        "twitter:title": title,
+    }
+    tags += [_meta("name", key, value) for key, value in card.items()]
+    return tags
+
+
+def _open_graph(page: Page, config: Any, title: str, description: str) -> list[tuple[str, str]]:
+    """The page's Open Graph properties, in the order they are written."""
+    item = page.item
     properties = [
         ("og:type", "article" if item and item.kind == "post" else "website"),
         ("og:site_name", config.title),
@@ -28,23 +41,27 @@ def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
         ("og:locale", str(locale_for(page.lang or config.lang))),
     ]
     if description:
-        properties.append(("og:description", _shorten(description)))
-    if item and item.image:
-        properties.append(("og:image", item.image))
-        if item.image_alt:
-            properties.append(("og:image:alt", item.image_alt))
-    if item and item.kind == "post" and item.date:
-        properties.append(("article:published_time", item.date.isoformat()))
-        if item.updated:
-            properties.append(("article:modified_time", item.updated.isoformat()))
-        properties += [("article:tag", tag.name) for tag in item.tags]
-    tags += [_meta("property", key, value) for key, value in properties]
-    card = {
-        "twitter:card": "summary_large_image" if item and item.image else "summary",
-        "twitter:title": title,
-    }
-    tags += [_meta("name", key, value) for key, value in card.items()]
-    return tags
+        properties.append(("og:description", description))
+    if item:
+        properties += _image(item) + _article(item)
+    return properties
+
+
+def _image(item: Any) -> list[tuple[str, str]]:
+    """The picture a link preview shows, and its description."""
+    if not item.image:
+        return []
+    return [("og:image", item.image)] + ([("og:image:alt", item.image_alt)] if item.image_alt else [])
+
+
+def _article(item: Any) -> list[tuple[str, str]]:
+    """A dated post's times and tags; pages and undated items have none."""
+    if item.kind != "post" or not item.date:
+        return []
+    times = [("article:published_time", item.date.isoformat())]
+    if item.updated:
+        times.append(("article:modified_time", item.updated.isoformat()))
+    return times + [("article:tag", tag.name) for tag in item.tags]
 
 
 def _meta(attribute: str, key: str, value: str) -> Markup:

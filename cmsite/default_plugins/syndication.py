@@ -7,15 +7,17 @@ feeds add to the end of each entry's content. A page shows a new link on the nex
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from cmsite.hookspecs import hookimpl
-from cmsite.queue.store import queue_path
+from cmsite.queue.store import published_urls, queue_path
 from cmsite.render.i18n import load_translations
+
+# Each item's links come from the queue alone: a quick rebuild may call cmsite_items_collected again.
+quick_rebuild_safe = True
 
 
 @hookimpl(trylast=True)
@@ -52,19 +54,9 @@ def cmsite_watch_paths(site: Any) -> list[Path]:
 
 
 def _published(site: Any) -> dict[str, list[dict[str, str]]]:
-    path = queue_path(site)
-    if not path.is_file():
-        return {}
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            rows = db.execute(
-                "SELECT source, network, remote_url FROM entries WHERE status = 'published' AND remote_url != '' "
-                "ORDER BY network, published_at"
-            ).fetchall()
-    except sqlite3.Error:
-        return {}
+    """Each post's copies on the networks, with each network's label ("Mastodon")."""
     labels = {name: network.label for name, network in site.networks.items()}
-    found: dict[str, list[dict[str, str]]] = {}
-    for source, network, url in rows:
-        found.setdefault(source, []).append({"network": labels.get(network, network), "url": url})
-    return found
+    return {
+        source: [{"network": labels.get(network, network), "url": url} for network, url in copies]
+        for source, copies in published_urls(queue_path(site)).items()
+    }

@@ -1,4 +1,5 @@
-"""What watch mode watches: the settings, the content, the theme, templates and local plugins."""
+"""What watch mode watches: the settings, the content, the theme, templates (the site's and the
+plugins') and local plugins."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 
 from cmsite.config import CONFIG_NAME
 from cmsite.hookspecs import hookimpl
+from cmsite.render.templates import plugin_template_dirs
 
 
 @hookimpl(trylast=True)
 def cmsite_watch_paths(site: Any) -> list[Path]:
     config = site.config
     candidates = [site.root / CONFIG_NAME, config.content_dir, site.theme_dir, site.root / "templates"]
+    candidates += plugin_template_dirs(site)
     if config.plugins_folder is not None:
         candidates.append(config.plugins_folder)
     return candidates  # watched even before they exist: a new templates/ folder takes effect at once

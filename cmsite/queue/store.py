@@ -19,6 +19,7 @@ filesystem: its locks do not hold there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -222,6 +223,27 @@ def queue_path(site: Site) -> Path:
 
     configured = queue_settings(site.config).path
     return site.root / configured if configured else site.cache_dir / "queue.sqlite"
+
+
+def published_urls(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Where each post was published: source → [(network, URL)], by network then time of
+    publishing; empty when there is no queue or it cannot be read. A reader only: the file is
+    opened read-only, never made, migrated or locked for writing, while publishers may write it."""
+    if not path.is_file():
+        return {}
+    try:
+        with contextlib.closing(sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                "SELECT source, network, remote_url FROM entries WHERE status = ? AND remote_url != '' "
+                "ORDER BY network, published_at",
+                (str(Status.PUBLISHED),),
+            ).fetchall()
+    except sqlite3.Error:
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for source, network, url in rows:
+        found.setdefault(source, []).append((network, url))
+    return found
 
 
 def damaged_queue(site: Site, path: Path, reason: str) -> ContentError:

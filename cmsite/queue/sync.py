@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cmsite.errors import ContentError
 from cmsite.queue.store import PLAN_REMOVED, CancelledBy, Entry, Status, Store
@@ -87,6 +87,19 @@ def sync(
     """
     report = SyncReport()
     late = (now or datetime.now(UTC)) - catch_up if catch_up is not None else None
+    planned = _queueable(posts, report)
+    with store.transaction() as db:
+        existing = {entry.id: entry for entry in store.all()}
+        apply = _Apply(store, db, late, report)
+        for entry_id, wanted in planned.items():
+            apply.plan(wanted, existing.get(entry_id))
+        apply.cancel_removed(existing, planned)
+    return report
+
+
+def _queueable(posts: Iterable[PlannedPost], report: SyncReport) -> dict[str, Entry]:
+    """The entries the plans want, by id: those with errors are counted in the report instead,
+    and those waiting for their post to be published are left for a later sync."""
     planned = {}
     for post in posts:
         if post.errors:
@@ -94,67 +107,104 @@ def sync(
             report.problems += post.problems()
         elif post.id and not post.waiting:
             planned[post.id] = entry_of(post)
-    with store.transaction() as db:
-        existing = {entry.id: entry for entry in store.all()}
-        for entry_id, wanted in planned.items():
-            current = existing.get(entry_id)
-            if current is None:
-                if late is not None and wanted.at < late:
-                    wanted.status = Status.EXPIRED
-                    wanted.error = (
-                        f"planned for {wanted.at:%Y-%m-%d %H:%M} UTC, long before it was first queued; "
-                        f"not sent (`cmsite queue retry {entry_id}` sends it anyway)"
-                    )
-                    report.expired.append(wanted)
-                else:
-                    report.queued.append(wanted)
-                store.insert(db, wanted)
-                continue
-            if current.status == Status.EXPIRED:  # left alone unless moved to a time still to come
-                if late is not None and wanted.at >= late and wanted.at != current.at:
-                    store.update(
-                        db, entry_id, expect=Status.EXPIRED, at=wanted.at, texts=wanted.texts,
-                        status=Status.PENDING, error=None,
-                    )  # fmt: skip
-                    report.updated.append(wanted)
-                continue
-            changes = {
-                key: getattr(wanted, key)
-                for key in ("at", "texts", "media", "link", "title", "summary", "source", "line")
-                if getattr(wanted, key) != getattr(current, key)
-            }
-            if wanted.approved and not current.approved:
-                changes["approved"] = 1
-            by_hand = current.status == Status.CANCELLED and current.cancelled_by != CancelledBy.PLAN
-            if current.status in CHANGEABLE and not by_hand and not current.parts:
-                if changes or current.status == Status.CANCELLED:
-                    if current.status != Status.PENDING:
-                        changes.update(
-                            status=Status.PENDING,
-                            attempts=0,
-                            error=None,
-                            next_attempt=None,
-                            cancelled_by=None,
-                        )
-                    store.update(db, entry_id, expect=current.status, **changes)
-                    report.updated.append(wanted)
-            elif {"at", "texts", "media"} & changes.keys():
-                report.warnings.append(
-                    f"{wanted.source}: the {wanted.network} post was cancelled by hand; the change is "
-                    f"not queued (`cmsite queue retry {entry_id}` queues it again)"
-                    if by_hand
-                    else f"{wanted.source}: the {wanted.network} post was already "
-                    f"{'partly sent' if current.parts and current.status in CHANGEABLE else current.status}; "
-                    "the change is not sent again (remove it there and add a new plan if needed)"
-                )
+    return planned
+
+
+# What a plan may change in an entry not yet sent.
+_FROM_PLAN = ("at", "texts", "media", "link", "title", "summary", "source", "line")
+
+
+@dataclass
+class _Apply:
+    """One sync's transaction: each plan set against the entry the store has for it."""
+
+    store: Store
+    db: Any
+    late: datetime | None  # a new plan before this time is recorded as expired
+    report: SyncReport
+
+    def plan(self, wanted: Entry, current: Entry | None) -> None:
+        if current is None:
+            self.insert(wanted)
+        elif current.status == Status.EXPIRED:
+            self.revive(wanted, current)
+        else:
+            self.change(wanted, current)
+
+    def insert(self, wanted: Entry) -> None:
+        if self.late is not None and wanted.at < self.late:
+            wanted.status = Status.EXPIRED
+            wanted.error = (
+                f"planned for {wanted.at:%Y-%m-%d %H:%M} UTC, long before it was first queued; "
+                f"not sent (`cmsite queue retry {wanted.id}` sends it anyway)"
+            )
+            self.report.expired.append(wanted)
+        else:
+            self.report.queued.append(wanted)
+        self.store.insert(self.db, wanted)
+
+    def revive(self, wanted: Entry, current: Entry) -> None:
+        """An expired entry is left alone unless its plan moves it to a time still to come."""
+        if self.late is not None and wanted.at >= self.late and wanted.at != current.at:
+            self.store.update(
+                self.db, wanted.id, expect=Status.EXPIRED, at=wanted.at, texts=wanted.texts,
+                status=Status.PENDING, error=None,
+            )  # fmt: skip
+            self.report.updated.append(wanted)
+
+    def change(self, wanted: Entry, current: Entry) -> None:
+        """Bring an entry not yet sent in line with its plan; of one sent, or cancelled by a
+        person, only say that the change of its text or time is not sent."""
+        changes = _changes(wanted, current)
+        by_hand = current.status == Status.CANCELLED and current.cancelled_by != CancelledBy.PLAN
+        if current.status in CHANGEABLE and not by_hand and not current.parts:
+            if changes or current.status == Status.CANCELLED:
+                self.update(wanted, current, changes)
+        elif {"at", "texts", "media"} & changes.keys():
+            self.report.warnings.append(_not_sent_again(wanted, current, by_hand))
+
+    def update(self, wanted: Entry, current: Entry, changes: dict[str, Any]) -> None:
+        """Write the changes; an entry that failed or whose plan came back is pending again, afresh."""
+        if current.status != Status.PENDING:
+            changes.update(
+                status=Status.PENDING, attempts=0, error=None, next_attempt=None, cancelled_by=None
+            )
+        self.store.update(self.db, wanted.id, expect=current.status, **changes)
+        self.report.updated.append(wanted)
+
+    def cancel_removed(self, existing: dict[str, Entry], planned: dict[str, Entry]) -> None:
+        """Cancel the entries not yet sent whose plan left the source (queued again if it comes back)."""
         for entry_id, current in existing.items():
             if entry_id not in planned and current.status in (Status.PENDING, Status.FAILED):
-                store.update(
-                    db, entry_id, expect=current.status, status=Status.CANCELLED, error=PLAN_REMOVED,
+                self.store.update(
+                    self.db, entry_id, expect=current.status, status=Status.CANCELLED, error=PLAN_REMOVED,
                     cancelled_by=CancelledBy.PLAN,
                 )  # fmt: skip
-                report.cancelled.append(current)
-    return report
+                self.report.cancelled.append(current)
+
+
+def _changes(wanted: Entry, current: Entry) -> dict[str, Any]:
+    """What the plan changes in the entry: a plan may approve an entry, never take an approval back."""
+    changes = {
+        key: getattr(wanted, key) for key in _FROM_PLAN if getattr(wanted, key) != getattr(current, key)
+    }
+    if wanted.approved and not current.approved:
+        changes["approved"] = 1
+    return changes
+
+
+def _not_sent_again(wanted: Entry, current: Entry, by_hand: bool) -> str:
+    """Why a changed plan does not reach its network: a person cancelled it, or it is (partly) sent."""
+    if by_hand:
+        return (
+            f"{wanted.source}: the {wanted.network} post was cancelled by hand; the change is "
+            f"not queued (`cmsite queue retry {wanted.id}` queues it again)"
+        )
+    state = "partly sent" if current.parts and current.status in CHANGEABLE else current.status
+    return (
+        f"{wanted.source}: the {wanted.network} post was already {state}; "
+        "the change is not sent again (remove it there and add a new plan if needed)"
+    )
 
 
 def sync_site(site: Site, store: Store, posts: Iterable[PlannedPost]) -> SyncReport:

@@ -13,6 +13,7 @@ folder to its last write; it removes whatever a killed build left staged before 
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,13 +26,12 @@ import jinja2
 
 from cmsite.content.item import Item
 from cmsite.content.loader import load_item
-from cmsite.content.store import is_large
+from cmsite.digests import Fingerprinter, digest, digest_bytes
 from cmsite.errors import ContentError, ContentErrors
-from cmsite.plugins import DEFAULT_PLUGINS
-from cmsite.render.fingerprint import Fingerprinter, digest, digest_bytes, template_digests
+from cmsite.render.fingerprint import template_digests
 from cmsite.render.lock import output_lock
-from cmsite.render.outputs import File, Page
-from cmsite.render.parallel import Deferred, chosen_workers, forks, map_jobs
+from cmsite.render.outputs import File, Page, Plan
+from cmsite.render.report import BuildReport
 from cmsite.render.state import BuildState, load_state, save_state, scan_inputs
 from cmsite.render.templates import compile_templates, make_environment, render_page
 from cmsite.render.writer import (
@@ -43,9 +43,10 @@ from cmsite.render.writer import (
     remove_staging,
     staging_folder,
 )
+from cmsite.workers import forks, map_jobs
 
 if TYPE_CHECKING:
-    from cmsite.site import BuildReport, Plan, Site
+    from cmsite.site import Site
 
 
 def state_file(cache_dir: Path, output: Path) -> Path:
@@ -79,11 +80,10 @@ class Builder:
         clean: bool = False,
         progress: Callable[[int, int], None] | None = None,
         changed: list[Path] | None = None,
-        meanwhile: Deferred[Any] | None = None,
     ) -> BuildReport:
         """Build everything that changed (only `changed` paths are looked at again, when given)."""
         with self._writing() as staging:
-            return self._build(staging, clean, progress, changed, meanwhile)
+            return self._build(staging, clean, progress, changed)
 
     @contextmanager
     def _writing(self) -> Iterator[Path]:
@@ -104,10 +104,7 @@ class Builder:
         clean: bool,
         progress: Callable[[int, int], None] | None,
         changed: list[Path] | None,
-        meanwhile: Deferred[Any] | None,
     ) -> BuildReport:
-        from cmsite.site import BuildReport
-
         started = time.perf_counter()
         site = self.site
         if clean:  # everything written again, and the full build's sweep removes all else; the old
@@ -132,7 +129,7 @@ class Builder:
         writer = OutputWriter(self.output, state, staging, site.root)
         try:
             plan = site.plan(changed)
-            report = self._render(plan, make_environment(site, site.theme_dir), writer, progress, meanwhile)
+            report = self._render(plan, make_environment(site, site.theme_dir), writer, progress)
             report.write = writer.commit(
                 set(plan.targets.values()), sweep=changed is None, written=self._written
             )
@@ -188,14 +185,14 @@ class Builder:
         env: jinja2.Environment,
         writer: OutputWriter,
         progress: Callable[[int, int], None] | None,
-        meanwhile: Deferred[Any] | None = None,
     ) -> BuildReport:
-        from cmsite.site import BuildReport
-
         site = self.site
         self._env, self._templates = env, template_digests(env)
         self._fingerprint_of = Fingerprinter()
-        self._common = self._fingerprint_of(site.build_key, site.view.menu, site.view.feeds, site.view.extra)
+        view = site.view
+        self._common = self._fingerprint_of(
+            site.build_key, view.menu, view.feeds, view.extra, view.collections
+        )
         todo: list[tuple[Page | File, str, str | None]] = []
         for page in plan.pages:
             relative = plan.target(page)
@@ -210,16 +207,10 @@ class Builder:
             fingerprint = _file_fingerprint(file)
             if not writer.unchanged(relative, fingerprint):
                 todo.append((file, relative, fingerprint))
-
-        # Pages of a large site are rendered in one process, unless CMSITE_WORKERS asks for more.
-        # A worker reads every item, and reading a Python object writes its reference count:
-        # each worker would end up with its own copy of the memory pages holding the items.
-        # The Markdown is spread over the cores all the same: its workers fork before any
-        # item is loaded.
-        parallel = forks(len(todo)) and (chosen_workers() is not None or not is_large(len(site.items)))
+        parallel = forks(len(todo))
         if parallel:
             compile_templates(env)  # once, before workers fork: each would compile them all again
-        self._render_jobs(todo, env, writer, progress, parallel=parallel, meanwhile=meanwhile)
+        self._render_jobs(todo, env, writer, progress, parallel=parallel)
         return BuildReport(
             pages=len(plan.pages),
             feeds=sum(f.kind == "feed" for f in plan.files),
@@ -242,7 +233,6 @@ class Builder:
         progress: Callable[[int, int], None] | None,
         *,
         parallel: bool,
-        meanwhile: Deferred[Any] | None = None,
     ) -> None:
         """Render pages and make files, staging each; raise ContentErrors with every failure."""
         site = self.site
@@ -260,7 +250,7 @@ class Builder:
             return writer.stage(relative, content, fingerprint)
 
         errors = []
-        results = map_jobs(render_one, todo, meanwhile=meanwhile) if parallel else map(render_one, todo)
+        results = map_jobs(render_one, todo) if parallel else map(render_one, todo)
         try:
             for done, result in enumerate(results, 1):
                 if isinstance(result, Unwritable):  # the next file would fail the same way
@@ -290,16 +280,15 @@ class Builder:
             return None
         if state.next_due is not None and (site.fixed_now or datetime.now(UTC)) >= state.next_due:
             return None
-        if any(
-            impl.plugin_name not in DEFAULT_PLUGINS
-            for impl in site.pm.hook.cmsite_items_collected.get_hookimpls()
+        if not all(
+            quick_rebuild_safe(impl.plugin) for impl in site.pm.hook.cmsite_items_collected.get_hookimpls()
         ):
             return None
         updates = []
         for path in changed:
             old = last.items_by_source.get(str(Path(path).resolve()))
-            if old is None or not Path(path).is_file():
-                return None
+            if old is None or old.kind not in ("post", "page") or not Path(path).is_file():
+                return None  # a collection's items may be shown by any template: every page is checked
             new = load_item(old.source, old.kind, site)  # raises ContentErrors, like a full build
             site.pm.hook.cmsite_item_loaded(item=new, site=site)
             if _placement(site, old) != _placement(site, new):
@@ -310,21 +299,17 @@ class Builder:
 
     def _quick(self, staging: Path, updates: list[tuple[Item, Item]], changed: list[Path]) -> BuildReport:
         """Put the new items in place of the old ones, render what shows them and write it."""
-        from cmsite.site import BuildReport
-
         site, last, state = self.site, self.last, self.state
         assert last is not None and state is not None
         started = time.perf_counter()
         site.pm.hook.cmsite_build_started(site=site)
         for old, new in updates:
-            old.__dict__.clear()  # every page and list holds this object: update it in place
-            old.__dict__.update(new.__dict__)
-            site.store.remember(old)
+            site.store.replace(old, new)
         site.feeds.clear()  # the same list the templates' `site.feeds` holds
         site.pm.hook.cmsite_items_collected(site=site)  # built-ins only (checked above): feeds, syndication
-        affected: dict[int, Page | File] = {}
+        affected: dict[str, Page | File] = {}  # by URL: one output each
         for old, _ in updates:
-            affected.update((id(output), output) for output in last.dependents.get(old.shown, []))
+            affected.update((output.url, output) for output in last.dependents.get(old.shown, []))
         for output in affected.values():
             if (
                 isinstance(output, Page)
@@ -374,6 +359,12 @@ class Builder:
         self.site.pm.hook.cmsite_page_written(path=path, url=url, site=self.site)
 
 
+def quick_rebuild_safe(plugin: object) -> bool:
+    """Whether a plugin declares that a quick rebuild may run its `cmsite_items_collected` again
+    with only the saved items replaced (`quick_rebuild_safe = True`, docs/plugins.md)."""
+    return getattr(plugin, "quick_rebuild_safe", False) is True
+
+
 def page_context(site: Site, page: Page) -> dict[str, Any]:
     """Everything a template sees: site, page, item, the page's own context, head tags, plugin extras."""
     context: dict[str, Any] = {"site": site.view, "page": page, "item": page.item, **page.context}
@@ -410,7 +401,7 @@ def _file_fingerprint(file: File) -> str:
     if file.source_path is not None:
         stat = file.source_path.stat()
         return digest(str(file.source_path), stat.st_mtime_ns, stat.st_size)
-    return digest(file.url, id(file))  # made by render() with no fingerprint: always made again
+    return digest(file.url, secrets.token_hex(8))  # made by render() with no fingerprint: always made again
 
 
 @dataclass
@@ -454,5 +445,5 @@ def _placement(site: Site, item: Item) -> tuple[Any, ...]:
     return (
         item.url, item.date, item.updated, item.draft, site.is_published(item), item.lang,
         tuple(t.name for t in item.tags), item.category.name if item.category else None,
-        item.title if item.kind == "page" else None,
+        item.title if item.kind != "post" else None,
     )  # fmt: skip

@@ -86,3 +86,15 @@ def paginate(
         )
         for i, chunk in enumerate(chunks)
     ]
+
+
+@dataclass
+class Plan:
+    """Every output of a build and the file it goes to (relative to the output folder)."""
+
+    pages: list[Page]
+    files: list[File]
+    targets: dict[str, str]  # URL → file: each output has a URL of its own
+
+    def target(self, output: Page | File) -> str:
+        return self.targets[output.url]

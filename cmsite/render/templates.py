@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import traceback
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
-from cmsite.content.store import is_large
 from cmsite.errors import ContentError, display_path
 from cmsite.render.i18n import DateFormatter, load_translations
 from cmsite.render.outputs import Page
@@ -32,8 +30,10 @@ class BytecodeCache(jinja2.FileSystemBytecodeCache):
 
 
 def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
-    """Templates from the site's own `templates/` first (to override one file), then the theme's."""
-    search = [p for p in (site.root / "templates", theme_dir / "templates") if p.is_dir()]
+    """Templates from the site's own `templates/` first (to override one file), then the theme's,
+    then the plugins' (`cmsite_template_dirs`): the site and the theme override a plugin's."""
+    folders = (site.root / "templates", theme_dir / "templates", *plugin_template_dirs(site))
+    search = [p for p in folders if p.is_dir()]
     bytecode = site.cache_dir / "jinja"
     bytecode.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
@@ -51,9 +51,17 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     env.filters.update(date=formatter.date, datetime=formatter.datetime, isodate=formatter.isodate)
     env.globals["theme_url"] = lambda path: site.urls.url(THEME_STATIC_URL + path.lstrip("/"))
     env.globals["url"] = site.urls.url
-    env.globals["memo"] = RenderMemo(packed=is_large(len(site.items)))
+    env.globals["memo"] = RenderMemo()
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
+
+
+def plugin_template_dirs(site: Site) -> list[Path]:
+    """The template folders plugins ship, in the order their hooks are called. Watch mode and the
+    check that nothing changed look at them too, as they look at the theme."""
+    return [
+        Path(folder) for folders in site.pm.hook.cmsite_template_dirs(site=site) for folder in folders or []
+    ]
 
 
 def _remembered(translate: Any) -> Any:
@@ -86,23 +94,20 @@ class RenderMemo:
     """`{{ memo(macro, post, page.lang) }}`: a macro's output for one post, made once per render pass.
 
     A post's list summary appears on about seven pages (home, tag, category, archives) and is the
-    same on each for the same page language. On a large site the memo holds a summary per post
-    until the last list page is rendered, so it keeps them compressed (`packed`). Emptied at the
-    end of every render pass, so an item updated in watch mode is never shown stale.
+    same on each for the same page language. Items are known by their digest (file name and
+    bytes). Emptied at the end of every render pass, so an item updated in watch mode is never
+    shown stale.
     """
 
-    def __init__(self, *, packed: bool = False) -> None:
-        self.packed = packed
-        self._made: dict[tuple[Any, ...], Markup | bytes] = {}
+    def __init__(self) -> None:
+        self._made: dict[tuple[Any, ...], Markup] = {}
 
     def __call__(self, macro: jinja2.runtime.Macro, item: Any, *context: Any) -> Markup:
-        key = (macro.name, id(item), *context)
+        key = (macro.name, item.digest, *context)
         made = self._made.get(key)
         if made is None:
-            html = Markup(macro(item))
-            self._made[key] = zlib.compress(html.encode(), 1) if self.packed else html
-            return html
-        return Markup(zlib.decompress(made).decode()) if isinstance(made, bytes) else made
+            made = self._made[key] = Markup(macro(item))
+        return made
 
     def clear(self) -> None:
         self._made.clear()

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmsite.digests import digest_bytes
 from cmsite.errors import ContentError, ContentErrors, display_path
-from cmsite.render.fingerprint import digest_bytes
 from cmsite.render.state import BuildState, OutputRecord
 
 MARKER = ".cmsite-output"

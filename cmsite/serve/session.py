@@ -24,7 +24,8 @@ from cmsite.serve.reload import ReloadHub
 from cmsite.serve.watcher import Batch, ChangeWatcher
 
 if TYPE_CHECKING:
-    from cmsite.site import BuildReport, Site
+    from cmsite.render.report import BuildReport
+    from cmsite.site import Site
 
 
 class Say(Protocol):

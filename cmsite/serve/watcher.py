@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,14 +46,24 @@ def is_temporary(path: Path) -> bool:
 
 
 class ChangeWatcher(FileSystemEventHandler):
-    """Watches folders (recursively) and single files; `next_batch` waits for the next save."""
+    """Watches folders (recursively) and single files; `next_batch` waits for the next save.
+
+    `clock` tells the time in seconds for the quiet time, the limit and `next_batch`'s timeout:
+    a test gives a clock of its own, to say when each save happened without waiting.
+    """
 
     def __init__(
-        self, roots: Iterable[Path], skipped: Iterable[Path] = (), *, quiet: float = 0.03, limit: float = 0.5
+        self,
+        roots: Iterable[Path],
+        skipped: Iterable[Path] = (),
+        *,
+        quiet: float = 0.03,
+        limit: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.roots = [Path(root).resolve() for root in roots]
         self.skipped = [Path(path).resolve() for path in skipped]
-        self.quiet, self.limit = quiet, limit
+        self.quiet, self.limit, self.clock = quiet, limit, clock
         self.files = {root for root in self.roots if not root.is_dir()}  # files, and folders yet to come
         self.folders = {root for root in self.roots if root.is_dir()}
         self._batch = Batch()
@@ -103,21 +113,21 @@ class ChangeWatcher(FileSystemEventHandler):
         """Treat these paths as saved now (for changes no file event reports)."""
         with self._ready:
             self._batch.paths.update(paths)
-            self._last_event = time.monotonic()
+            self._last_event = self.clock()
             self._ready.notify_all()
 
     def next_batch(self, timeout: float | None = None) -> Batch | None:
         """The next debounced batch of saved paths, or None if nothing was saved within `timeout`."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else self.clock() + timeout
         with self._ready:
             while not self._batch.paths:
-                left = None if deadline is None else deadline - time.monotonic()
+                left = None if deadline is None else deadline - self.clock()
                 if left is not None and left <= 0:
                     return None
                 self._ready.wait(left)
-            first = time.monotonic()
+            first = self.clock()
             while True:
-                now = time.monotonic()
+                now = self.clock()
                 calm = self._last_event + self.quiet - now
                 if calm <= 0 or now - first >= self.limit:
                     break

@@ -1,7 +1,7 @@
 """Length of a text as each network counts it.
 
-- X: the weighted count of twitter-text v3 (URLs 23, CJK and emoji 2), from the
-  twitter-text-parser library.
+- X: the weighted count of twitter-text v3 (URLs 23, CJK and emoji 2), as the official
+  twitter-text counts (see `x_count`).
 - Mastodon: what its StatusLengthValidator counts: grapheme clusters of the text once each
   URL its extractor links is made 23 characters and each mention `@name@server` is made
   `@name` (see `mastodon`).
@@ -17,19 +17,14 @@ Grapheme clusters are cut wherever one of the Unicode versions the servers follo
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 import string
 import stringprep
-import sys
-import types
 from collections.abc import Iterator
-from contextlib import contextmanager
 from encodings import idna
 from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import regex
 from twitter_text.regexp.directional_markers_group import directional_markers_group
@@ -39,6 +34,8 @@ from twitter_text.regexp.spaces_group import spaces_group
 from twitter_text.regexp.valid_cctld import valid_cctld
 from twitter_text.regexp.valid_gtld import valid_gtld
 from twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
+
+from cmsite.social import x_count
 
 URL_WEIGHT = 23
 # Grapheme clusters as the regex module cuts them: Unicode 17.0.
@@ -138,84 +135,12 @@ def code_points(text: str) -> int:
 
 
 def x_weighted(text: str) -> int:
-    return _x_counting().parse_tweet(text).weightedLength
+    return x_count.parse(text).weighted_length
 
 
 def x_valid(text: str) -> bool:
     """Whether X takes the text: not empty, within 280 weighted, no invalid character."""
-    return bool(_x_counting().parse_tweet(text).valid)
-
-
-# tests/test_x_conformance.py runs the official JavaScript twitter-text over thousands of
-# texts; it found two places where the Python port, twitter-text-parser, counts otherwise.
-# The two functions below bring it in line.
-
-
-@cache
-def _twitter_text() -> Any:
-    """twitter-text-parser, with domains checked as twitter-text checks them.
-
-    Each label, punycoded, must be 1 to 63 characters; Python's IDNA 2003 codec, which the
-    port uses, refuses mixed scripts: "עבריתexample.com" held no URL for the port and a
-    23-character one for X.
-    """
-    with _pkg_resources_shim():
-        import twitter_text
-
-    extract_urls = importlib.import_module("twitter_text.extract_urls")
-    extract_urls.idna_to_ascii = _domain_as_twitter_text  # type: ignore[attr-defined]
-    return twitter_text
-
-
-@cache
-def _x_counting() -> Any:
-    """twitter-text-parser, with emoji found as twemoji finds them (X's weights only).
-
-    A one-character emoji of the BMP followed by U+FE0F is one emoji (⌚️ weighs 2, not 4),
-    and © and ® without U+FE0F are text (weight 1, not 2).
-    """
-    twitter_text = _twitter_text()
-    extract_emojis = importlib.import_module("twitter_text.extract_emojis")
-    table = importlib.import_module("twitter_text.regexp.emoji")
-    single = f"[{table.single_codepoint_emoji_raw}]"
-    extract_emojis.emoji = re.compile(  # type: ignore[attr-defined]
-        r"(?![\u00a9\u00ae](?!\ufe0f))"  # © and ® are emoji only with U+FE0F
-        rf"(?:{table.multi_codepoint_emoji_joined}|(?=[\u0000-\uffff]){single}\ufe0f|{single})"
-    )
-    return twitter_text
-
-
-@contextmanager
-def _pkg_resources_shim() -> Iterator[None]:
-    """twitter-text-parser reads its emoji table with `pkg_resources.resource_string`, and
-    importing pkg_resources (it scans every installed distribution) costs 0.15 s of every
-    command that counts. While it is imported, that one function reads the file directly."""
-    if "pkg_resources" in sys.modules:
-        yield
-        return
-    shim = types.ModuleType("pkg_resources")
-    shim.resource_string = _resource_bytes  # type: ignore[attr-defined]
-    sys.modules["pkg_resources"] = shim
-    try:
-        yield
-    finally:
-        if sys.modules.get("pkg_resources") is shim:
-            del sys.modules["pkg_resources"]
-
-
-def _resource_bytes(module: str, name: str) -> bytes:
-    return Path(sys.modules[module].__file__ or "").with_name(name).read_bytes()
-
-
-def _domain_as_twitter_text(domain: str) -> str | None:
-    """The domain if every label, punycoded, is 1 to 63 characters long; None if not (twitter-text's idna)."""
-    if domain.startswith("xn--") and not domain.isascii():
-        return None
-    for label in domain.split("."):
-        encoded = label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
-        if not 1 <= len(encoded) <= 63:
-            return None
-    return domain
+    return x_count.parse(text).valid
 
 
 # Mastodon. StatusLengthValidator (app/validators/status_length_validator.rb) counts
@@ -380,16 +305,16 @@ def find_urls(text: str, *, bare_domains: bool = True) -> list[str]:
 
 @lru_cache(maxsize=8192)
 def _urls_in(word: str, bare_domains: bool) -> tuple[str, ...]:
-    return tuple(_twitter_text().extract_urls(word, bare_domains))
+    return tuple(url.url for url in x_count.extract_urls(word, bare_domains))
 
 
 @cache
 def fingerprint() -> str:
-    """What the counts depend on (this module and twitter-text-parser), for caches of excerpts:
-    a change of rule, such as the twitter-text conformance fixes, must not reuse old excerpts."""
+    """What the counts depend on (this module, `x_count` and twitter-text-parser), for caches of
+    excerpts: a change of rule, such as the twitter-text conformance fixes, must not reuse old excerpts."""
     from importlib.metadata import version
 
-    source = Path(__file__).read_bytes()
+    source = Path(__file__).read_bytes() + Path(x_count.__file__).read_bytes()
     return hashlib.sha256(source + version("twitter-text-parser").encode()).hexdigest()[:16]
 
 

@@ -10,6 +10,7 @@ sending again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -62,23 +63,35 @@ def send(
 def retry_after(response: Any, reset_header: str | None = None, *, now: float | None = None) -> float | None:
     """How long the network asks to wait, in seconds: its Retry-After header (a number of
     seconds or an HTTP date), else its rate-limit reset header (`reset_header`, a Unix time,
-    such as X's x-rate-limit-reset or Bluesky's ratelimit-reset); None when it says nothing."""
+    such as X's x-rate-limit-reset or Bluesky's ratelimit-reset); None when it says nothing
+    readable."""
     clock = datetime.now(UTC).timestamp() if now is None else now
     value = (response.headers.get("Retry-After") or "").strip()
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - clock)
-        except (TypeError, ValueError, IndexError):
-            pass
-    reset = (response.headers.get(reset_header) or "").strip() if reset_header else ""
+    if (seconds := _seconds(value)) is not None:
+        return max(0.0, seconds)
+    until = _http_date(value)
+    if until is None and reset_header:
+        until = _seconds((response.headers.get(reset_header) or "").strip())
+    return None if until is None else max(0.0, until - clock)
+
+
+def _seconds(value: str) -> float | None:
+    """A number, or None: not one, or not finite (an endless wait is no wait the queue can keep)."""
     try:
-        return max(0.0, float(reset) - clock) if reset else None
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
+
+
+def _http_date(value: str) -> float | None:
+    """An HTTP date as a Unix time, or None. HTTP dates are in UTC, the asctime form too, which
+    says no zone (email.utils leaves that one without a time zone: it is not the local time)."""
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def busy(label: str, response: Any, detail: str, reset_header: str | None = None) -> PublishError:

@@ -9,7 +9,6 @@ plan's `text:` for its text), in the post or in cmsite.toml for `[[social.defaul
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,12 +20,12 @@ from cmsite.config import CONFIG_NAME, SettingsErrors
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.content.loader import files_under, read_content
-from cmsite.content.store import SAVE_EVERY
+from cmsite.digests import digest
 from cmsite.errors import ContentError, ContentErrors, display_path, shorten
-from cmsite.render.fingerprint import digest
 from cmsite.social.excerpt import Excerpt, plain_text
-from cmsite.social.excerpt import fingerprint as excerpt_fingerprint
 from cmsite.social.excerpt import join as join_text
+from cmsite.social.excerpt_cache import FILE_NAME as EXCERPTS_FILE
+from cmsite.social.excerpt_cache import ExcerptCache
 from cmsite.social.media import located, media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
 from cmsite.social.plans import STANDALONE_KEYS, Plan, PlanError, parse_plan, template_fields
@@ -94,7 +93,7 @@ def planned_posts(site: Site) -> list[PlannedPost]:
 def each_planned_post(site: Site) -> Iterator[PlannedPost]:
     """The same plans one at a time, in no useful order: for the queue's sync, which on a large
     site need not hold them all at once."""
-    excerpts = ExcerptMemo(site)
+    excerpts = ExcerptCache(site.cache_dir / EXCERPTS_FILE, site.content_key)
     defaults = Defaults(site)
     for item in site.items:
         if not (item.draft and not site.drafts):
@@ -124,7 +123,7 @@ class Defaults:
         return self.settings.lines.line("social", "defaults", index, *([key] if key else []))
 
 
-def _item_posts(site: Site, item: Item, excerpts: ExcerptMemo, defaults: Defaults) -> list[PlannedPost]:
+def _item_posts(site: Site, item: Item, excerpts: ExcerptCache, defaults: Defaults) -> list[PlannedPost]:
     raw = item.meta.get("social")
     if raw is not None and not isinstance(raw, list):
         error = ContentError(
@@ -156,7 +155,7 @@ def _own(item: Item, index: int) -> Origin:
     return Origin(item.shown, line_of, item)
 
 
-def _standalone_posts(site: Site, excerpts: ExcerptMemo) -> list[PlannedPost]:
+def _standalone_posts(site: Site, excerpts: ExcerptCache) -> list[PlannedPost]:
     folder = site.config.content_dir / SOCIAL_FOLDER
     try:  # read by the rules of every file the build reads: a link out of the site is never followed
         found = files_under(folder, site.root, links_outside=site.config.allow_links_outside)
@@ -208,45 +207,25 @@ def _standalone(shown: str, front: FrontMatter) -> Origin:
     return Origin(shown, line_of, body=front.body.strip())
 
 
-class ExcerptMemo:
-    """Excerpts made before, from `.cmsite/content.sqlite`: fitting a long text is costly, and
-    on a site of thousands of posts most texts are the same from one command to the next.
-    The key holds every input, with the content key (cmsite, plugins and settings)."""
-
-    def __init__(self, site: Site):
-        self.cache = site.store.cache
-        self.content_key = site.content_key
-        self.new: dict[str, bytes] = {}
-        self.used: set[str] = set()
-
-    def excerpt(self, network: type[Network], text: str, tail: str, thread: bool) -> Excerpt:
-        kind = f"{network.__module__}.{network.__qualname__}"
-        rule = (network.max_length, network.counting, excerpt_fingerprint())
-        key = digest(self.content_key, kind, *rule, text, tail, thread)
-        self.used.add(key)
-        blob = self.new.get(key) or self.cache.recall(key)
-        if blob is not None:
-            try:
-                found = pickle.loads(blob)
-            except Exception:  # unreadable: make it again
-                found = None
-            if isinstance(found, Excerpt):
-                return found
-        made = network.excerpt(text, tail, thread=thread)
-        self.new[key] = pickle.dumps(made)
-        if len(self.new) >= SAVE_EVERY:  # not all held until the end
-            self.cache.remember(self.new)
-            self.new = {}
-        return made
-
-    def save(self) -> None:
-        """Write what is left, and forget the excerpts this run did not ask for (old texts)."""
-        if self.new or self.used:
-            self.cache.remember(self.new)
-            self.cache.forget_all_but(self.used)
+def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> PlannedPost:
+    """One plan as it will be sent, with every problem the network and the pictures have."""
+    post = _scheduled(site, plan, origin)
+    network: type[Network] | None = site.networks.get(plan.network)
+    if network is None:
+        known = ", ".join(sorted(site.networks)) or "none installed"
+        message = f"unknown network {shorten(plan.network)}; known networks: {known} (see `cmsite plugins`)"
+        post.errors.append(origin.error(message))
+        return post
+    _write(site, network, plan, origin, post, excerpts)
+    _validate(network, post, origin)
+    errors, warnings = media_problems(network, plan.media, lambda path: media_file(site, path))
+    post.errors += [origin.error(message) for message in errors]
+    post.warnings += warnings
+    return post
 
 
-def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptMemo) -> PlannedPost:
+def _scheduled(site: Site, plan: Plan, origin: Origin) -> PlannedPost:
+    """The planned post, with no text yet, at the time the `cmsite_schedule` hooks give it."""
     item = origin.item
     post = PlannedPost(
         id=digest(origin.shown if item is None else item.url, plan.network, plan.account, plan.index)[:16],
@@ -260,15 +239,14 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptMemo) -> Pl
     )
     site.pm.hook.cmsite_schedule(post=post, site=site)
     plan.at = post.at
-    network: type[Network] | None = site.networks.get(plan.network)
-    if network is None:
-        known = ", ".join(sorted(site.networks)) or "none installed"
-        post.errors.append(
-            origin.error(
-                f"unknown network {shorten(plan.network)}; known networks: {known} (see `cmsite plugins`)"
-            )
-        )
-        return post
+    return post
+
+
+def _write(
+    site: Site, network: type[Network], plan: Plan, origin: Origin, post: PlannedPost, excerpts: ExcerptCache
+) -> None:
+    """The texts to send, as the `cmsite_excerpt` hooks leave them, and their lengths."""
+    item = origin.item
     if item is not None:
         _take_from_item(site, plan, item, post, origin)
         text, tail = _text_and_tail(plan, item)
@@ -284,11 +262,6 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptMemo) -> Pl
         post.warnings.append(
             f"shortened to fit {network.label}'s {network.max_length}; add `thread: true` to keep it all"
         )
-    _validate(network, post, origin)
-    errors, warnings = media_problems(network, plan.media, lambda path: media_file(site, path))
-    post.errors += [origin.error(message) for message in errors]
-    post.warnings += warnings
-    return post
 
 
 def _take_from_item(site: Site, plan: Plan, item: Item, post: PlannedPost, origin: Origin) -> None:
@@ -326,7 +299,7 @@ def _text_and_tail(plan: Plan, item: Item) -> tuple[str, str]:
 
 
 def _excerpt(
-    network: type[Network], text: str, tail: str, thread: bool, by_hand: bool, excerpts: ExcerptMemo
+    network: type[Network], text: str, tail: str, thread: bool, by_hand: bool, excerpts: ExcerptCache
 ) -> Excerpt:
     """The posts to send. A text written by hand is kept whole unless it is to be threaded: one
     too long is shown as it is and is an error, never a shortened text that would pass."""

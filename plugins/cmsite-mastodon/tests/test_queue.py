@@ -9,12 +9,20 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from test_mastodon import statuses
 
-from cmsite.testing import KILL_POINTS_PLUGIN, TestSite, assert_no_secrets, plan_on, publish_until_done
+from cmsite.testing import (
+    KILL_POINTS_PLUGIN,
+    Nth,
+    TestSite,
+    assert_no_secrets,
+    plan_on,
+    publish_until_done,
+    request_in_flight,
+    time_passes,
+)
 
 
 @pytest.fixture
@@ -90,17 +98,36 @@ def test_publish_sends_due_entries_once(server, site):
 
 
 @pytest.mark.parametrize("kill_at", ["before-claim", "after-sending", "during-http", "after-response"])
-def test_killed_at_any_step_then_run_again_publishes_exactly_once(server, site, kill_at):
+def test_killed_at_any_step_then_run_again_publishes_exactly_once(server, site, proxy, front, kill_at):
     social(site, 2)
-    if kill_at == "during-http":
-        server.fault(path="/api/v1/statuses", methods=["POST"], type="latency", delay_ms=800, count=1)
+    if kill_at == "during-http":  # the first status is made, and its answer held until the publisher is dead
+        through_the_proxy(site, server, front)
+        proxy.decide = in_flight(site, Nth({1: "hold"}, "/api/v1/statuses", "POST"))
     killed = cmsite(site, "publish", kill_at=kill_at)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    time.sleep(1.2)  # the dead publisher's lease runs out
     for _ in range(3):
+        time_passes(site)  # the dead publisher's lease, and any retry delay, is over
         cmsite(site, "publish")
     assert posted(server) == sorted(f"<p>Queue note number {n}.</p>" for n in range(2))
     assert {e["status"] for e in entries(site)} == {"published"}
+
+
+def through_the_proxy(site, server, front):
+    """The site talks to mastodon-mock through the `proxy`, which answers at `front`."""
+    config = site.root / "cmsite.toml"
+    config.write_text(config.read_text().replace(server.base_url, front.url))
+
+
+def in_flight(site, decide):
+    """`decide`, telling the kill plugin once the request it holds has come (see KILL_POINTS_PLUGIN)."""
+
+    def deciding(request):
+        fault = decide(request)
+        if fault == "hold":
+            request_in_flight(site)
+        return fault
+
+    return deciding
 
 
 def test_two_publishers_over_200_entries_send_each_once(server, site):
@@ -125,14 +152,18 @@ def test_two_publishers_over_200_entries_send_each_once(server, site):
 @pytest.mark.parametrize(
     "fault",
     [
-        {"type": "status", "status": 503},
-        {"type": "ratelimit", "status": 429},
-        {"type": "timeout", "delay_ms": 3000},
+        pytest.param({"type": "status", "status": 503}, id="503"),
+        pytest.param({"type": "ratelimit", "status": 429}, id="429"),
+        pytest.param({"type": "hold"}, id="timeout"),  # made, its answer held until the client gave up
     ],
 )
-def test_server_errors_rate_limits_and_timeouts_are_retried(server, site, fault):
+def test_server_errors_rate_limits_and_timeouts_are_retried(server, site, proxy, front, fault):
     social(site, 1)
-    server.fault(path="/api/v1/statuses", methods=["POST"], count=1, **fault)
+    if fault["type"] == "hold":
+        through_the_proxy(site, server, front)
+        proxy.decide = Nth({1: "hold"}, "/api/v1/statuses", "POST")
+    else:
+        server.fault(path="/api/v1/statuses", methods=["POST"], count=1, **fault)
     first = cmsite(site, "publish", "--json")
     (outcome,) = json.loads(first.stdout)
     assert outcome["status"] == "retry"

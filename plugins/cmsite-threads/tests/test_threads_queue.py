@@ -19,6 +19,7 @@ from cmsite.testing import (
     plan_on,
     publish_and_list,
     publish_until_done,
+    request_in_flight,
     run_cmsite,
     thread_text,
 )
@@ -59,10 +60,13 @@ def settings(loopback_server):
 
 
 @pytest.mark.parametrize("kill_at", ["after-sending", "during-http", "after-response"])
-def test_killed_at_any_step_then_run_again_posts_each_entry_once(site, settings, threads, kill_at):
+def test_killed_at_any_step_then_run_again_posts_each_entry_once(
+    site, settings, threads, loopback_server, kill_at
+):
     release = threading.Event()
     if kill_at == "during-http":  # the publication lands; its answer waits until the publisher is dead
         threads.hold["publish"] = release
+        loopback_server.handler(in_flight(site, threads))
     site.write("plugins/killer.py", KILL_POINTS_PLUGIN)
     plan_on(site, "threads", "Threads note number 0.", settings)
     site.write(  # a second entry, planned at the same time
@@ -79,6 +83,17 @@ def test_killed_at_any_step_then_run_again_posts_each_entry_once(site, settings,
     entries = json.loads(run_cmsite(site, "queue", "--all", "--json", env=cli_environ()).stdout)
     assert {e["status"] for e in entries} == {"published"}
     assert all(e["remote_url"].startswith("https://www.threads.net/") for e in entries)
+
+
+def in_flight(site, threads):
+    """`threads`, telling the kill plugin once the publication is asked for (see KILL_POINTS_PLUGIN)."""
+
+    def answer(request):
+        if request.path.partition("?")[0].endswith("/threads_publish"):
+            request_in_flight(site)
+        return threads(request)
+
+    return answer
 
 
 @pytest.mark.parametrize(
