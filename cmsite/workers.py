@@ -97,7 +97,7 @@ class _Chunks:
                     self.done[position] = _result(given)  # waits when the parent has nothing left to take
                     del self.given[position]
                 else:
-                    index = self.untaken.pop()
+                    index = self.untaken.popleft()
                     self.done[index] = [self.job(self.inputs[i]) for i in self.chunks[index]]
             yield from self.done.pop(position)
 
