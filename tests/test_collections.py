@@ -4,7 +4,7 @@ pages, list, template and sort; bad settings are `cmsite.toml:line` errors."""
 from __future__ import annotations
 
 import pytest
-from test_incremental import assert_same_as_clean_build, snapshot
+from test_incremental import assert_same_as_clean_build, edited
 
 from cmsite.errors import ContentErrors
 
@@ -212,8 +212,5 @@ def test_watch_rebuilds_after_editing_a_collection_match_a_clean_build(site_fold
     site.build()
     assert "Notes of talk 2." in site_folder.read("talks/talk-2/index.html")
     for name, edit in COLLECTION_EDITS:
-        before = snapshot(site_folder.root)
-        edit(site_folder)
-        after = snapshot(site_folder.root)
-        site.rebuild([path for path in before.keys() | after.keys() if before.get(path) != after.get(path)])
+        site.rebuild(edited(site_folder, edit))
         assert_same_as_clean_build(site_folder, tmp_path, site_folder.output, name)

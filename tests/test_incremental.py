@@ -115,16 +115,21 @@ def test_in_process_rebuilds_after_every_edit_match_a_clean_build(site_folder, t
     site = site_folder.site()
     site.build()
     for _name, edit in EDITS:
-        before = snapshot(site_folder.root)
-        edit(site_folder)
-        after = snapshot(site_folder.root)
-        touched = [path for path in before.keys() | after.keys() if before.get(path) != after.get(path)]
+        touched = edited(site_folder, edit)
         if "setting" in _name:
             site = site_folder.site()  # watch mode starts a new Site when cmsite.toml changes
             site.build()
         else:
             site.rebuild(touched)
         assert_same_as_clean_build(site_folder, tmp_path, site_folder.output, _name)
+
+
+def edited(site_folder, edit) -> list[Path]:
+    """Make the edit; the files it touched, as watch mode would report them."""
+    before = snapshot(site_folder.root)
+    edit(site_folder)
+    after = snapshot(site_folder.root)
+    return [path for path in before.keys() | after.keys() if before.get(path) != after.get(path)]
 
 
 def snapshot(root: Path) -> dict[Path, tuple[int, int]]:
