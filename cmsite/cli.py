@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from cmsite import __version__
-from cmsite.errors import ContentError, ContentErrors
-from cmsite.plugins import PluginError
+from cmsite.errors import ContentError, ContentErrors, PluginError
+from cmsite.messages import agree, count
 
 
 class Progress:
@@ -60,10 +60,11 @@ def _plugin_failure(exc: PluginError) -> None:
 class PluginCommands(click.Group):
     """The `cmsite` group, plus the commands of the installed plugins the site lets load.
 
-    They are loaded when a command is looked up, once per invocation (the site is known
-    by then), so `cmsite --version` stays instant; plugins must import heavy libraries
+    They are loaded, once per invocation, when the commands are listed (`--help`) or a name
+    that is not cmsite's own is looked up (the site is known by then), so `cmsite --version`
+    and cmsite's own commands load no plugin for this; plugins must import heavy libraries
     (network SDKs) inside their functions, not at module level, so that `cmsite --help`
-    and `cmsite build` import none of them.
+    and `cmsite build` import none of them (docs/performance.md, "Start-up").
     """
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
@@ -94,9 +95,8 @@ class PluginCommands(click.Group):
         return sorted([*super().list_commands(ctx), *self._plugin_commands(ctx)])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        plugin_commands = self._plugin_commands(ctx)
-        command = super().get_command(ctx, name) or plugin_commands.get(name)
-        errors = ctx.find_root().meta["cmsite.config_errors"]
+        command = super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
+        errors = ctx.find_root().meta.get("cmsite.config_errors")  # None: plugins not looked up
         if command is None and errors:  # maybe a plugin's: which plugins may load is unknown
             _fail(errors, what="plugin commands are not available until cmsite.toml is fixed")
         return command
@@ -114,8 +114,7 @@ def _fail(errors: list[ContentError], *, as_json: bool = False, what: str = "not
     else:
         for error in errors:
             click.echo(str(error), err=True)
-        noun = "error" if len(errors) == 1 else "errors"
-        click.secho(f"{len(errors)} {noun}; {what}.", fg="red", err=True)
+        click.secho(f"{count(len(errors), 'error', 'errors')}; {what}.", fg="red", err=True)
     sys.exit(1)
 
 
@@ -138,18 +137,32 @@ def main(ctx: click.Context, site: Path) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--title", default="My cmsite blog", help="The new site's title.")
-def new(directory: Path, title: str) -> None:
-    """Create a new site in DIRECTORY that builds at once."""
-    from cmsite.scaffold import create_site
+@click.option("--title", help="The site's title (default: \"My cmsite blog\", in the site's language).")
+@click.option("--lang", help="The site's language, a code like en or fr (default: en).")
+@click.option("--timezone", help="The zone of dates written without one, like Europe/Paris (default: UTC).")
+@click.option("--url", help="Where the site will be published (default: https://example.org).")
+@click.option("--author", help="Shown in the footer and the feeds (default: none).")
+def new(directory: Path, **given: str | None) -> None:
+    """Create a new site in DIRECTORY that builds at once.
+
+    On a terminal, asks for each option not given; otherwise takes its default.
+    """
+    from cmsite import scaffold
 
     try:
-        written = create_site(directory, title)
+        scaffold.check_target(directory)
+        options = scaffold.settle_options(given, ask=sys.stdin.isatty(), environ=os.environ)
+        written = scaffold.create_site(directory, options, scaffold.installed_networks(os.environ))
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from None
+    except PluginError as exc:
+        _plugin_failure(exc)
     for path in written:
         click.echo(f"created {path}")
-    click.echo(f"\nNext: cd {directory} && cmsite build")
+    if note := scaffold.fallback_note(options.lang):
+        click.echo(note)
+    command = scaffold.run_command(sys.argv[0], sys.executable)
+    click.echo(f"\nNext: cd {shlex.quote(str(directory))} && {command} build")
 
 
 @main.command()
@@ -184,9 +197,10 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
         click.echo(f"Nothing changed since the last build ({report.seconds:.2f} s) → {shown}/")
     else:
         click.echo(
-            f"Built {report.pages} pages, {report.feeds} feeds, {report.static} static files in {report.seconds:.2f} s "
-            f"→ {shown}/ ({report.rendered} pages rendered; {len(write.written)} files written, "
-            f"{write.unchanged} unchanged, {len(write.removed)} removed)"
+            f"Built {count(report.pages, 'page', 'pages')}, {count(report.feeds, 'feed', 'feeds')}, "
+            f"{count(report.static, 'static file', 'static files')} in {report.seconds:.2f} s → {shown}/ "
+            f"({count(report.rendered, 'page', 'pages')} rendered; {count(len(write.written), 'file', 'files')} "
+            f"written, {write.unchanged} unchanged, {len(write.removed)} removed)"
         )
     if site.networks:
         # A skipped build loaded nothing: the sync loads the content.
@@ -302,25 +316,31 @@ def _run_watch(
 @click.pass_context
 def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None:
     """Validate every content file and template; write nothing."""
-    site = _open_site(ctx, drafts=drafts, future=future, as_json=as_json, strict=True)
+    site = _open_site(ctx, drafts=drafts, future=future, as_json=as_json, strict=True, read_only=True)
+    queue_warnings: list[str] = []
     try:
+        from cmsite.queue.service import sync_warnings
         from cmsite.render.builder import check_site
         from cmsite.social.planner import planned_posts
+        from cmsite.social.site_url import mark_site_url
 
         plan = check_site(site)
         social = planned_posts(site)
+        site_url_warnings = mark_site_url(site, social)
         problems = [error for post in social for error in post.problems()]
         if problems:
             raise ContentErrors(problems)
-        if site.networks:
-            _sync(site, as_json=as_json, loaded=True)
+        if site.networks:  # the queue is read, never written: a damaged one is an error here too
+            queue_warnings = sync_warnings(site, social)
     except ContentErrors as exc:
         _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite check` again")
     except PluginError as exc:
         _plugin_failure(exc)
-    warnings = site.warnings
+    warnings = [*site.warnings, *site_url_warnings]
     if not as_json:
         _warn(warnings)
+        for warning in queue_warnings:
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
     summary = {
         "ok": True,
         "errors": [],
@@ -332,14 +352,16 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         "outputs": len(plan.targets),
         "social_posts": len(social),
         "warnings": [warning.as_dict() for warning in warnings],
+        "queue_warnings": queue_warnings,
     }
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(
-            f"OK: {summary['items']} files checked — {summary['posts']} posts and {summary['pages']} pages "
-            f"published, {summary['drafts']} drafts, {summary['future']} scheduled for later; "
-            f"{summary['social_posts']} social posts planned."
+            f"OK: {count(summary['items'], 'file', 'files')} checked — {count(summary['posts'], 'post', 'posts')} "
+            f"and {count(summary['pages'], 'page', 'pages')} published, {count(summary['drafts'], 'draft', 'drafts')}, "
+            f"{summary['future']} scheduled for later; "
+            f"{count(summary['social_posts'], 'social post', 'social posts')} planned."
         )
 
 
@@ -415,30 +437,39 @@ def plugin_new(name: str, parent: Path) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--drafts", is_flag=True, help="Also the plans of drafts (never sent before the post is published)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the planned posts as JSON.")
 @click.pass_context
-def preview(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Show every planned social post as it will be sent: text, length, time, warnings, errors."""
+def preview(ctx: click.Context, paths: tuple[Path, ...], drafts: bool, as_json: bool) -> None:
+    """Show every planned social post as it will be sent: text, length, time, warnings, errors,
+    and why one will not be sent (its post not published yet, expired, cancelled, already sent)."""
 
-    site = _open_site(ctx, as_json=as_json)
-    posts = _planned(site, as_json=as_json, what="fix them and run `cmsite preview` again")
-    if paths:
-        posts = _planned_in(site, posts, paths)
+    from cmsite.queue.outlook import not_sent
+    from cmsite.social.selection import planned_in
+    from cmsite.social.site_url import mark_site_url
+
+    site = _open_site(ctx, as_json=as_json, drafts=drafts)
+    again = "fix them and run `cmsite preview` again"
+    posts, empty = _planned(site, as_json=as_json, what=again), []
+    mark_site_url(site, posts)
+    with _planning_errors(as_json=as_json, what=again):
+        unsent = not_sent(site, posts)  # a damaged queue database is an error
+        if paths:
+            posts, empty = planned_in(site, posts, paths)
     if as_json:
-        rows = [_preview_row(post, site.config.tz) for post in posts]
+        rows = [{**_preview_row(post, site.config.tz), "not_sent": unsent.get(post.id)} for post in posts]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for post in posts:
-            _show_planned(post, site.config)
-        click.echo(f"{len(posts)} planned social posts, {sum(bool(p.errors) for p in posts)} with errors.")
+            _show_planned(post, site.config, unsent.get(post.id))
+        for path in empty:
+            click.echo(f"{path} plans no social posts.")
+        planned = count(len(posts), "planned social post", "planned social posts")
+        click.echo(f"{planned}, {sum(bool(p.errors) for p in posts)} with errors.")
     if any(p.errors for p in posts):
         sys.exit(1)
-
-
-def _planned_in(site: Any, posts: list[Any], paths: tuple[Path, ...]) -> list[Any]:
-    """The posts planned in these files, however each is named (relative, absolute, through a link)."""
-    wanted = {str((Path.cwd() / p).resolve()) for p in paths}
-    return [p for p in posts if str((site.root / p.source).resolve()) in wanted]
 
 
 def _preview_row(post: Any, tz: tzinfo) -> dict[str, Any]:
@@ -452,8 +483,9 @@ def _preview_row(post: Any, tz: tzinfo) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _show_planned(post: Any, config: Any) -> None:
-    """A planned post for a person: where, when and how long, each text as sent, then its problems."""
+def _show_planned(post: Any, config: Any, unsent: str | None = None) -> None:
+    """A planned post for a person: where, when and how long, each text as sent, then why it
+    will not be sent (`unsent`), and its problems."""
     where = f"{post.source}:{post.line}" if post.line else post.source
     if post.id:
         when = post.at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
@@ -464,6 +496,8 @@ def _show_planned(post: Any, config: Any) -> None:
         _show_texts(post)
     else:
         click.secho(where, bold=True)
+    if unsent:
+        click.secho(f"  ⊘ {unsent}", fg="yellow")
     for warning in post.warnings:
         click.secho(f"  ! {warning}", fg="yellow")
     for error in post.errors:
@@ -525,7 +559,7 @@ def _planning_errors(*, as_json: bool, what: str) -> Iterator[None]:
 
 
 def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
-    """Bring the queue in step with the plans, and say what changed.
+    """Bring the queue in step with the plans, and say what changed; the store and the report.
 
     The plans are made one at a time as the sync takes them in (after loading the content,
     unless `loaded`)."""
@@ -540,7 +574,8 @@ def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool
     broken = report.broken
     if broken and not quiet and not as_json:
         click.secho(
-            f"warning: {broken} social plans have errors and are not queued; `cmsite check` shows them",
+            f"warning: {count(broken, 'social plan has', 'social plans have')} errors and "
+            f"{agree(broken, 'is', 'are')} not queued; `cmsite check` shows them",
             fg="yellow",
             err=True,
         )
@@ -549,7 +584,7 @@ def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool
             click.echo(line, err=True)
         for warning in report.warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)
-    return store
+    return store, report
 
 
 @main.group(invoke_without_command=True)
@@ -557,30 +592,28 @@ def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
 @click.pass_context
 def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
-    """The publishing queue: upcoming, failed and (with --all) published entries."""
+    """Every planned social post: queued, waiting for its post's date or an approval, expired,
+    failed; (with --all) published, cancelled and deleted. Each says why it is held, and what to do."""
     if ctx.invoked_subcommand is not None:
         return
-    from cmsite.queue.service import listing
+    from cmsite.queue.outlook import queue_rows
 
     site = _open_site(ctx, as_json=as_json)
-    rows = listing(site, _sync(site, as_json=as_json), show_all=show_all)
-    if as_json:
-        click.echo(json.dumps([row.entry.as_dict() for row in rows], indent=2, ensure_ascii=False))
-        return
+    store, report = _sync(site, as_json=as_json)
+    rows = queue_rows(site, store, report.waiting, show_all=show_all)
     tz = site.config.tz
+    if as_json:
+        click.echo(json.dumps([row.as_dict(tz) for row in rows], indent=2, ensure_ascii=False))
+        return
     for row in rows:
         entry = row.entry
         when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         words = " ".join(entry.texts[0].split()[:8]) if entry.texts else ""
-        mark = " (not approved)" if row.awaiting_approval else ""
-        click.echo(
-            f"{entry.id}  {when}  {entry.status:<9} {entry.network:<10} {entry.account:<8} {words}…{mark}"
-        )
-        if entry.error and entry.status != "published":  # failed, unknown, expired: why, and what to do
-            click.secho(f"    {entry.error}", fg="red" if entry.status in ("failed", "unknown") else "yellow")
-        if entry.remote_url:
-            click.echo(f"    {entry.remote_url}")
-    click.echo(f"{len(rows)} entries ({site.config.timezone}).")
+        click.echo(f"{entry.id}  {when}  {row.status:<9} {entry.network:<10} {entry.account:<8} {words}…")
+        if row.reason:  # why it is held, and what to do; where a sent one is
+            colour = {"failed": "red", "unknown": "red", "published": None, "deleted": None}
+            click.secho(f"    {row.reason}", fg=colour.get(row.status, "yellow"))
+    click.echo(f"{count(len(rows), 'entry', 'entries')} ({site.config.timezone}).")
 
 
 def _entry_command(name: str, help_text: str) -> None:
@@ -589,7 +622,7 @@ def _entry_command(name: str, help_text: str) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
     @click.pass_context
     def command(ctx: click.Context, entry_id: str, as_json: bool) -> None:
-        from cmsite.queue.service import change
+        from cmsite.queue.service import change, told
 
         site = _open_site(ctx, as_json=as_json)
         with _refusals(as_json=as_json, entry_id=entry_id):
@@ -597,7 +630,7 @@ def _entry_command(name: str, help_text: str) -> None:
         if as_json:
             click.echo(json.dumps({"ok": True, "id": entry_id, "done": name}, indent=2))
             return
-        click.echo(f"{entry_id}: {name} done ({done.entry.network}, {done.entry.source})")
+        click.echo(told(done, site))
 
 
 _entry_command("approve", "Approve an entry for sending.")
@@ -684,21 +717,112 @@ def publish(
             limit = parse_date(until, site.config.tz)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--until") from None
-    store = _sync(site, as_json=as_json, quiet=True)
-    done = publish_due(site, store, until=limit, only=only, dry_run=dry_run, lock=not no_lock)
+    store, _ = _sync(site, as_json=as_json, quiet=True)
+    with _planning_errors(as_json=as_json, what="nothing was sent"):  # a placeholder [site] url
+        done = publish_due(site, store, until=limit, only=only, dry_run=dry_run, lock=not no_lock)
     if done.locked_out:
         click.echo("another cmsite publish is running on this site; nothing to do", err=True)
         return
     if as_json:
         click.echo(json.dumps([o.as_dict() for o in done.outcomes], indent=2, ensure_ascii=False))
     else:
+        _show_unready(done)
         for outcome in done.outcomes:
-            click.echo(str(outcome))
+            if outcome.status != "held":
+                click.echo(str(outcome))
         sent = sum(o.status == "published" for o in done.outcomes)
         attention = sum(o.status in ("failed", "unknown") for o in done.outcomes)
-        click.echo(f"{sent} published, {attention} need attention.")
+        held = sum(o.status == "held" for o in done.outcomes)
+        click.echo(
+            f"{sent} published, {attention} {agree(attention, 'needs', 'need')} attention"
+            + (f", {held} held." if held else ".")
+        )
     if done.failed:
         sys.exit(1)
+
+
+def _show_unready(done: Any) -> None:
+    """Each account whose entries were held, once, with everything it lacks."""
+    for (network, account), problems in done.unready.items():
+        held = sum(o.status == "held" and (o.network, o.account) == (network, account) for o in done.outcomes)
+        click.secho(
+            f"held: {count(held, 'entry', 'entries')} of {network} ({account}), kept queued until the account is set:",
+            fg="red",
+        )
+        for problem in problems:
+            click.secho(f"  - {problem}", fg="red")
+    if done.unready:
+        click.echo("`cmsite accounts` checks every account, and asks each network whether it accepts it.")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+@click.pass_context
+def accounts(ctx: click.Context, as_json: bool) -> None:
+    """Check every network account: its credentials and settings are set, and its network accepts
+    them (one read-only request each: nothing is posted). Exit 1 if any has a problem."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from cmsite.queue.service import redactor
+    from cmsite.social.accounts import check_accounts
+
+    site = _open_site(ctx, as_json=as_json)
+    redactor(site).guard_logging()
+    with _planning_errors(as_json=as_json, what="the accounts were not checked"):
+        checks = check_accounts(site)
+    if as_json:
+        rows = [check.as_dict() for check in checks]
+        click.echo(
+            json.dumps({"ok": all(c.ok for c in checks), "accounts": rows}, indent=2, ensure_ascii=False)
+        )
+    else:
+        _show_accounts(checks)
+    if not all(check.ok for check in checks):
+        sys.exit(1)
+
+
+def _show_accounts(checks: list[Any]) -> None:
+    if not checks:
+        click.echo(
+            "No network account is set up: add a [networks.NAME] table to cmsite.toml, or plan a post on a network."
+        )
+        return
+    width = max(len(f"{c.network} ({c.account})") for c in checks)
+    colours = {"accepted": "green", "unchecked": "yellow"}
+    for check in checks:
+        who = f"{check.network} ({check.account})"
+        click.secho(
+            f"{who:<{width}}  {check.state} {check.name}".rstrip(), fg=colours.get(check.state, "red")
+        )
+        for detail in check.details:
+            click.echo(f"    {detail}")
+    problems = sum(not check.ok for check in checks)
+    click.echo(f"{count(len(checks), 'account', 'accounts')}, {problems} with problems.")
+
+
+@accounts.command("login")
+@click.argument("network")
+@click.option("--account", default="default", show_default=True, help="The account, as plans name it.")
+@click.pass_context
+def accounts_login(ctx: click.Context, network: str, account: str) -> None:
+    """Connect an account: the network's own authorisation (Mastodon's OAuth, X's PIN) or a
+    token pasted, checked with the network (read-only), then written to the site's .env
+    (mode 0600). Exit 1 if the network refused it: nothing is written then."""
+    from cmsite.social.login import LoginError, TerminalPrompt, log_in
+
+    site = _open_site(ctx)
+    try:
+        done = log_in(site, network, account, TerminalPrompt())
+    except LoginError as exc:
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    for note in done.notes:
+        click.echo(note)
+    who = f" as {done.name}" if done.name else ""
+    click.secho(
+        f"{done.label} account {account!r} connected{who}: {', '.join(done.variables)} written to .env.",
+        fg="green",
+    )
 
 
 @main.command()

@@ -184,13 +184,13 @@ def _check_site(values: dict[str, Any], fail: _Fail) -> None:
         )
     if "url" in values and not is_web_address(values["url"]):
         fail("site", "url", '[site] url must be absolute, like "https://example.org"')
-    if "timezone" in values and (problem := _timezone_problem(values["timezone"])):
+    if "timezone" in values and (problem := timezone_problem(values["timezone"])):
         fail("site", "timezone", problem)
     if "lang" in values and (problem := language_problem(values["lang"])):
         fail("site", "lang", problem)
 
 
-def _timezone_problem(name: str) -> str | None:
+def timezone_problem(name: str) -> str | None:
     """What is wrong with `[site] timezone`, or None: every date without a zone is read in it."""
     try:
         ZoneInfo(name)

@@ -40,6 +40,13 @@ class ContentErrors(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
+class PluginError(Exception):
+    """A plugin that cannot load, or that failed inside a hook; the message names it.
+
+    Here rather than in cmsite.plugins so that the command line can catch it without
+    importing the plugin machinery (`cmsite --version` imports none of it)."""
+
+
 def shorten(value: object) -> str:
     """A value as Python writes it, cut to about 60 characters with `...`: a message that echoes
     what the user wrote must stay one readable line, whatever the length of the value."""

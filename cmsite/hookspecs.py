@@ -43,8 +43,9 @@ hookimpl = pluggy.HookimplMarker("cmsite")
 def cmsite_commands() -> list[click.Command]:
     """Return click commands to add to the `cmsite` command line.
 
-    Called once when the command line starts, for the installed plugins (not a site's local
-    folder) that the site's `[plugins]` table and the environment let load. A name that
+    Called once when the command line lists its commands (`--help`) or looks up a name that is
+    not one of cmsite's own, for the installed plugins (not a site's local folder, nor the
+    built-in ones) that the site's `[plugins]` table and the environment let load. A name that
     another plugin already uses is an error naming both plugins.
     """
 

@@ -21,6 +21,7 @@ from itertools import accumulate
 from typing import Any
 
 from cmsite.errors import ContentError, ContentErrors
+from cmsite.messages import agree
 
 # C0 controls but tab, line feed and carriage return; DEL and C1 controls; the two
 # noncharacters XML forbids (U+FFFE, U+FFFF).
@@ -120,15 +121,16 @@ def control_warning(shown: str, found: list[Found]) -> ContentError | None:
     lines = sorted({line for line, _ in found if line is not None})
     codes = sorted({f"U+{ord(char):04X}" for _, char in found})
     what = "a control character" if len(found) == 1 else f"{len(found)} control characters"
-    also = f", also on line{'s' if len(lines) > 2 else ''} {_listed(lines[1:])}" if len(lines) > 1 else ""
+    also = f", also on {agree(len(lines) - 1, 'line', 'lines')} {listed(lines[1:])}" if len(lines) > 1 else ""
     return ContentError(
         shown,
         lines[0] if lines else None,
-        f"warning: removed {what} {_listed(codes)}{also} (pasted from a word processor?)",
+        f"warning: removed {what} {listed(codes)}{also} (pasted from a word processor?)",
     )
 
 
-def _listed(names: list[Any], shown: int = 5) -> str:
+def listed(names: list[Any], shown: int = 5) -> str:
+    """The first `shown` names, then how many more: a message stays one line however many there are."""
     text = ", ".join(map(str, names[:shown]))
     return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
 

@@ -20,6 +20,7 @@ import difflib
 import functools
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import os
@@ -36,7 +37,7 @@ import pluggy
 
 from cmsite import __version__, hookspecs
 from cmsite.config import CONFIG_NAME, load_config
-from cmsite.errors import ContentErrors
+from cmsite.errors import ContentErrors, PluginError
 from cmsite.hookspecs import hookimpl
 from cmsite.social.network import PublishError
 
@@ -59,10 +60,6 @@ DEFAULT_PLUGINS = (
 )
 
 
-class PluginError(Exception):
-    """A plugin that cannot load, or that failed inside a hook; the message names it."""
-
-
 @dataclass(frozen=True)
 class PluginSource:
     """Where a registered plugin came from, for `cmsite plugins` and for error messages."""
@@ -82,6 +79,7 @@ class PluginSelection:
     disable: tuple[str, ...] = ()
     folder: Path | None = None
     trace: bool = False
+    builtins: bool = True  # False: none of cmsite's own features, which add no commands
 
     @classmethod
     def from_settings(
@@ -150,7 +148,7 @@ def make_plugin_manager(selection: PluginSelection, extra: Iterable[object] = ()
     pm = PluginManager(selection)
     for name in selection.disable:
         pm.set_blocked(name)
-    for source, load in _found(selection.folder):
+    for source, load in _found(selection):
         if selection.refusal(source) is None:
             pm.add(_load(load, source), source)
         else:  # never imported: a disabled plugin can be broken, or slow to import
@@ -167,9 +165,9 @@ def make_plugin_manager(selection: PluginSelection, extra: Iterable[object] = ()
     return pm
 
 
-def _found(folder: Path | None) -> Iterator[tuple[PluginSource, Callable[[], object]]]:
+def _found(selection: PluginSelection) -> Iterator[tuple[PluginSource, Callable[[], object]]]:
     """Every plugin cmsite can find, in registration order, each with what loads (imports) it."""
-    for name in DEFAULT_PLUGINS:
+    for name in DEFAULT_PLUGINS if selection.builtins else ():
         module = f"cmsite.default_plugins.{name}"
         yield (
             PluginSource(name, "built-in", "cmsite", __version__),
@@ -179,6 +177,7 @@ def _found(folder: Path | None) -> Iterator[tuple[PluginSource, Callable[[], obj
         dist = entry_point.dist
         shipped = (dist.name, dist.version) if dist else (None, None)  # distribution, version
         yield PluginSource(entry_point.name, "entry point", *shipped), entry_point.load
+    folder = selection.folder
     if folder is not None and folder.is_dir():
         for path in sorted(folder.glob("*.py")):
             if not path.name.startswith(("_", ".")):
@@ -199,8 +198,12 @@ def site_selection(root: Path | None, env: Mapping[str, str]) -> PluginSelection
 
 
 def plugin_commands(root: Path | None, taken: Iterable[str]) -> list[Any]:
-    """The click commands of the plugins the site at `root` lets load; `taken`: cmsite's own."""
-    pm = make_plugin_manager(site_selection(root, os.environ))
+    """The click commands of the plugins the site at `root` lets load; `taken`: cmsite's own.
+
+    Only installed plugins are loaded: the built-in ones add no commands, and importing them
+    (Markdown, Jinja, feeds) would be most of what `cmsite --help` waits for."""
+    selection = dataclasses.replace(site_selection(root, os.environ), builtins=False)
+    pm = make_plugin_manager(selection)
     return unique_results(
         pm,
         "cmsite_commands",
@@ -289,11 +292,19 @@ def _load(loader: Callable[[], object], source: PluginSource) -> object:
         raise PluginError(f"plugin {source.name} ({_origin(source)}) failed to load: {exc}") from exc
 
 
+class _SourceOnly(importlib.machinery.SourceFileLoader):
+    """Reads a site's plugin and writes no `__pycache__/` beside it: the site folder is the
+    user's, and `cmsite check` writes nothing in it (a plugin is small: compiled in no time)."""
+
+    def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
+        """Where the loader would save the compiled file: nothing is saved."""
+
+
 def _import_file(path: Path) -> object:
     """Import a site's local plugin under a name unique to its folder (two sites never clash)."""
     digest = hashlib.sha1(str(path.parent.resolve()).encode()).hexdigest()[:10]
     name = f"cmsite_local_plugins_{digest}.{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=_SourceOnly(name, str(path)))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

@@ -11,21 +11,24 @@ import inspect
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from cmsite import __version__
 from cmsite.collections import collect, content_folders, read_collections
-from cmsite.config import CORE_SECTIONS, SiteConfig, load_config, read_section
+from cmsite.config import CONFIG_NAME, CORE_SECTIONS, SiteConfig, load_config, read_section
 from cmsite.content.cache import ITEM_FORMAT, ContentCache
 from cmsite.content.item import Item
 from cmsite.content.loader import discover, files_under, may_read
+from cmsite.content.local_files import broken_links
 from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.digests import digest, digest_bytes
 from cmsite.errors import ContentError, ContentErrors, display_path
+from cmsite.messages import agree
+from cmsite.messages import count as count_of
 from cmsite.plugins import PluginError, PluginSelection, make_plugin_manager, unique_results
 from cmsite.render.outputs import File, Page, Plan
 from cmsite.render.report import BuildReport
@@ -64,8 +67,10 @@ class Site:
         config: SiteConfig | None = None,
         plugins: Iterable[object] = (),
         strict: bool = False,
+        read_only: bool = False,
     ):
-        """`strict`: settings for networks no installed plugin provides are errors too (`cmsite check`)."""
+        """`strict`: settings for networks no installed plugin provides are errors too (`cmsite check`).
+        `read_only`: the caches in .cmsite/ are read, never made or written (`cmsite check` writes nothing)."""
         self.root = Path(root).resolve()
         self.config = config or load_config(self.root)
         self.collection_settings, wrong_collections = read_collections(self.config)  # [collections.NAME]
@@ -83,6 +88,7 @@ class Site:
         self.fixed_now = now  # tests and previews pin the clock; otherwise each build reads it
         self.now = now or datetime.now(UTC)
         self.cache_dir = self.root / CACHE_DIR
+        self.read_only = read_only
         self._builders: dict[Path, Any] = {}
         self.items: list[Item] = []
         self.posts: list[Item] = []
@@ -93,7 +99,9 @@ class Site:
     @cached_property
     def markdown(self) -> MarkdownRenderer:
         extensions = flatten(self.pm.hook.cmsite_markdown_extensions(site=self))
-        return MarkdownRenderer(extensions, drop_html=self.config.raw_html == "drop")
+        return MarkdownRenderer(
+            extensions, drop_html=self.config.raw_html == "drop", base_path=self.urls.base_path
+        )
 
     def _plugin_settings(self) -> tuple[dict[str, dict[str, Any]], list[ContentError]]:
         """Each plugin's own cmsite.toml table, checked against what the plugin declared."""
@@ -191,7 +199,9 @@ class Site:
 
     @cached_property
     def store(self) -> ItemStore:
-        return ItemStore(ContentCache(self.cache_dir / "content.sqlite", self.content_key))
+        return ItemStore(
+            ContentCache(self.cache_dir / "content.sqlite", self.content_key, read_only=self.read_only)
+        )
 
     @cached_property
     def content_key(self) -> str:
@@ -239,7 +249,11 @@ class Site:
             page.lang = page.lang or (page.item.lang if page.item else self.config.lang)
         files = flatten(self.pm.hook.cmsite_files(site=self, pages=pages))
         files += self._static_files()
-        return Plan(pages, files, self._targets(pages, files))
+        targets = self._targets(pages, files)
+        # Every build, cached items too: a picture added or removed since counts at once.
+        if broken := broken_links(self, [item for item in self.items if self.is_published(item)], targets):
+            raise ContentErrors(broken)
+        return Plan(pages, files, targets)
 
     def build(
         self,
@@ -323,6 +337,7 @@ class Site:
         targets: dict[str, str] = {}
         owners: dict[str, Page | File] = {}
         errors = []
+        dated = 0  # clashes between posts of different days, which dated URLs end
         for output in [*pages, *files]:
             try:
                 path = self.urls.output_path(output.url)
@@ -338,9 +353,12 @@ class Site:
                         f"writes {output.url}, like {first}; give one of them another slug or url",
                     )
                 )
+                dated += _days_apart(owners[path], output, self.config.tz)
                 continue
             owners[path] = output
             targets[output.url] = path
+        if dated:
+            errors.append(_dated_urls_hint(dated))
         if errors:
             raise ContentErrors(errors)
         return targets
@@ -354,6 +372,31 @@ def flatten(results: list[list[Any] | None]) -> list[Any]:
 def _menu_key(item: Item) -> tuple[float, str]:
     order = item.meta.get("menu_order")
     return (order if isinstance(order, int | float) else float("inf"), item.title.casefold())
+
+
+def _days_apart(one: Page | File, other: Page | File, tz: tzinfo) -> bool:
+    """Whether two outputs that clash are posts of different days (in the site's zone, as URLs
+    take them) whose URLs come from the pattern: a blog moved in from Jekyll or WordPress,
+    whose URLs held the date."""
+    items = [getattr(output, "item", None) for output in (one, other)]
+    days = {
+        item.date.astimezone(tz).date()
+        for item in items
+        if item and item.kind == "post" and item.date and item.lines.get("url") is None
+    }
+    return len(days) == 2
+
+
+def _dated_urls_hint(count: int) -> ContentError:
+    """One piece of advice for every clash the dated URL pattern ends, rather than one per clash."""
+    clashes = f"{count_of(count, 'clash', 'clashes')} of URLs {agree(count, 'is', 'are')}"
+    return ContentError(
+        CONFIG_NAME,
+        None,
+        f"{clashes} between posts of different days; dated URLs, as Jekyll and WordPress make, "
+        f"end {agree(count, 'it', 'all')}: "
+        'add `post = "/{year}/{month:02d}/{day:02d}/{slug}/"` under [urls] in cmsite.toml',
+    )
 
 
 def _source(output: Page | File) -> str:

@@ -15,7 +15,10 @@ publisher until nothing is left to send; `run_cmsite` runs the command line as c
 `FaultProxy` puts faults between a client and a network's test server (`Nth` picks which
 request); `FakeNetwork` is the base of a network's own test server that checks each request;
 `assert_no_secrets` checks that no credential reached an output or the site's state files
-(`publish_and_list` runs publish and queue and checks theirs); `queued_entry` reads the queue. `KILL_POINTS_PLUGIN`
+(`publish_and_list` runs publish and queue and checks theirs, `accounts_checked` runs `cmsite accounts`);
+`login_with` walks a network's login (`cmsite accounts login`) with `Answers` given as a
+person would, and `env_values` reads the .env it wrote;
+`queued_entry` reads the queue. `KILL_POINTS_PLUGIN`
 is a site plugin that kills `cmsite publish` at a chosen step, for crash tests (`request_in_flight`
 tells it the test's server has the request); `time_passes` ends the queue's leases and retry
 delays, so that the next run need not wait for them.
@@ -68,10 +71,12 @@ def cmsite_networks():
 """
 
 
+# A site's address, not a placeholder: `cmsite check`, `preview` and `publish` refuse example.org
+# and localhost once a plan would go out (cmsite.social.site_url).
 SITE_CONFIG = """\
 [site]
 title = "Test site"
-url = "https://blog.example.org"
+url = "https://blog.cmsite.info"
 description = "A site for tests."
 lang = "{lang}"
 timezone = "Europe/Paris"
@@ -554,6 +559,72 @@ def publish_and_list(
     listed = run_cmsite(site, "queue", "--all", "--json", env=env)
     assert_no_secrets(site.root, secrets, published.stdout, published.stderr, listed.stdout, listed.stderr)
     return published, listed
+
+
+def accounts_checked(
+    site: TestSite, env: Mapping[str, str], secrets: list[str]
+) -> tuple[int, dict[str, dict[str, Any]]]:
+    """`cmsite accounts --json` as a person runs it (`run_cmsite`), checking that no secret reached
+    its output nor the site's state files: its exit code, and each account's row by
+    "network (account)". An empty variable in `env` stands for one that is not set."""
+    result = run_cmsite(site, "accounts", "--json", env=env)
+    assert_no_secrets(site.root, secrets, result.stdout, result.stderr)
+    assert result.stdout.startswith("{"), result.stderr
+    rows = json.loads(result.stdout)["accounts"]
+    return result.returncode, {f"{row['network']} ({row['account']})": row for row in rows}
+
+
+class Answers:
+    """A `Prompt` (cmsite.social.network) that answers a login's questions in order, as a person
+    would: each answer a text, or a function of what the login said so far (to open the address
+    it gave and read the code there). `said` and `asked` ("ask" or "secret", question) record it."""
+
+    def __init__(self, *answers: str | Callable[[list[str]], str]) -> None:
+        self.answers = list(answers)
+        self.said: list[str] = []
+        self.asked: list[tuple[str, str]] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def ask(self, question: str) -> str:
+        return self._answer("ask", question)
+
+    def secret(self, question: str) -> str:
+        return self._answer("secret", question)
+
+    def _answer(self, kind: str, question: str) -> str:
+        self.asked.append((kind, question))
+        assert self.answers, f"a question the test has no answer for: {question!r}"
+        answer = self.answers.pop(0)
+        return answer(self.said) if callable(answer) else answer
+
+
+def login_with(
+    site: TestSite,
+    network: str,
+    answers: Answers,
+    environ: Mapping[str, str] | None = None,
+    account: str = "default",
+) -> Any:
+    """`cmsite accounts login NETWORK` for the site, `answers` typed at its questions: the
+    `LoggedIn` it gives (LoginError when it fails). `environ` stands for the environment and the
+    site's .env, which are not read."""
+    from cmsite.social.login import log_in
+
+    return log_in(site.site(), network, account, answers, dict(environ or {}))
+
+
+def env_values(site_root: Path) -> dict[str, str]:
+    """The variables of the site's .env as cmsite reads them, once the file is checked to be its
+    owner's only (mode 0600)."""
+    import stat
+
+    from dotenv import dotenv_values
+
+    path = site_root / ".env"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600, oct(path.stat().st_mode)
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
 def publish_until_done(

@@ -17,6 +17,7 @@ from cmsite.errors import shorten
 
 MAX_NAME_BYTES = 255  # the longest file or folder name Linux and macOS file systems take
 MAX_PATH_BYTES = 2000  # the longest site path; sitemaps and many servers refuse longer URLs
+THEME_STATIC_URL = "/theme/"  # where the theme's static files are served
 _UNFIT = re.compile(r"[\x00-\x1f\x7f\\]")  # browsers drop or escape these: the link would miss its file
 
 
@@ -31,13 +32,17 @@ class Urls:
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path.rstrip("/")
         self.patterns = {**config.urls, **(more or {})}
+        self.tz = config.tz
 
     def make(self, kind: str, **fields: object) -> str:
         """URL of one kind (post, page, tag, category, year, month, a collection) from its pattern."""
         return self.url(self.patterns[kind].format(**fields))
 
     def for_item(self, kind: str, slug: str, date: datetime | None, lang: str) -> str:
-        year, month, day = (date.year, date.month, date.day) if date else (0, 0, 0)
+        """The URL of a post, page or collection item. Its date is taken in the site's zone, as
+        archives and pages show it (and as Jekyll makes its URLs), whatever zone it was written in."""
+        local = date.astimezone(self.tz) if date else None
+        year, month, day = (local.year, local.month, local.day) if local else (0, 0, 0)
         return self.make(kind, slug=slug, year=year, month=month, day=day, lang=lang)
 
     def url(self, path: str) -> str:

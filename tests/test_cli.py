@@ -1,4 +1,4 @@
-"""The command line: new, build, check, --version, python -m cmsite."""
+"""The command line: build, check, --version, python -m cmsite (`new`: test_scaffold.py)."""
 
 from __future__ import annotations
 
@@ -27,27 +27,6 @@ def test_python_dash_m(tmp_path):
         [sys.executable, "-m", "cmsite", "--help"], capture_output=True, text=True, check=True
     )
     assert "build" in result.stdout and "check" in result.stdout and "new" in result.stdout
-
-
-def test_new_site_builds_at_once(tmp_path):
-    target = tmp_path / "blog"
-    result = invoke("new", target, "--title", "Notes de Léa")
-    assert result.exit_code == 0, result.output
-    assert (target / "cmsite.toml").is_file()
-    built = invoke("--site", target, "build")
-    assert built.exit_code == 0, built.output
-    assert "Built " in built.output and "pages" in built.output and "feeds" in built.output
-    assert "http.server" in built.output
-    home = (target / "output/index.html").read_text(encoding="utf-8")
-    assert "Hello, world" in home
-    assert "Notes de Léa" in home
-
-
-def test_new_refuses_a_folder_with_files(tmp_path):
-    (tmp_path / "keep.txt").write_text("x")
-    result = invoke("new", tmp_path)
-    assert result.exit_code != 0
-    assert "not empty" in result.output
 
 
 def test_build_reports_errors_and_exits_non_zero(site_folder):

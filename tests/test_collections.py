@@ -50,8 +50,8 @@ def test_a_collection_has_its_pages_its_list_and_its_place_in_the_sitemap(site_f
     assert 'datetime=""' not in second  # the list shows no date for an item without one
     assert "<title>Talks – Test site</title>" in first
     sitemap = site_folder.read("sitemap.xml")
-    assert "https://blog.example.org/talks/talk-1/" in sitemap
-    assert "https://blog.example.org/talks/</loc>" in sitemap
+    assert "https://blog.cmsite.info/talks/talk-1/" in sitemap
+    assert "https://blog.cmsite.info/talks/</loc>" in sitemap
     assert "talks/page/2/" not in sitemap
     assert "Secret" not in site_folder.all_output_text()  # drafts stay out, as posts' do
     assert "Talk 1" not in site_folder.read("index.html")  # the home page lists posts only

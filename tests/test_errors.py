@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmsite.errors import ContentErrors
+from cmsite.testing import TestSite as SiteFolder
 
 
 def errors_of(site_folder, **options):
@@ -18,6 +19,37 @@ def test_invalid_yaml_names_file_and_line(site_folder):
     (message,) = errors_of(site_folder)
     assert message.startswith("content/posts/bad.md:2: invalid YAML front matter")
     assert "put quotes around" in message
+
+
+@pytest.mark.parametrize(
+    ("front", "line"),
+    [
+        ("title: T\ndate: 2026-01-01\nsocial:\n\t- network: toot", 5),  # PyYAML: "cannot start any token"
+        ("title: T\ndate: 2026-01-01\nsocial:\n  - network: toot\n\t  at: +2h", 6),  # "a tab character"
+        ("title: T\ndate: 2026-01-01\nsocial:\n  -\tnetwork: toot\n   \tat: +2h", 5),
+    ],
+)
+def test_a_tab_that_indents_is_named(site_folder, front, line):
+    site_folder.post("tab.md", front)
+    (message,) = errors_of(site_folder)
+    assert message.startswith(f"content/posts/tab.md:{line}: invalid YAML front matter: ")
+    assert message.endswith("; a tab indents this line; YAML needs spaces")
+
+
+@pytest.mark.parametrize(
+    ("lang", "example"),
+    [
+        ("en", 'title: "Moderation: a guide"'),
+        ("fr", 'title: "Modération : un guide"'),
+        ("fr-CA", 'title: "Modération : un guide"'),
+    ],
+)
+def test_the_colon_example_is_in_the_site_language(tmp_path, lang, example):
+    site_folder = SiteFolder(tmp_path / "site", lang=lang)
+    site_folder.post("colon.md", "title: Modération : un guide\ndate: 2026-01-01")
+    (message,) = errors_of(site_folder)
+    assert message.startswith("content/posts/colon.md:2: invalid YAML front matter: mapping values")
+    assert f'put quotes around a value that contains ": ", like {example}' in message
 
 
 def test_unclosed_yaml_quote(site_folder):

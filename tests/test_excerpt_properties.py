@@ -106,7 +106,7 @@ def conservative(text: str) -> list[Entity]:
 
 
 def bluesky_facets(text: str) -> list[Entity]:
-    from cmsite_bluesky import facets
+    from cmsite_bluesky.richtext import facets
 
     data = text.encode()
     return [

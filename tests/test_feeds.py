@@ -19,6 +19,7 @@ def built(site_folder):
         "2026-06-01-second.md", "title: Second post\ntags: [planning]\nupdated: 2026-06-03 08:00"
     )
     site_folder.post("2026-07-01-third.md", "title: Third post\ndraft: true")
+    site_folder.write("content/images/chart.png", "a picture")
     site_folder.build()
     return site_folder
 
@@ -35,23 +36,23 @@ def test_site_feed_round_trips(built, path):
     assert feed.feed.title == "Test site"
     assert [e.title for e in feed.entries] == ["Second post", "First post"]
     first = feed.entries[1]
-    assert first.link == "https://blog.example.org/posts/first/"
-    assert first.id == "https://blog.example.org/posts/first/"
+    assert first.link == "https://blog.cmsite.info/posts/first/"
+    assert first.id == "https://blog.cmsite.info/posts/first/"
     assert first.author == "Camille Martin"
     assert {t.term for t in first.tags} == {"planning", "mastodon", "Planning"}
     content = first.content[0].value
-    assert 'href="https://blog.example.org/about/"' in content
-    assert 'src="https://blog.example.org/images/chart.png"' in content
-    assert 'href="https://blog.example.org/posts/first/#fn:1"' in content
+    assert 'href="https://blog.cmsite.info/about/"' in content
+    assert 'src="https://blog.cmsite.info/images/chart.png"' in content
+    assert 'href="https://blog.cmsite.info/posts/first/#fn:1"' in content
     assert first.published_parsed[:3] == (2026, 4, 30)  # midnight in Paris is 22:00 UTC the day before
     self_links = [link.href for link in feed.feed.links if link.rel == "self"]
-    assert self_links == [f"https://blog.example.org/{path}"]
+    assert self_links == [f"https://blog.cmsite.info/{path}"]
 
 
 def test_atom_has_ids_updated_and_authors(built):
     root = ET.fromstring(built.read("feeds/atom.xml").encode())
     ns = {"a": "http://www.w3.org/2005/Atom"}
-    assert root.find("a:id", ns).text == "https://blog.example.org/"
+    assert root.find("a:id", ns).text == "https://blog.cmsite.info/"
     assert root.find("a:updated", ns).text.startswith("2026-06-03T08:00:00")
     for entry in root.findall("a:entry", ns):
         assert entry.find("a:id", ns).text.startswith("https://")
@@ -65,7 +66,7 @@ def test_atom_has_ids_updated_and_authors(built):
 def test_rss_has_dates_guids_and_creators(built):
     root = ET.fromstring(built.read("feeds/rss.xml").encode())
     channel = root.find("channel")
-    assert channel.find("link").text == "https://blog.example.org/"
+    assert channel.find("link").text == "https://blog.cmsite.info/"
     assert channel.find("description").text == "A site for tests."
     item = channel.find("item")
     assert item.find("pubDate").text == "Mon, 01 Jun 2026 00:00:00 +0200"
@@ -77,7 +78,7 @@ def test_rss_has_dates_guids_and_creators(built):
 def test_tag_and_category_feeds(built):
     planning = parse(built, "feeds/tag/planning/atom.xml")
     assert [e.title for e in planning.entries] == ["Second post", "First post"]
-    assert planning.feed.link == "https://blog.example.org/tags/planning/"
+    assert planning.feed.link == "https://blog.cmsite.info/tags/planning/"
     mastodon = parse(built, "feeds/tag/mastodon/rss.xml")
     assert [e.title for e in mastodon.entries] == ["First post"]
     category = parse(built, "feeds/category/planning/atom.xml")

@@ -110,7 +110,7 @@ def test_every_field_and_extra_keys(site_folder):
     assert item.summary == "<p>A <em>short</em> summary.</p>"
     assert item.summary_text == "A short summary."
     assert item.lang == "fr"
-    assert item.image == "https://blog.example.org/images/cover.png"
+    assert item.image == "https://blog.cmsite.info/images/cover.png"
     assert item.image_alt == "A cover"
     assert item.meta == {"series": "Getting started"}
 

@@ -116,7 +116,7 @@ def test_the_address_of_a_linked_picture_is_where_the_build_copies_it(site, tmp_
     opened = site.site()
     assert (
         opened.published_url(site.root / "content/images/logo.png")
-        == "https://blog.example.org/images/logo.png"
+        == "https://blog.cmsite.info/images/logo.png"
     )
     assert opened.published_url(site.root / "content/images/leak.png") is None
 

@@ -21,13 +21,15 @@ LAYERS = [
             "cmsite.cache_file",
             "cmsite.config",
             "cmsite.urls",
-            "cmsite.scaffold",
         ],
     ),
     ("content", ["cmsite.content", "cmsite.collections"]),
     ("render and social", ["cmsite.render", "cmsite.social"]),
     ("queue", ["cmsite.queue"]),
-    ("site", ["cmsite.site", "cmsite.plugins", "cmsite.hookspecs", "cmsite.plugin_scaffold"]),
+    (
+        "site",
+        ["cmsite.site", "cmsite.plugins", "cmsite.hookspecs", "cmsite.scaffold", "cmsite.plugin_scaffold"],
+    ),
     ("built-in plugins", ["cmsite.default_plugins"]),
     ("front ends", ["cmsite.serve", "cmsite.cli", "cmsite.__main__", "cmsite.testing"]),
 ]

@@ -109,7 +109,7 @@ def test_a_save_that_adds_a_social_plan_shows_it_in_cmsite_queue(served, page):
         POST,
         "---\ntitle: First post\nsocial:\n  - network: toot\n    at: 2030-01-02 09:00\n---\nThe first words.\n",
     )
-    served.wait_for(r"queued: toot \(default\) 2030-01-02 09:00 — " + re.escape(POST))
+    served.wait_for(r"queued: toot \(default\) 2030-01-02 09:00 Europe/Paris — " + re.escape(POST))
     listing = subprocess.run(
         [str(CMSITE), "--site", str(served.folder.root), "queue", "--json"],
         capture_output=True,

@@ -10,6 +10,8 @@ import sysconfig
 import textwrap
 import venv
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
 
 import click
 import pytest
@@ -323,26 +325,57 @@ def test_watch_paths(site_folder):
     assert site.theme_dir in paths
 
 
-SDK_MODULES = ("mastodon", "atproto", "tweepy", "httpx", "requests", "PIL")
+SDK_MODULES = {"mastodon", "atproto", "tweepy", "httpx", "requests", "PIL"}
+# What only some commands use: rendering, feeds, YAML and Markdown, X's counting rules (issue 17).
+HEAVY_MODULES = SDK_MODULES | {
+    "jinja2", "markdown", "yaml", "feedgen", "lxml", "pygments", "twitter_text", "regex", "sqlite3", "watchdog",
+}  # fmt: skip
+HEAVY_CMSITE = {"cmsite.site", "cmsite.content.loader", "cmsite.render.templates", "cmsite.social.counting"}
+
+
+def imported_by(site: Path, *args: str) -> tuple[str, set[str]]:
+    """What `cmsite --site SITE ARGS` printed, run in a fresh interpreter, and every module it imported."""
+    probe = textwrap.dedent(
+        f"""
+        import json, sys
+        from cmsite.cli import main
+        try:
+            main({["--site", str(site), *args]!r}, prog_name="cmsite")
+        except SystemExit:
+            pass
+        print(json.dumps(sorted(sys.modules)))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    output, modules = result.stdout.rstrip("\n").rsplit("\n", 1)
+    return output, set(json.loads(modules))
+
+
+def packages(modules: set[str], wanted: set[str]) -> set[str]:
+    """The packages of `wanted` that `modules` imported some of."""
+    return {name.split(".")[0] for name in modules} & wanted
 
 
 @pytest.mark.parametrize("args", [["--help"], ["build"], ["plugins", "--all"]])
 def test_the_command_line_imports_no_network_sdk(site_folder, args, monkeypatch):
     monkeypatch.delenv("CMSITE_DISABLE_PLUGINS")  # with every installed network plugin loaded
     site_folder.post("2026-01-01-a.md", "title: A")
-    probe = textwrap.dedent(
-        f"""
-        import sys
-        from cmsite.cli import main
-        try:
-            main({["--site", str(site_folder.root), *args]!r})
-        except SystemExit:
-            pass
-        print(sorted(m for m in sys.modules if m.split('.')[0] in {SDK_MODULES!r}))
-        """
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert packages(imported_by(site_folder.root, *args)[1], SDK_MODULES) == set()
+
+
+def test_version_and_help_import_only_what_they_use(site_folder, monkeypatch):
+    """Which modules, not how long: bench/startup.py times them (docs/performance.md, "Start-up")."""
+    monkeypatch.delenv("CMSITE_DISABLE_PLUGINS")  # the network plugins once brought X's counting rules
+    output, modules = imported_by(site_folder.root, "--version")
+    assert output.startswith("cmsite, version ")
+    assert (packages(modules, HEAVY_MODULES), modules & HEAVY_CMSITE) == (set(), set())
+    assert {"cmsite.plugins", "pluggy"}.isdisjoint(modules)
+    output, modules = imported_by(site_folder.root, "--help")
+    assert "build" in output and "queue" in output
+    plugin_modules = {entry_point.module for entry_point in metadata.entry_points(group="cmsite")}
+    assert plugin_modules and plugin_modules <= modules  # loaded, for their commands
+    assert (packages(modules, HEAVY_MODULES), modules & HEAVY_CMSITE) == (set(), set())
+    assert not any(name.startswith("cmsite.default_plugins.") for name in modules)  # they add no commands
 
 
 def test_every_hook_is_implemented_somewhere_in_the_tests():
@@ -520,7 +553,7 @@ def cmsite_metrics(entry, metrics, site):
 def plans_in_the_past_are_sent(site_folder) -> None:
     """These tests plan at fixed dates the real clock has left behind: no catch-up window."""
     config = site_folder.root / "cmsite.toml"
-    config.write_text(config.read_text() + "\n[queue]\ncatch_up_hours = false\n")
+    config.write_text(config.read_text() + "\n[queue]\ncatch_up_hours = false\nwait_for_page = false\n")
 
 
 BOARD = """
@@ -601,6 +634,8 @@ def test_a_plan_removed_then_put_back_is_queued_again_but_a_cancel_by_hand_stays
 def test_plans_whose_time_long_passed_are_recorded_as_expired_never_sent(site_folder):
     """The first build of an old blog with social defaults must not announce years of posts at once."""
     site_folder.write("plugins/board.py", BOARD)
+    config = site_folder.root / "cmsite.toml"
+    config.write_text(config.read_text() + "\n[queue]\nwait_for_page = false  # the site is not deployed\n")
     now = datetime.now(UTC)
     old, recent = now - timedelta(days=30), now - timedelta(hours=2)
     site_folder.post(f"{old:%Y-%m-%d}-old.md", f"title: Old\ndate: {old:%Y-%m-%d %H:%M}\nsocial: [board]")
@@ -609,12 +644,11 @@ def test_plans_whose_time_long_passed_are_recorded_as_expired_never_sent(site_fo
     )
     result = cli("--site", site_folder.root, "build")
     assert "queued: board (default)" in result.output
-    assert "not queued: 1 plans whose time had long passed" in result.output
-    (pending,) = json.loads(cli("--site", site_folder.root, "queue", "--json").output)
-    assert pending["source"].endswith("-recent.md")
-    entries = json.loads(cli("--site", site_folder.root, "queue", "--all", "--json").output)
-    (expired,) = [e for e in entries if e["status"] == "expired"]
-    assert expired["source"].endswith("-old.md") and "retry" in expired["error"]
+    assert "not queued: 1 plan whose time had long passed" in result.output
+    expired, pending = json.loads(cli("--site", site_folder.root, "queue", "--json").output)  # by time
+    assert pending["source"].endswith("-recent.md") and pending["status"] == "pending"
+    assert expired["source"].endswith("-old.md") and expired["status"] == "expired"
+    assert f"`cmsite queue retry {expired['id']}` sends it anyway" in expired["reason"]
     published = json.loads(cli("--site", site_folder.root, "publish", "--json").output)
     assert [o["id"] for o in published] == [pending["id"]]
     assert cli("--site", site_folder.root, "build").exit_code == 0  # a later build leaves it expired

@@ -58,7 +58,7 @@ def wall(site_folder):
         config = site_folder.root / "cmsite.toml"
         config.write_text(
             config.read_text()
-            + "\n[queue]\ncatch_up_hours = false\n"
+            + "\n[queue]\ncatch_up_hours = false\nwait_for_page = false  # no deployed site to look at\n"
             + f'\n[networks.wall]\nrecord = "{site_folder.root / "record.txt"}"\ndelete = "{delete}"\n'
         )
         site_folder.post("2026-11-20-news.md", NEWS)

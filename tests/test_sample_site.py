@@ -49,11 +49,13 @@ def test_preview_of_the_sample_site_with_the_network_plugins(monkeypatch):
     if not set(NETWORK_PLUGINS) <= names:
         missing_tool(f"the network plugins ({', '.join(sorted(set(NETWORK_PLUGINS) - names))})")
     result = CliRunner().invoke(main, ["--site", str(REPO), "preview", "--json"])
+    # Its address is a placeholder, which no plan may carry: a warning while no account is connected.
     assert result.exit_code == 0, result.output
     posts = json.loads(result.output)
     assert {p["network"] for p in posts} >= {"mastodon", "bluesky", "x", "linkedin", "discord"}
     for post in posts:
         assert post["errors"] == []
+        assert any("[site] url 'https://carnet.example.org'" in warning for warning in post["warnings"])
         assert all(length <= post["limit"] for length in post["lengths"])
     x_thread = next(p for p in posts if p["network"] == "x")
     assert len(x_thread["texts"]) > 1

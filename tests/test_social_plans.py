@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cmsite.cli import main
+from cmsite.queue.store import QueueStore
 from cmsite.social.plans import PlanError, parse_at
 from cmsite.testing import TOY_NETWORKS
 
@@ -63,12 +64,12 @@ def test_preview_shows_the_exact_text_length_and_time(social_site):
     assert toot["network"] == "toot" and toot["at"] == "2026-05-04T02:00:00+02:00"
     assert toot["texts"] == [
         "Plan the week\n\nTen minutes on Monday keep the calendar alive.\n\n"
-        "https://blog.example.org/posts/plan/ #EditorialCalendar #Modération"
+        "https://blog.cmsite.info/posts/plan/ #EditorialCalendar #Modération"
     ]
     assert toot["lengths"][0] <= 120 and toot["limit"] == 120
     assert chirp["at"] == "2026-05-05T09:00:00+02:00"
     assert chirp["lengths"][0] <= 80
-    assert chirp["texts"][0].endswith("https://blog.example.org/posts/plan/ #EditorialCalendar #Modération")
+    assert chirp["texts"][0].endswith("https://blog.cmsite.info/posts/plan/ #EditorialCalendar #Modération")
     assert any("shortened" in warning for warning in chirp["warnings"])
     text = cli(social_site, "preview")
     assert "toot (default) · 2026-05-04 02:00 Europe/Paris" in text.output
@@ -151,7 +152,7 @@ def test_standalone_social_posts(social_site):
         {
             "path": "/images/room.jpg",
             "alt": "The meetup room, chairs in a circle",
-            "url": "https://blog.example.org/images/room.jpg",  # where networks that fetch it find it
+            "url": "https://blog.cmsite.info/images/room.jpg",  # where networks that fetch it find it
         }
     ]
     assert toot["at"] == "2026-06-01T18:00:00+02:00"
@@ -169,8 +170,12 @@ def test_drafts_and_future_posts_shown_by_build_are_never_queued(social_site):
     result = cli(social_site, "build", "--drafts", "--future")
     assert result.exit_code == 0, result.output
     assert "queued" not in result.output
-    listing = cli(social_site, "queue", "--all", "--json")
-    assert json.loads(listing.output) == []
+    listing = json.loads(cli(social_site, "queue", "--all", "--json").output)
+    # listed beside the queue, not in it (a draft's, once the post is published)
+    assert [(row["source"], row["status"]) for row in listing] == [
+        ("content/posts/2099-05-04-f.md", "waiting")
+    ]
+    assert QueueStore(social_site.root / ".cmsite/queue.sqlite").all() == []
 
 
 def test_plus_zero_and_pages_without_plans(social_site):
@@ -311,7 +316,7 @@ def test_a_build_queues_the_good_plans_and_counts_the_broken_ones(social_site):
     social_site.post("2026-05-02-bad.md", "title: Bad\nsocial: [nosuch, toot]")
     result = cli(social_site, "build")
     assert result.exit_code == 0, result.output
-    assert "warning: 1 social plans have errors and are not queued" in result.output
+    assert "warning: 1 social plan has errors and is not queued" in result.output
     entries = json.loads(cli(social_site, "queue", "--all", "--json").output)
     assert sorted(e["network"] for e in entries) == ["chirp", "toot"]
 
@@ -325,7 +330,7 @@ def test_a_text_written_by_hand_too_long_is_shown_whole_with_its_length_and_one_
     social_site.post(
         "2026-05-04-long.md", f'title: Long\ntags: [a-b]\nsocial: [{{network: chirp, text: "{words}"}}]'
     )
-    whole = f"{words.strip()}\n\nhttps://blog.example.org/posts/long/ #AB"
+    whole = f"{words.strip()}\n\nhttps://blog.cmsite.info/posts/long/ #AB"
     length = counter("x")(whole)
     message = (
         f"the text is {length} characters as Chirp counts them, over its limit of 80; "
@@ -348,7 +353,7 @@ def test_the_preview_shows_what_the_queue_stores_and_the_network_receives(social
     written: the one the queue keeps, `publish_one` gets and readers see."""
     social_site.write("plugins/wire.py", WIRE)
     config = social_site.root / "cmsite.toml"
-    config.write_text(config.read_text() + "\n[queue]\ncatch_up_hours = false\n")
+    config.write_text(config.read_text() + "\n[queue]\ncatch_up_hours = false\nwait_for_page = false\n")
     social_site.post(
         "2026-05-04-news.md",
         "title: News (in brief)\nsummary: Short (really).\nsocial:\n  - network: wire\n"
@@ -360,7 +365,7 @@ def test_the_preview_shows_what_the_queue_stores_and_the_network_receives(social
     assert cli(social_site, "publish").exit_code == 0
     sent = [json.loads(line) for line in (social_site.root / "plugins/sent.jsonl").read_text().splitlines()]
     assert sorted(sent) == sorted(text for texts in shown for text in texts)
-    assert "News (in brief): read it (now) at https://blog.example.org/posts/news/" in sent
+    assert "News (in brief): read it (now) at https://blog.cmsite.info/posts/news/" in sent
 
 
 WIRE = """
@@ -408,7 +413,7 @@ def test_append_false_keeps_a_template_text_as_written(social_site):
     result = cli(social_site, "preview", "--json")
     assert result.exit_code == 0, result.output
     texts = {(p["source"][-4:], p["network"], p["line"]): p["texts"] for p in json.loads(result.output)}
-    link = "https://blog.example.org/posts/b/"
+    link = "https://blog.cmsite.info/posts/b/"
     assert texts == {
         ("a.md", "chirp", None): ["New: Defaults"],
         ("b.md", "toot", 5): ["Plan the week, this Monday"],

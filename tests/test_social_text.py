@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import ClassVar
 
 import pytest
 
@@ -167,11 +168,28 @@ def test_credentials_never_show_their_values():
     assert "s3cret" not in repr(secrets) and "s3cret" not in str(secrets)
 
 
+class _Board(_Forum):
+    name = "board"
+    credentials = ("BOARD_TOKEN", "BOARD_APP_KEY")
+    shared_credentials = ("BOARD_APP_KEY",)
+    required_settings: ClassVar[dict[str, str]] = {"url": '"https://x"'}
+
+
 def test_a_missing_setting_says_where_to_set_it():
-    forum = _Forum("team", {}, Credentials(("FORUM_TOKEN",), {}))
-    with pytest.raises(
-        PublishError,
-        match=r"no url for Team forum account 'team'; set url = \"https://x\" under \[networks.forum.accounts.team\]",
-    ):
-        forum.required_option("url", '"https://x"')
-    assert _Forum("default", {"url": "u"}, Credentials((), {})).required_option("url", "") == "u"
+    board = _Board("team", {}, Credentials(("BOARD_TEAM_TOKEN",), {}))
+    wanted = [
+        "BOARD_TEAM_TOKEN is not set; put it in the environment or the site's .env",  # the account's own
+        "BOARD_APP_KEY is not set; put it in the environment or the site's .env",  # shared by every account
+        "no url for Team forum account 'team'; set url = \"https://x\" under [networks.board.accounts.team]",
+    ]
+    assert board.missing_settings() == wanted  # all at once, asking nothing of the network
+    with pytest.raises(PublishError, match="BOARD_TEAM_TOKEN is not set") as caught:
+        board.publish(SocialPost(["Hello"]), "key-1")
+    assert str(caught.value) == "; ".join(wanted) and not caught.value.retry
+    ready = _Board(
+        "default",
+        {"url": "u"},
+        Credentials(("BOARD_TOKEN", "BOARD_APP_KEY"), {"BOARD_TOKEN": "t", "BOARD_APP_KEY": "k"}),
+    )
+    assert ready.missing_settings() == [] and ready.required_option("url") == "u"
+    assert ready.account_secret("BOARD_TOKEN") == "t"

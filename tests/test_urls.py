@@ -39,6 +39,7 @@ def test_custom_patterns(site_folder):
 def test_site_under_a_sub_path(site_folder):
     site_folder.write("cmsite.toml", '[site]\ntitle = "T"\nurl = "https://x.org/blog/"\n')
     site_folder.post("2026-05-01-a.md", "title: A\nimage: /images/a.png")
+    site_folder.write("content/images/a.png", "a picture")
     site_folder.build()
     post = site_folder.read("posts/a/index.html")
     assert 'href="https://x.org/blog/posts/a/"' in post  # canonical

@@ -213,7 +213,9 @@ def test_a_save_that_adds_a_social_plan_queues_it_and_says_when_it_goes_out(site
             "---\ntitle: News\nsocial:\n  - network: toot\n    at: 2026-11-25 09:00\n---\nWords.\n",
         )
         assert any(
-            line.startswith("queued: toot (default) 2026-11-25 09:00 — content/posts/2026-11-20-news.md")
+            line.startswith(
+                "queued: toot (default) 2026-11-25 09:00 Europe/Paris — content/posts/2026-11-20-news.md"
+            )
             for line in watching.said
         ), watching.said
         assert watching.save(
@@ -383,6 +385,10 @@ def test_serve_and_watch_are_documented_commands():
 
 def test_watch_with_publish_sends_due_posts_once_and_links_them_from_the_page(site_folder):
     site_folder.write("plugins/networks.py", NETWORK_PLUGIN)
+    config = site_folder.root / "cmsite.toml"
+    config.write_text(
+        config.read_text() + "\n[queue]\nwait_for_page = false  # no deployed site to look at\n"
+    )
     posted = datetime.now(UTC) - timedelta(minutes=5)
     site_folder.post("2026-01-01-news.md", f"title: News\ndate: {posted.isoformat()}", "Words.\n")
     watching = Running(site_folder, "watch", "--publish")
@@ -424,7 +430,7 @@ def test_a_templates_folder_made_while_watching_takes_effect(watching):
 
 def test_a_site_under_a_base_path_is_served_under_it(site_folder):
     config = site_folder.root / "cmsite.toml"
-    config.write_text(config.read_text().replace("https://blog.example.org", "https://example.org/blog"))
+    config.write_text(config.read_text().replace("https://blog.cmsite.info", "https://example.org/blog"))
     site_folder.post("2026-05-01-first.md", "title: First post", "The first words.\n")
     watching = Session(site_folder)
     server = DevServer(

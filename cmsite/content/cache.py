@@ -16,15 +16,15 @@ from pathlib import Path
 from cmsite.cache_file import CacheFile
 from cmsite.content.item import Item
 
-ITEM_FORMAT = 5  # part of the content key: raise it when the pickled form of Item changes
+ITEM_FORMAT = 6  # part of the content key: raise it when the pickled form of Item changes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, key TEXT, mtime_ns INTEGER, size INTEGER, item BLOB);
 """
 
 
 class ContentCache(CacheFile):
-    def __init__(self, path: Path, key: str):
-        super().__init__(path, SCHEMA)
+    def __init__(self, path: Path, key: str, *, read_only: bool = False):
+        super().__init__(path, SCHEMA, read_only=read_only)
         self.key = key
 
     def index(self) -> dict[str, tuple[int, int]]:

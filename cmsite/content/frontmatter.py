@@ -16,6 +16,7 @@ import yaml
 from cmsite import inputs
 from cmsite.config import TomlLines, parse_toml
 from cmsite.errors import ContentError, ContentErrors
+from cmsite.messages import examples
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -62,14 +63,15 @@ class FrontMatterError(Exception):
         super().__init__(str(error))
 
 
-def parse(text: str, shown: str) -> FrontMatter:
-    """Parse a whole file's text; raise FrontMatterError with path:line on bad syntax.
+def parse(text: str, shown: str, lang: str = "en") -> FrontMatter:
+    """Parse a whole file's text; raise FrontMatterError with path:line on bad syntax, its
+    examples in the site's language `lang`.
 
     Control characters are removed, from the text and from the values its escapes make,
     with a warning in `warnings`.
     """
     text, removed = inputs.strip_text(text.removeprefix("\ufeff").replace("\r\n", "\n"))
-    front = _split(text, shown)
+    front = _split(text, shown, lang)
     try:
         front.data, more = inputs.clean_values(front.data, front.line_at)
     except inputs.TooLarge as exc:
@@ -81,7 +83,7 @@ def parse(text: str, shown: str) -> FrontMatter:
     return front
 
 
-def _split(text: str, shown: str) -> FrontMatter:
+def _split(text: str, shown: str, lang: str) -> FrontMatter:
     lines = text.split("\n")
     fence = lines[0].rstrip()
     kind = _FENCES.get(fence)
@@ -100,13 +102,13 @@ def _split(text: str, shown: str) -> FrontMatter:
     source = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
     if kind == "yaml":
-        data, key_lines = _parse_yaml(source, shown)
+        data, key_lines = _parse_yaml(source, shown, lang)
     else:
         data, key_lines = _parse_toml(source, shown)
     return FrontMatter(data, body, end + 2, key_lines)
 
 
-def _parse_yaml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
+def _parse_yaml(source: str, shown: str, lang: str) -> tuple[dict[str, Any], dict[str, int]]:
     loader = _TextDatesLoader(source)
     try:
         node = loader.get_single_node()
@@ -115,7 +117,8 @@ def _parse_yaml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
         problem = exc.problem or exc.context or "syntax error"
-        hint = _yaml_hint(problem)
+        lines = source.split("\n")
+        hint = _yaml_hint(problem, lines[mark.line] if mark and mark.line < len(lines) else "", lang)
         raise FrontMatterError(
             ContentError(shown, line, f"invalid YAML front matter: {problem}; {hint}")
         ) from None
@@ -143,13 +146,19 @@ def _parse_yaml(source: str, shown: str) -> tuple[dict[str, Any], dict[str, int]
     return {str(k): v for k, v in data.items()}, key_lines
 
 
-def _yaml_hint(problem: str) -> str:
+def _yaml_hint(problem: str, line: str, lang: str) -> str:
+    """What to do, from YAML's complaint and the line it is about: a tab there is named, as
+    PyYAML's own words for one ("found character that cannot start any token") never do."""
+    indent = line[: len(line) - len(line.lstrip(" \t-"))]
+    if "\t" in indent or "tab" in problem:
+        return "a tab indents this line; YAML needs spaces"
     if "mapping values are not allowed" in problem:
-        return 'put quotes around a value that contains ": ", like title: "Moderation: a guide"'
+        example = examples(lang).gettext('title: "Moderation: a guide"')
+        return f'put quotes around a value that contains ": ", like {example}'
     if "could not find expected ':'" in problem:
         return "each line needs `key: value`; check for a missing colon or an unclosed quote"
-    if "found character '\\t'" in problem:
-        return "indent with spaces, not tabs"
+    if "\t" in line:
+        return "this line holds a tab, and YAML needs spaces to indent and separate; check its quotes and colons too"
     return "check the quotes, colons and indentation on that line"
 
 

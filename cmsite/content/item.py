@@ -26,6 +26,18 @@ class Term:
     url: str
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class LocalLink:
+    """A picture or a link to a file of the site, written in a post: where, as written, and the
+    site URL it leads to (decoded; None when it climbs out of the content folder). Kept with the
+    item, so that every build checks it against the files of that build, cached item or not."""
+
+    line: int
+    kind: str  # "picture" or "link" in the body, "image" for the front matter's `image:`
+    written: str
+    url: str | None
+
+
 class KeyLines:
     """The line of each front-matter key (`tags`, `social[0]`…), for `path:line` messages.
 
@@ -87,6 +99,7 @@ class Item:
     draft: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
     lines: KeyLines = field(default_factory=KeyLines)
+    local_links: list[LocalLink] = field(default_factory=list, repr=False)
     digest: str = ""  # of the file's bytes: what page fingerprints use to see a change
     # What the loader fixed by itself (control characters removed), for every build to show.
     warnings: list[ContentError] = field(default_factory=list, repr=False, compare=False)

@@ -11,14 +11,17 @@ from datetime import datetime
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from slugify import slugify
 
 from cmsite import inputs
 from cmsite.config import language_problem
 from cmsite.content import dates
+from cmsite.content.foreign import foreign_keys, foreign_tags
 from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
-from cmsite.content.item import Item, KeyLines, Term
+from cmsite.content.item import Item, KeyLines, LocalLink, Term
+from cmsite.content.local_files import content_folder, resolve
 from cmsite.content.markdown import BodyError, MarkdownSource, Rendered, summarize
 from cmsite.digests import digest_bytes
 from cmsite.errors import ContentError, ContentErrors, display_path, printable, shorten
@@ -275,7 +278,7 @@ def load_item(path: Path, kind: str, site: Site) -> Item:
     shown = display_path(path, site.root)
     raw = read_content(path, shown)
     try:
-        front = parse(inputs.decode(raw, shown), shown)
+        front = parse(inputs.decode(raw, shown), shown, site.config.lang)
     except FrontMatterError as exc:
         raise ContentErrors([exc.error]) from None
     item = _ItemBuilder(path, shown, kind, front, site).build()
@@ -307,6 +310,8 @@ class _ItemBuilder:
         self.path, self.shown, self.kind, self.front, self.site = path, shown, kind, front, site
         self.data = front.data
         self.errors: list[ContentError] = []
+        self.folder = content_folder(path, site.config.content_dir)  # where its relative paths start
+        self.links: list[LocalLink] = []  # its pictures and file links, checked at every build
 
     def fail(self, key: str, message: str) -> None:
         self.errors.append(ContentError(self.shown, self.front.line_of(key), message))
@@ -318,6 +323,7 @@ class _ItemBuilder:
         if self.errors:
             raise ContentErrors(self.errors)
         self.render_into(item, summary)
+        item.local_links = list(dict.fromkeys(self.links))  # the body before <!--more--> is rendered twice
         return item
 
     def item(self) -> Item:
@@ -355,6 +361,7 @@ class _ItemBuilder:
         the front matter's `summary:` rendered, or one taken from the body."""
         render = self.site.content_loaders[self.path.suffix]
         body = self.source(item, "body", self.front.body, self.front.body_line)
+        self.front.warnings += foreign_tags(self.shown, body, self.front.body_line)
         rendered = self.render(render, body, self.front.body_line)
         item.content = rendered.html
         item.toc = rendered.toc if rendered.headings >= 2 else item.toc
@@ -362,7 +369,9 @@ class _ItemBuilder:
         if summary:
             line = self.front.line_of("summary")
             explicit = self.render(render, self.source(item, "summary", summary, line), line).html
-        item.summary = summarize(render, body, rendered, explicit)
+        item.summary = summarize(
+            lambda text: self.render(render, text, self.front.body_line), body, rendered, explicit
+        )
 
     def source(self, item: Item, part: str, text: str, line: int) -> str:
         """The text once every `cmsite_markdown_source` hook changed it (shortcodes), in order."""
@@ -399,6 +408,7 @@ class _ItemBuilder:
                 f"social plans are for posts and pages, not for items of the collection {self.kind}; "
                 "plan a standalone social post in content/social/ that links to this page",
             )
+        self.front.warnings += foreign_keys(self.shown, self.data, self.front.line_of)
         return {k: v for k, v in self.data.items() if k not in _KNOWN}
 
     def category(self) -> Term | None:
@@ -414,7 +424,10 @@ class _ItemBuilder:
         """`text` (the body, or the summary: the same renderer, the same raw-HTML policy) as HTML;
         a renderer's BodyError becomes an error at its line in the file (`text` starts at `first_line`)."""
         try:
-            return render(text)
+            with self.site.markdown.reading(self.folder, first_line) as links:
+                rendered = render(text)
+            self.links += links
+            return rendered
         except BodyError as exc:
             raise ContentErrors([ContentError(self.shown, first_line + exc.line - 1, str(exc))]) from None
 
@@ -501,11 +514,22 @@ class _ItemBuilder:
             return None
         if value.startswith(("http://", "https://")):
             return value
+        resolved = resolve(value, self.folder, "", picture=True)  # relative: from this file, as in the body
+        if resolved is not None and resolved.url is None:
+            self.fail(
+                "image", f"image: {value} is outside the content folder; move the picture into content/"
+            )
+            return None
         try:
-            return self.site.urls.absolute(self.site.urls.url("/" + value.lstrip("/")))
+            url = self.site.urls.url(resolved.value if resolved else "/" + value.lstrip("/"))
         except UnsafeURL as exc:
             self.fail("image", f"image: {exc}; use a path like /images/photo.jpg")
             return None
+        if resolved is not None:
+            self.links.append(
+                LocalLink(self.front.line_of("image"), "image", value, unquote(urlsplit(url).path))
+            )
+        return self.site.urls.absolute(url)
 
 
 def _kind(value: Any) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,8 +23,10 @@ import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
 from markupsafe import Markup
+
+from cmsite.content.item import LocalLink
+from cmsite.content.local_files import LocalFiles, as_written
 
 MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE)
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
@@ -74,12 +77,22 @@ class MarkdownRenderer:
     """One Python-Markdown instance per site, reset between documents (creating one is slow).
 
     `drop_html`: the site's `raw_html = "drop"`; it comes after every plugin's extension, so
-    that none brings raw HTML back.
+    that none brings raw HTML back. `base_path`: the path of `[site] url`, which the URL of
+    every copied file starts with.
     """
 
-    def __init__(self, extensions: list[Any], *, drop_html: bool = False):
-        extensions = [*extensions, DropRawHtml()] if drop_html else extensions
+    def __init__(self, extensions: list[Any], *, drop_html: bool = False, base_path: str = ""):
+        self._files = LocalFiles(base_path)
+        extensions = [*extensions, DropRawHtml(), self._files] if drop_html else [*extensions, self._files]
         self._md = markdown.Markdown(extensions=extensions, output_format="html")
+
+    @contextmanager
+    def reading(self, folder: str | None, first_line: int) -> Iterator[list[LocalLink]]:
+        """Render the texts of a file whose folder in the content folder is `folder` (its
+        pictures' relative paths start there) and whose text starts at `first_line`: gives the
+        list that the pictures and file links of what is rendered within are added to."""
+        with self._files.reading(folder, first_line) as links:
+            yield links
 
     def render(self, text: str) -> Rendered:
         """HTML of `text`; raise BodyError when it is nested too deep to render."""
@@ -157,18 +170,11 @@ class _DropScriptUrls(Treeprocessor):
                 for name in list(child.attrib):
                     if name.lower().startswith("on") or (
                         name in _URL_ATTRIBUTES
-                        and _runs_script(self._as_written(child.attrib[name]), picture=child.tag == "img")
+                        and _runs_script(as_written(self.md, child.attrib[name]), picture=child.tag == "img")
                     ):
                         del child.attrib[name]
                 if child.tag == "img" and "src" not in child.attrib:
                     _put_text_instead(parent, child, child.get("alt", ""))
-
-    def _as_written(self, value: str) -> str:
-        """An attribute as the page will have it: Python-Markdown keeps entities (`{: href="&#106;…"}`)
-        aside until the end, leaving a placeholder in the tree."""
-        stash = self.md.htmlStash.rawHtmlBlocks
-        value = HTML_PLACEHOLDER_RE.sub(lambda found: str(stash[int(found.group(1))]), value)
-        return value.replace(AMP_SUBSTITUTE, "&")
 
 
 def _runs_script(url: str, *, picture: bool = False) -> bool:

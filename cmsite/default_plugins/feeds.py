@@ -6,7 +6,6 @@ import functools
 import re
 from typing import Any
 
-from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from cmsite import __version__
@@ -80,6 +79,8 @@ def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
 
 
 def _feed(site: Any, fmt: str, url: str, term: Term | None, posts: list[Item]) -> bytes:
+    from feedgen.feed import FeedGenerator  # with lxml: for the builds that write feeds, not every command
+
     config = site.config
     home = site.urls.absolute(term.url if term else site.urls.url("/"))
     generator = FeedGenerator()

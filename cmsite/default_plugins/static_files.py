@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cmsite.hookspecs import hookimpl
-from cmsite.render.templates import THEME_STATIC_URL
+from cmsite.urls import THEME_STATIC_URL
 
 
 @hookimpl(trylast=True)

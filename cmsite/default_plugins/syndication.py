@@ -13,8 +13,8 @@ from typing import Any
 from markupsafe import Markup
 
 from cmsite.hookspecs import hookimpl
+from cmsite.messages import load_translations
 from cmsite.queue.store import published_urls, queue_path
-from cmsite.render.i18n import load_translations
 
 # Each item's links come from the queue alone: a quick rebuild may call cmsite_items_collected again.
 quick_rebuild_safe = True

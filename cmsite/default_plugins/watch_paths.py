@@ -8,11 +8,12 @@ from typing import Any
 
 from cmsite.config import CONFIG_NAME
 from cmsite.hookspecs import hookimpl
-from cmsite.render.templates import plugin_template_dirs
 
 
 @hookimpl(trylast=True)
 def cmsite_watch_paths(site: Any) -> list[Path]:
+    from cmsite.render.templates import plugin_template_dirs  # with Jinja: not for every command
+
     config = site.config
     candidates = [site.root / CONFIG_NAME, config.content_dir, site.theme_dir, site.root / "templates"]
     candidates += plugin_template_dirs(site)

@@ -16,6 +16,11 @@ deduplicates: idempotency keys expire (Mastodon keeps them one hour). Where the 
 cannot be asked, the entry waits until a person looks and runs `cmsite queue retry ID`
 or `cmsite queue cancel ID`.
 
+The page comes first: before the first part of a post that links to its page goes out, that
+page (and each picture a network fetches from the deployed site) must answer 200 at its
+public address. One that does not gives the claimed entry back, pending, with the reason
+in `error` and a later look: nothing was committed as "sending", and no attempt is used.
+
 Retries: 429, 5xx and timeouts wait with exponential backoff and jitter (or the network's
 Retry-After, whichever is longer); refusals fail at once with the network's message.
 `attempts` counts tries that ended with an answer or a timeout: a killed publisher does
@@ -35,14 +40,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmsite.messages import count
 from cmsite.queue.store import ACTIVE, Entry, Status, Store, TakenOver
+from cmsite.social.accounts import network_for, secrets_environment, unready
+from cmsite.social.http import not_live
 from cmsite.social.media import OutsideSite, media_file
-from cmsite.social.network import Credentials, Media, Network, Published, PublishError, SocialPost
+from cmsite.social.network import Media, Network, Published, PublishError, SocialPost
 from cmsite.social.redact import Redactor
-from cmsite.social.settings import account_options, needs_approval, queue_settings
+from cmsite.social.settings import needs_approval, queue_settings
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -105,9 +112,15 @@ class Publisher:
     def run(
         self, until: datetime | None = None, only: str | None = None, dry_run: bool = False
     ) -> list[Outcome]:
-        """Publish what is due; return one outcome per entry looked at."""
+        """Publish what is due; return one outcome per entry looked at.
+
+        The accounts of the due entries are checked first, offline: an entry whose account lacks
+        a credential or a setting is "held" (it stays as it is, to go once the account is set),
+        and the entries of the other accounts go out."""
         outcomes = []
-        for entry in self.due(until, only):
+        due = self.due(until, only)
+        lacking = unready(self.site, ((entry.network, entry.account) for entry in due), self.environ)
+        for entry in due:
             if (
                 entry.status in (Status.PENDING, Status.CLAIMED)
                 and needs_approval(self.site.config, entry.network, entry.account)
@@ -116,6 +129,9 @@ class Publisher:
                 outcomes.append(
                     Outcome(entry.id, entry.network, entry.account, "waiting", "due but not approved")
                 )
+                continue
+            if problems := lacking.get((entry.network, entry.account)):
+                outcomes.append(Outcome(entry.id, entry.network, entry.account, "held", "\n".join(problems)))
                 continue
             if dry_run:
                 outcomes.append(
@@ -168,6 +184,8 @@ class Publisher:
                 f"{network.label} may have received it already and cannot be asked",
                 expect=entry.status,
             )
+        if (waiting := self._page_not_live(entry, network)) is not None:
+            return waiting
         try:
             self.site.pm.hook.cmsite_before_publish(entry=entry, network=network, site=self.site)
         except PublishError as exc:
@@ -194,6 +212,54 @@ class Publisher:
             return self._failed(entry, network, exc)
         self.site.pm.hook.cmsite_after_publish(entry=entry, published=published, site=self.site)
         return self._finish(entry, Status.PUBLISHED, "", published=published)
+
+    def _page_not_live(self, entry: Entry, network: Network) -> Outcome | None:
+        """Before a first send, with the entry claimed and nothing committed as "sending": the
+        outcome of an entry given back to wait when its page, or a picture the network fetches
+        from the site, does not answer 200 yet; None when all do, or when nothing is looked at."""
+        if not self.settings.wait_for_page or entry.status != Status.CLAIMED or entry.parts:
+            return None
+        for url in self._public_urls(entry, network):
+            if (answer := not_live(url, self.settings.page_timeout_seconds)) is not None:
+                return self._wait_for_page(entry, url, answer)
+        return None
+
+    def _public_urls(self, entry: Entry, network: Network) -> list[str]:
+        """What the post needs live: its page (a post's plan links to it, in its text or as the
+        link card), then each picture a network such as Threads fetches from the deployed site."""
+        if not network.fetches_media:
+            return [entry.link] if entry.link else []
+        try:
+            pictures = [self.picture(m["path"], m["alt"]).url for m in entry.media]
+        except PublishError:  # a picture outside the site: the send refuses it next, and says why
+            pictures = []
+        return [url for url in (entry.link, *pictures) if url]
+
+    def _wait_for_page(self, entry: Entry, url: str, answer: str) -> Outcome:
+        """Pending again, without using up an attempt: the next look waits as long as the entry
+        has waited since its time (at least `retry_base_seconds`, at most an hour). Past
+        `catch_up_hours` after its time it expires, as a plan first seen that late does."""
+        now = self.clock()
+        seen = f"waiting for {url} to answer ({answer} at {self._local(now)})"
+        hours = self.settings.catch_up_hours
+        deadline = None if hours is None else entry.at + timedelta(hours=hours)
+        if deadline is not None and now >= deadline:
+            message = (
+                f"{seen}, `catch_up_hours` after its time: not sent (`cmsite queue retry {entry.id}` sends it "
+                "once the page is live; `[queue] wait_for_page = false` sends without looking)"
+            )
+            values = {"error": message, "next_attempt": None}
+            return self._record(entry, Status.EXPIRED, values, message, expect=Status.CLAIMED)
+        waited = (now - entry.at).total_seconds()
+        later = now + timedelta(seconds=min(BACKOFF_CAP, max(self.settings.retry_base_seconds, waited)))
+        later = min(later, deadline) if deadline is not None else later
+        message = f"{seen}; next look at {self._local(later)}"
+        values = {"error": message, "next_attempt": later}
+        return self._record(entry, Status.PENDING, values, message, outcome="waiting", expect=Status.CLAIMED)
+
+    def _local(self, moment: datetime) -> str:
+        """A time of day in the site's zone, as `cmsite queue` shows the others."""
+        return moment.astimezone(self.site.config.tz).strftime("%H:%M")
 
     @contextmanager
     def _holding(self, entry: Entry, status: Status, *, expect: Status) -> Iterator[None]:
@@ -242,8 +308,10 @@ class Publisher:
         attempts = entry.attempts + 1  # the network answered, or the try ran out of time: one attempt
         message = str(error)
         again = error.retry and attempts < self.settings.max_attempts
+        given_up = (
+            f" (gave up after {count(attempts, 'attempt', 'attempts')})" if error.retry and not again else ""
+        )
         if error.maybe_sent and not (again and network.can_find()):  # only a person can tell now
-            given_up = f" (gave up after {attempts} attempts)" if error.retry and not again else ""
             return self._wait_for_a_person(
                 entry, network, f"{message}{given_up}; it may have been posted", attempts=attempts
             )
@@ -260,7 +328,7 @@ class Publisher:
                 "attempts": attempts,
             }
             return self._record(entry, status, values, f"{message}; {then}", outcome="retry")
-        reason = message if not error.retry else f"{message} (gave up after {attempts} attempts)"
+        reason = f"{message}{given_up}"
         return self._record(entry, Status.FAILED, {"error": reason, "attempts": attempts}, reason)
 
     def _delay(self, attempts: int, error: PublishError) -> float:
@@ -329,14 +397,7 @@ class Publisher:
 
     def network_for(self, entry: Entry) -> Network | None:
         """The entry's network, for its account, with its settings and credentials; None if not installed."""
-        network_class = self.site.networks.get(entry.network)
-        if network_class is None:
-            return None
-        return network_class(
-            entry.account,
-            account_options(self.site.config, entry.network, entry.account),
-            Credentials.for_network(network_class, self.environ),
-        )
+        return network_for(self.site, entry.network, entry.account, self.environ)
 
     def picture(self, path: str, alt: str) -> Media:
         """One of the entry's pictures: its file (a site path /images/x.png is one of the content
@@ -379,15 +440,3 @@ def _ask_a_person(label: str, entry_id: str) -> str:
         f"`cmsite queue found {entry_id}` if it is (the rest of a thread then goes out), "
         f"or `cmsite queue cancel {entry_id}` to send nothing more"
     )
-
-
-def secrets_environment(root: Path) -> dict[str, str]:
-    """The environment, with the site's .env underneath it (the environment wins)."""
-    from dotenv import dotenv_values
-
-    values = (
-        {k: v for k, v in dotenv_values(root / ".env").items() if v is not None}
-        if (root / ".env").is_file()
-        else {}
-    )
-    return {**values, **os.environ}

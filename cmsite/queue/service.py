@@ -7,16 +7,17 @@ text that comes from a network has been through the site's `Redactor` (the Publi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cmsite.errors import ContentErrors
 from cmsite.queue.lock import PublishLock
-from cmsite.queue.publisher import Outcome, Publisher, secrets_environment
+from cmsite.queue.publisher import Outcome, Publisher
 from cmsite.queue.store import (
+    ACTIVE,
     CANCELLED_BY_HAND,
-    DONE,
     CancelledBy,
     DamagedQueue,
     Entry,
@@ -25,12 +26,15 @@ from cmsite.queue.store import (
     damaged_queue,
     queue_path,
 )
+from cmsite.queue.sync import sync_site
+from cmsite.social.accounts import secrets_environment, unready
 from cmsite.social.network import Network, PublishError, part_key
 from cmsite.social.redact import Redactor
-from cmsite.social.settings import needs_approval
+from cmsite.social.site_url import site_url_errors
 
 if TYPE_CHECKING:
     from cmsite.site import Site
+    from cmsite.social.planner import PlannedPost
 
 
 class QueueError(Exception):
@@ -43,30 +47,14 @@ def redactor(site: Site) -> Redactor:
     return Redactor.for_networks(site.networks.values(), secrets_environment(site.root))
 
 
-def open_store(site: Site) -> QueueStore:
-    """The site's store: `[queue] path`, or .cmsite/queue.sqlite; ContentErrors when it is damaged."""
+def open_store(site: Site, *, copy: bool = False) -> QueueStore:
+    """The site's store: `[queue] path`, or .cmsite/queue.sqlite; ContentErrors when it is damaged.
+    `copy`: a copy in memory, the file only read (see QueueStore)."""
     path = queue_path(site)
     try:
-        return QueueStore(path)
+        return QueueStore(path, copy=copy)
     except DamagedQueue as exc:
         raise ContentErrors([damaged_queue(site, path, str(exc))]) from None
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One row of `cmsite queue`: the entry, and whether it still waits for an approval."""
-
-    entry: Entry
-    awaiting_approval: bool
-
-
-def listing(site: Site, store: QueueStore, *, show_all: bool) -> list[Listed]:
-    """Active and failed entries (every entry with `show_all`), by time."""
-    return [
-        Listed(e, not e.approved and needs_approval(site.config, e.network, e.account))
-        for e in store.all()
-        if show_all or e.status not in DONE
-    ]
 
 
 @dataclass(frozen=True)
@@ -109,6 +97,31 @@ def change(store: QueueStore, name: str, entry_id: str) -> Change:
         raise refusal
     _update(store, entry, **values)
     return Change(name, entry)
+
+
+def sync_warnings(site: Site, posts: Iterable[PlannedPost]) -> list[str]:
+    """What the next sync will warn about (a changed plan whose post was sent, or cancelled by
+    hand), found by syncing a copy in memory of the store: `cmsite check` writes nothing."""
+    return sync_site(site, open_store(site, copy=True), posts).warnings
+
+
+def told(done: Change, site: Site) -> str:
+    """What approve, retry or cancel did to the entry, in words, and what becomes of it next
+    (`done.entry` is the entry as it was before the change)."""
+    entry = done.entry
+    what = f"{entry.id} ({entry.network}, {entry.source})"
+    local = f"{entry.at.astimezone(site.config.tz):%Y-%m-%d %H:%M} {site.config.timezone}"
+    when = "the next publish" if entry.at <= site.now else local
+    if done.name == "retry":
+        return f"{what}: queued again for {when}"
+    if done.name == "cancel":
+        undo = f"`cmsite queue retry {entry.id}` undoes it"
+        return f"{what}: cancelled; never sent, even while its plan stays ({undo})"
+    if entry.status == Status.PENDING:
+        return f"{what}: approved for {when}"
+    if entry.status == Status.CLAIMED:
+        return f"{what}: approved; a publish holds it now"
+    return f"{what}: approved; it is {entry.status}: `cmsite queue retry {entry.id}` queues it again"
 
 
 def found(store: QueueStore, entry_id: str, url: str = "") -> Change:
@@ -224,14 +237,16 @@ def metrics(site: Site, store: QueueStore) -> list[Counts]:
 
 @dataclass(frozen=True)
 class PublishRun:
-    """What one `cmsite publish` did; `locked_out` when another one was running on the site."""
+    """What one `cmsite publish` did; `locked_out` when another one was running on the site;
+    `unready`: what each account whose entries were held lacks, to be said once per account."""
 
     outcomes: list[Outcome]
     locked_out: bool = False
+    unready: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
-        return any(o.status in ("failed", "unknown") for o in self.outcomes)
+        return any(o.status in ("failed", "unknown", "held") for o in self.outcomes)
 
 
 def publish(
@@ -243,11 +258,18 @@ def publish(
     dry_run: bool = False,
     lock: bool = True,
 ) -> PublishRun:
-    """Send what is due, under the site's publish lock (unless `lock` is off or it is a dry run)."""
+    """Send what is due, under the site's publish lock (unless `lock` is off or it is a dry run).
+    ContentErrors, before anything is sent, while `[site] url` is a placeholder and the queue
+    holds entries to send (`cmsite publish` and `cmsite serve --publish` alike)."""
+    if errors := site_url_errors(site.config, sum(entry.status in ACTIVE for entry in store.all())):
+        raise ContentErrors(errors)
     publish_lock = PublishLock.of_site(site.cache_dir, enabled=lock and not dry_run)
     if not publish_lock.acquire():
         return PublishRun([], locked_out=True)
     try:
-        return PublishRun(Publisher(site, store).run(until=until, only=only, dry_run=dry_run))
+        publisher = Publisher(site, store)
+        outcomes = publisher.run(until=until, only=only, dry_run=dry_run)
+        held = {(o.network, o.account) for o in outcomes if o.status == "held"}
+        return PublishRun(outcomes, unready=unready(site, held, publisher.environ))
     finally:
         publish_lock.release()

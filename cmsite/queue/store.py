@@ -31,6 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cmsite.cache_file import read_only
 from cmsite.errors import ContentError, display_path
 
 if TYPE_CHECKING:
@@ -58,7 +59,10 @@ class CancelledBy(StrEnum):
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.CLAIMED, Status.CANCELLED}),
-    Status.CLAIMED: frozenset({Status.CLAIMED, Status.SENDING, Status.FAILED, Status.CANCELLED}),
+    # pending again, or expired, when its page is not live yet: nothing was sent
+    Status.CLAIMED: frozenset(
+        {Status.CLAIMED, Status.SENDING, Status.FAILED, Status.CANCELLED, Status.PENDING, Status.EXPIRED}
+    ),
     Status.SENDING: frozenset({Status.PUBLISHED, Status.PENDING, Status.FAILED, Status.UNKNOWN}),
     Status.UNKNOWN: frozenset(
         {Status.UNKNOWN, Status.SENDING, Status.PUBLISHED, Status.PENDING, Status.CANCELLED}
@@ -70,7 +74,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DELETED: frozenset(),
 }
 ACTIVE = frozenset({Status.PENDING, Status.CLAIMED, Status.SENDING, Status.UNKNOWN})
-DONE = frozenset({Status.PUBLISHED, Status.CANCELLED, Status.EXPIRED, Status.DELETED})
+# Nothing more happens to these unless a person acts (`cmsite queue` leaves them out without --all).
+SETTLED = frozenset({Status.PUBLISHED, Status.CANCELLED, Status.DELETED})
 
 PLAN_REMOVED = "its plan is no longer in the source"
 CANCELLED_BY_HAND = "cancelled with `cmsite queue cancel` (`cmsite queue retry ID` queues it again)"
@@ -232,7 +237,7 @@ def published_urls(path: Path) -> dict[str, list[tuple[str, str]]]:
     if not path.is_file():
         return {}
     try:
-        with contextlib.closing(sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)) as db:
+        with contextlib.closing(read_only(path)) as db:
             rows = db.execute(
                 "SELECT source, network, remote_url FROM entries WHERE status = ? AND remote_url != '' "
                 "ORDER BY network, published_at",
@@ -288,9 +293,13 @@ class QueueStore:
     thread while the first waits for a network.
     """
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, copy: bool = False):
+        """`copy`: work on a copy in memory of the file, which is only read (and need not exist):
+        what a sync would change, for a command that writes nothing (`cmsite check`); one thread."""
+        if not copy:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.copy = copy
         self._local = threading.local()
         if problem := self._damage():
             if connection := getattr(self._local, "db", None):
@@ -314,7 +323,11 @@ class QueueStore:
     def db(self) -> sqlite3.Connection:
         connection = getattr(self._local, "db", None)
         if connection is None:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # explicit transactions
+            connection = (
+                _memory_copy(self.path)
+                if self.copy
+                else sqlite3.connect(self.path, timeout=30, isolation_level=None)  # explicit transactions
+            )
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
@@ -405,6 +418,15 @@ def _encoded(value: Any) -> Any:
     if isinstance(value, StrEnum):
         return str(value)
     return value
+
+
+def _memory_copy(path: Path) -> sqlite3.Connection:
+    """A database in memory holding what the file holds (nothing when there is no file)."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    if path.is_file():
+        with contextlib.closing(read_only(path)) as source:
+            source.backup(memory)
+    return memory
 
 
 def _version(db: sqlite3.Connection) -> int:

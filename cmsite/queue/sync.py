@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cmsite.errors import ContentError
+from cmsite.messages import count
 from cmsite.queue.store import PLAN_REMOVED, CancelledBy, Entry, Status, Store
 from cmsite.social.planner import PlannedPost
 from cmsite.social.settings import queue_settings
@@ -20,6 +21,14 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 CHANGEABLE = frozenset({Status.PENDING, Status.FAILED, Status.CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A plan the queue is not given yet: its post is a draft, or dated `until`, still to come."""
+
+    entry: Entry
+    until: datetime | None  # None: a draft
 
 
 @dataclass
@@ -31,6 +40,7 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)
     broken: int = 0  # plans with errors, not queued
     problems: list[ContentError] = field(default_factory=list)  # their errors
+    waiting: list[Waiting] = field(default_factory=list)  # plans of posts not published yet
 
     @property
     def changed(self) -> bool:
@@ -45,14 +55,28 @@ class SyncReport:
             ("cancelled", self.cancelled),
         ):
             for entry in entries:
-                when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                when = local_time(entry.at, tz)
                 lines.append(f"{label}: {entry.network} ({entry.account}) {when} — {entry.source}")
         if self.expired:
             lines.append(
-                f"not queued: {len(self.expired)} plans whose time had long passed when first seen "
+                f"not queued: {count(len(self.expired), 'plan', 'plans')} whose time had long passed "
+                "when first seen "
                 "(`cmsite queue --all` lists them; `cmsite queue retry ID` sends one anyway)"
             )
         return lines
+
+
+def local_time(moment: datetime, tz: tzinfo) -> str:
+    """A time as people read it: in the site's zone, with the zone's name (`2026-11-20 18:30 Europe/Paris`)."""
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} {tz}"
+
+
+def expired_reason(entry: Entry, tz: tzinfo) -> str:
+    """Why a plan first seen long after its time is not sent, and the command that sends it anyway."""
+    return (
+        f"planned for {local_time(entry.at, tz)}, long before it was first queued; "
+        f"not sent (`cmsite queue retry {entry.id}` sends it anyway)"
+    )
 
 
 def entry_of(post: PlannedPost) -> Entry:
@@ -78,19 +102,21 @@ def sync(
     *,
     now: datetime | None = None,
     catch_up: timedelta | None = None,
+    tz: tzinfo = UTC,
 ) -> SyncReport:
-    """Apply the plans to the store in one transaction; plans with errors or not yet due are left out.
+    """Apply the plans to the store in one transaction; plans with errors or not yet due are left out
+    (the report lists the latter as waiting).
 
     A plan first seen more than `catch_up` after its time (the announcements of a blog's
     old posts, the first time it is built with social defaults) is recorded as expired,
-    not sent: `cmsite queue retry ID` sends one anyway.
+    not sent: `cmsite queue retry ID` sends one anyway. `tz` is the zone its reason says the time in.
     """
     report = SyncReport()
     late = (now or datetime.now(UTC)) - catch_up if catch_up is not None else None
     planned = _queueable(posts, report)
     with store.transaction() as db:
         existing = {entry.id: entry for entry in store.all()}
-        apply = _Apply(store, db, late, report)
+        apply = _Apply(store, db, late, tz, report)
         for entry_id, wanted in planned.items():
             apply.plan(wanted, existing.get(entry_id))
         apply.cancel_removed(existing, planned)
@@ -99,13 +125,15 @@ def sync(
 
 def _queueable(posts: Iterable[PlannedPost], report: SyncReport) -> dict[str, Entry]:
     """The entries the plans want, by id: those with errors are counted in the report instead,
-    and those waiting for their post to be published are left for a later sync."""
+    and those waiting for their post to be published are left for a later sync (and listed)."""
     planned = {}
     for post in posts:
         if post.errors:
             report.broken += 1
             report.problems += post.problems()
-        elif post.id and not post.waiting:
+        elif post.id and post.waiting:
+            report.waiting.append(Waiting(entry_of(post), post.waits_until))
+        elif post.id:
             planned[post.id] = entry_of(post)
     return planned
 
@@ -121,6 +149,7 @@ class _Apply:
     store: Store
     db: Any
     late: datetime | None  # a new plan before this time is recorded as expired
+    tz: tzinfo  # the site's zone, for the reasons stored
     report: SyncReport
 
     def plan(self, wanted: Entry, current: Entry | None) -> None:
@@ -134,10 +163,7 @@ class _Apply:
     def insert(self, wanted: Entry) -> None:
         if self.late is not None and wanted.at < self.late:
             wanted.status = Status.EXPIRED
-            wanted.error = (
-                f"planned for {wanted.at:%Y-%m-%d %H:%M} UTC, long before it was first queued; "
-                f"not sent (`cmsite queue retry {wanted.id}` sends it anyway)"
-            )
+            wanted.error = expired_reason(wanted, self.tz)
             self.report.expired.append(wanted)
         else:
             self.report.queued.append(wanted)
@@ -208,6 +234,8 @@ def _not_sent_again(wanted: Entry, current: Entry, by_hand: bool) -> str:
 
 
 def sync_site(site: Site, store: Store, posts: Iterable[PlannedPost]) -> SyncReport:
-    """`sync` on the site's clock, with `[queue] catch_up_hours` (24 unless set; false: send however late)."""
+    """`sync` on the site's clock and in its zone, with `[queue] catch_up_hours` (24 unless set;
+    false: send however late)."""
     hours = queue_settings(site.config).catch_up_hours
-    return sync(store, posts, now=site.now, catch_up=None if hours is None else timedelta(hours=hours))
+    catch_up = None if hours is None else timedelta(hours=hours)
+    return sync(store, posts, now=site.now, catch_up=catch_up, tz=site.config.tz)

@@ -26,6 +26,7 @@ import jinja2
 
 from cmsite.content.item import Item
 from cmsite.content.loader import load_item
+from cmsite.content.local_files import broken_links
 from cmsite.digests import Fingerprinter, digest, digest_bytes
 from cmsite.errors import ContentError, ContentErrors
 from cmsite.render.fingerprint import template_digests
@@ -294,6 +295,9 @@ class Builder:
             if _placement(site, old) != _placement(site, new):
                 return None
             updates.append((old, new))
+        published = [new for _, new in updates if site.is_published(new)]
+        if broken := broken_links(site, published, last.plan.targets):  # the files are the last build's
+            raise ContentErrors(broken)
         with self._writing() as staging:
             return self._quick(staging, updates, changed)
 

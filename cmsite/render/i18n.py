@@ -1,17 +1,12 @@
-"""Interface strings and dates in the site's language, through Babel."""
+"""Dates and locales in the site's language, through Babel (the catalogues of interface
+strings are compiled by `cmsite.messages.load_translations`)."""
 
 from __future__ import annotations
 
 import functools
-import gettext
-import io
 from datetime import datetime
-from pathlib import Path
 
 from babel import Locale, dates
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
 _NAMED_FORMATS = ("short", "medium", "long", "full")
 
@@ -20,21 +15,6 @@ _NAMED_FORMATS = ("short", "medium", "long", "full")
 def locale_for(lang: str) -> Locale:
     """Parsed once per language: every page's head tags ask for it."""
     return Locale.parse(lang.replace("-", "_"))
-
-
-def load_translations(theme_dir: Path, lang: str) -> gettext.NullTranslations:
-    """Compile the theme's `locale/<lang>/LC_MESSAGES/messages.po` in memory (no .mo to ship)."""
-    locale = locale_for(lang)
-    for name in (str(locale), locale.language):
-        po_path = theme_dir / "locale" / name / "LC_MESSAGES" / "messages.po"
-        if po_path.is_file():
-            with po_path.open("rb") as po_file:
-                catalog = read_po(po_file, locale=locale)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            return Translations(buffer)
-    return gettext.NullTranslations()
 
 
 class DateFormatter:

@@ -11,20 +11,29 @@ import jinja2
 from markupsafe import Markup
 
 from cmsite.errors import ContentError, display_path
-from cmsite.render.i18n import DateFormatter, load_translations
+from cmsite.messages import load_translations
+from cmsite.render.i18n import DateFormatter
 from cmsite.render.outputs import Page
+from cmsite.urls import THEME_STATIC_URL
 
 if TYPE_CHECKING:
     from cmsite.site import Site
 
-THEME_STATIC_URL = "/theme/"
-
 
 class BytecodeCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept between builds. One that cannot be saved (a full disk, a
-    read-only folder) is compiled again next time: never a reason for the build to fail."""
+    read-only folder) is compiled again next time: never a reason for the build to fail.
+    `read_only` (`cmsite check`): those saved are used, none is saved."""
+
+    def __init__(self, directory: Path, *, read_only: bool = False):
+        if not read_only:
+            directory.mkdir(parents=True, exist_ok=True)
+        super().__init__(str(directory))
+        self.read_only = read_only
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.read_only:
+            return
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
 
@@ -34,11 +43,9 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     then the plugins' (`cmsite_template_dirs`): the site and the theme override a plugin's."""
     folders = (site.root / "templates", theme_dir / "templates", *plugin_template_dirs(site))
     search = [p for p in folders if p.is_dir()]
-    bytecode = site.cache_dir / "jinja"
-    bytecode.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
-        bytecode_cache=BytecodeCache(str(bytecode)),
+        bytecode_cache=BytecodeCache(site.cache_dir / "jinja", read_only=site.read_only),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

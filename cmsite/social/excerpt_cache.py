@@ -28,8 +28,8 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS excerpts (key TEXT PRIMARY KEY, value BLOB)
 class ExcerptCache:
     """The excerpts of one run: found in the file, or made and saved as they are made."""
 
-    def __init__(self, path: Path, content_key: str):
-        self.file = CacheFile(path, SCHEMA)
+    def __init__(self, path: Path, content_key: str, *, read_only: bool = False):
+        self.file = CacheFile(path, SCHEMA, read_only=read_only)
         self.content_key = content_key
         self.new: dict[str, bytes] = {}  # made, not yet written
         self.used: set[str] = set()  # asked for in this run: kept by `save`

@@ -6,6 +6,8 @@ sent (no connection) or a 429 (the network refused to look at it) is safe to ret
 any other failure after the request left (no answer, a 5xx, a 2xx whose body cannot be
 read) is marked `maybe_sent`, so the queue looks for the post (or asks a person) before
 sending again.
+
+The publisher uses `not_live` too: a post that links to its page waits until the page answers.
 """
 
 from __future__ import annotations
@@ -58,6 +60,26 @@ def send(
         raise no_answer(label, exc) from None
     check(response, action)
     return response
+
+
+def not_live(url: str, timeout: float) -> str | None:
+    """Why the page at `url` is not live yet — its status, or what stopped the look — or None
+    when it answers 200, redirects followed: what a network's fetch of it would find. Only the
+    status is read, never the body."""
+    import httpx
+
+    try:
+        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as response:
+            status = response.status_code
+    except httpx.TimeoutException:
+        return f"no answer in {timeout:g} s"
+    except httpx.ConnectError:
+        return "no connection"
+    except httpx.TooManyRedirects:
+        return "too many redirects"
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
+    return None if status == 200 else str(status)
 
 
 def retry_after(response: Any, reset_header: str | None = None, *, now: float | None = None) -> float | None:

@@ -14,12 +14,11 @@ import io
 import math
 import mimetypes
 import os
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from cmsite.content.loader import may_read
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -57,6 +56,8 @@ def media_file(site: Site, path: str) -> Path:
     """A plan's picture: a file of the content folder (`/images/x.png`), read by the rules of the
     build's own files — never a path outside the site, a link leading out of it or a file the
     system makes up (/proc/self/environ) — so that no plan uploads a secret to a network."""
+    from cmsite.content.loader import may_read  # the loader's Markdown and YAML: not for every plugin import
+
     content = site.config.content_dir
     file = content / path.lstrip("/")
     if os.path.lexists(file) and not may_read(
@@ -98,7 +99,7 @@ def media_problems(
             continue
         mime = mimetypes.guess_type(path.name)[0]
         if not path.is_file():
-            errors.append(f"{item.path} does not exist; put the picture in the content folder or fix `path:`")
+            errors.append(f"{item.path} does not exist; {_did_you_mean(item.path, path)}")
         elif mime not in READABLE:
             errors.append(
                 f"{item.path} is not a picture cmsite can send ({mime or 'unknown type'}); "
@@ -126,6 +127,19 @@ def media_problems(
             else:
                 warnings.append(f"{misfit}; {copy}")
     return errors, warnings
+
+
+def _did_you_mean(written: str, path: Path) -> str:
+    """What to do about a missing picture: the closest name of its folder, written as the plan
+    wrote the path, when one is close (never the names of a folder out of the content folder)."""
+    from cmsite.content.local_files import closest_name  # with Markdown: only once a picture is missing
+
+    inside = ".." not in written.split("/")
+    names = [entry.name for entry in path.parent.iterdir()] if inside and path.parent.is_dir() else []
+    closest = closest_name(path.name, [name for name in names if not name.startswith(".")])
+    if closest is None:
+        return "put the picture in the content folder or fix `path:`"
+    return f"did you mean {posixpath.join(posixpath.dirname(written), closest)}?"
 
 
 def type_names(types: frozenset[str]) -> str:

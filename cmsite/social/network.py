@@ -4,7 +4,11 @@ A plugin returns its subclasses from the `cmsite_networks` hook. cmsite asks the
 how long a text may be and how it is counted, to make and check excerpts; and, to send,
 it makes one instance per account and calls `publish` (then `delete` or `metrics`).
 Credentials come from environment variables named in `credentials`, read through
-`Credentials`, whose values never appear in its repr or in error messages.
+`Credentials`, whose values never appear in its repr or in error messages. What an account
+needs is declared (`credentials`, `required_settings`), so that `missing_settings` names
+everything it lacks at once, before anything is sent; `verify_credentials` asks the network,
+read-only, who the account is; `login` gets an account's credentials from a person, through
+the network's own authorisation flow where it has one (`cmsite accounts login`).
 
 A post may be a thread of several parts. `publish` is a template method that owns the
 sequence, so that every network resumes a half-sent thread the same way: a plugin sends
@@ -24,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from cmsite.social import counting
-from cmsite.social.excerpt import Excerpt, fit
+from cmsite import messages
 
 if TYPE_CHECKING:
+    from cmsite.social.excerpt import Excerpt
     from cmsite.social.media import Picture
 
 
@@ -63,7 +67,7 @@ class Published:
 class Action:
     """What cmsite asked a network, so that a refusal says what was refused and what to do next.
 
-    `kind` (publish, delete or metrics) lets a plugin pick its hints, such as the permission
+    `kind` (publish, delete, metrics, find or verify) lets a plugin pick its hints, such as the permission
     the token needs; `what` completes "X refused …".
     """
 
@@ -84,6 +88,7 @@ class Action:
 
 
 PUBLISHING = Action("publish", "the post")
+VERIFYING = Action("verify", "the account's credentials")  # `verify_credentials`: who the account is
 
 
 def part_key(entry_key: str, number: int) -> str:
@@ -136,6 +141,24 @@ class Progress(Protocol):
 
     def starting(self, number: int) -> None: ...
     def sent(self, number: int, published: Published) -> None: ...
+
+
+class Prompt(Protocol):
+    """How a `login` talks with the person: the terminal for `cmsite accounts login`, a list of
+    answers in tests. `say` is for instructions and addresses to open, never for a secret."""
+
+    def say(self, text: str) -> None: ...
+    def ask(self, question: str) -> str: ...  # an answer shown as it is typed (an address, a code)
+    def secret(self, question: str) -> str: ...  # an answer never shown (a token, a password)
+
+
+@dataclass(frozen=True)
+class Login:
+    """What a login got: the account's secrets by environment variable (for the site's .env) and
+    the settings it asked for (for the account's table in cmsite.toml)."""
+
+    secrets: dict[str, str]
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 class _Silent:
@@ -205,12 +228,20 @@ class Network(ABC):
     # True: the network fetches each picture from the site's public URL (`Media.url`) instead of
     # receiving its bytes, so it gets the file as it is and cmsite cannot send a smaller copy.
     fetches_media: ClassVar[bool] = False
-    credentials: ClassVar[tuple[str, ...]] = ()  # environment variables this network needs
+    # The environment variables the default account cannot send without; another account's are named
+    # with its name after the network's (MASTODON_TEAM_ACCESS_TOKEN), but for `shared_credentials`,
+    # which every account uses as they are (an app's keys).
+    credentials: ClassVar[tuple[str, ...]] = ()
+    shared_credentials: ClassVar[tuple[str, ...]] = ()
     credential_prefixes: ClassVar[
         tuple[str, ...]
     ] = ()  # other prefixes of its variables (DISCORD for discord…)
     deletes_threads: ClassVar[bool] = False  # True: `delete` removes a thread's later posts too
     settings: ClassVar[dict[str, tuple[type, Any]]] = {}  # per account, under [networks.NAME] in cmsite.toml
+    # Of `settings`, those an account cannot send without, each with an example value for the message.
+    required_settings: ClassVar[dict[str, str]] = {}
+    # Where to get what the default `login` has pasted (a developer portal, a settings page).
+    login_help: ClassVar[str] = ""
 
     def __init__(self, account: str, options: Mapping[str, Any], secrets: Credentials):
         """`options`: the account's settings from cmsite.toml, checked already; the defaults of
@@ -220,35 +251,89 @@ class Network(ABC):
         self.options = {**defaults, **options}
         self.secrets = secrets
 
-    def account_secret(self, prefix: str, suffix: str) -> str:
-        """The account's secret: PREFIX_SUFFIX for the default account, PREFIX_ACCOUNT_SUFFIX for others.
+    @classmethod
+    def account_variable(cls, account: str, name: str) -> str:
+        """The variable `account` keeps the secret `name` in (a variable of `credentials`):
+        MASTODON_ACCESS_TOKEN for the default account, MASTODON_TEAM_ACCESS_TOKEN for "team"."""
+        prefix = f"{cls.name.upper()}_"
+        if account == "default" or name in cls.shared_credentials or not name.startswith(prefix):
+            return name
+        return f"{prefix}{account.upper()}_{name.removeprefix(prefix)}"
 
-        A missing one stops the send with the variable's name (never a value).
-        """
-        middle = "" if self.account == "default" else f"{self.account.upper()}_"
-        variable = f"{prefix}_{middle}{suffix}"
+    def secret_names(self) -> list[str]:
+        """The environment variables this account cannot send without."""
+        return [self.account_variable(self.account, name) for name in self.credentials]
+
+    def missing_settings(self) -> list[str]:
+        """Everything this account lacks to send — each unset variable of `secret_names`, each
+        unset key of `required_settings` — with what to do, all at once. Nothing is asked of the
+        network: `publish` and `cmsite accounts` call it before anything goes out."""
+        secrets = [_unset_variable(name) for name in self.secret_names() if name not in self.secrets]
+        return secrets + [
+            self._unset_option(key) for key in self.required_settings if not self.options.get(key)
+        ]
+
+    def account_secret(self, name: str) -> str:
+        """The account's value of the secret `name` (a variable of `credentials`, as the default
+        account names it); a missing one stops the send with the variable's name (never a value)."""
+        variable = self.account_variable(self.account, name)
         if variable not in self.secrets:
-            raise PublishError(
-                f"{variable} is not set; put it in the environment or the site's .env", retry=False
-            )
+            raise PublishError(_unset_variable(variable), retry=False)
         return self.secrets[variable]
 
-    def required_option(self, key: str, example: str) -> Any:
-        """A setting the account cannot send without; a missing one stops the send saying where to set it."""
+    def required_option(self, key: str) -> Any:
+        """A setting of `required_settings`; a missing one stops the send saying where to set it."""
         value = self.options.get(key)
         if not value:
-            section = f"networks.{self.name}" + (
-                "" if self.account == "default" else f".accounts.{self.account}"
-            )
-            raise PublishError(
-                f"no {key} for {self.label} account {self.account!r}; set {key} = {example} under [{section}]",
-                retry=False,
-            )
+            raise PublishError(self._unset_option(key), retry=False)
         return value
+
+    def _unset_option(self, key: str) -> str:
+        section = f"networks.{self.name}" + ("" if self.account == "default" else f".accounts.{self.account}")
+        example = self.required_settings[key]
+        return f"no {key} for {self.label} account {self.account!r}; set {key} = {example} under [{section}]"
+
+    def verify_credentials(self) -> str:
+        """Who the network says this account is (a handle, a name, a page), asked with one
+        read-only request — never a post: `cmsite accounts` shows it, and a login checks with it.
+
+        Called only once `missing_settings` is empty. Raise PublishError (action `VERIFYING`)
+        when the network refuses the credentials (`retry=False`) or does not answer
+        (`retry=True`); NotImplementedError, saying why, when the network gives no way to ask
+        without posting.
+        """
+        raise NotImplementedError(f"{self.label}: this plugin cannot check an account without posting")
+
+    def login(self, prompt: Prompt) -> Login:
+        """What this account needs to send, from the person at `prompt`: `cmsite accounts login`
+        checks it with `verify_credentials`, then writes it; a plugin neither checks nor writes.
+
+        By default: each setting of `required_settings` the account lacks, then, after
+        `login_help`, each credential pasted. A network with its own authorisation flow (OAuth)
+        overrides it; raise PublishError when the network refuses a step.
+        """
+        settings = self.ask_settings(prompt)
+        if self.login_help:
+            prompt.say(self.login_help)
+        return Login({name: prompt.secret(name) for name in self.secret_names()}, settings)
+
+    def ask_settings(self, prompt: Prompt) -> dict[str, str]:
+        """Each setting of `required_settings` the account lacks, asked with its example."""
+        examples = {key: example.strip('"') for key, example in self.required_settings.items()}
+        return {
+            key: prompt.ask(f"{key} (like {example})")
+            for key, example in examples.items()
+            if not self.options.get(key)
+        }
 
     @classmethod
     def count(cls, text: str) -> int:
-        """The text's length as this network counts it (the text as written, before `prepare`)."""
+        """The text's length as this network counts it (the text as written, before `prepare`).
+
+        The counting rules are imported here: X's take a quarter of a second to import, which
+        importing a network plugin (`cmsite --help`, `cmsite queue`) must not pay."""
+        from cmsite.social import counting
+
         rule: Callable[[str], int] = counting.counter(cls.counting)
         return rule(text)
 
@@ -263,11 +348,15 @@ class Network(ABC):
     @classmethod
     def excerpt(cls, text: str, tail: str, *, thread: bool = False, limit: int | None = None) -> Excerpt:
         """`text` then `tail` (link and hashtags), cut or threaded to fit this network."""
+        from cmsite.social.excerpt import fit
+
         return fit(text, tail, cls.count, limit or cls.max_length, thread=thread)
 
     @classmethod
     def validate(cls, post: SocialPost) -> list[str]:
         """What is wrong with the post for this network, in words a writer can act on."""
+        from cmsite.social import counting
+
         problems = []
         for number, text in enumerate(post.texts, 1):
             length = cls.count(text)
@@ -278,9 +367,9 @@ class Network(ABC):
                     f"{cls.max_length}; shorten it or add `thread: true`"
                 )
         if len(post.media) > cls.max_media:
-            count = f"{len(post.media)} picture{'s' if len(post.media) > 1 else ''}"
+            pictures = messages.count(len(post.media), "picture", "pictures")
             takes = f"at most {cls.max_media}" if cls.max_media else "none from cmsite yet"
-            problems.append(f"{count}, and {cls.label} takes {takes}; remove `media:` for this network")
+            problems.append(f"{pictures}, and {cls.label} takes {takes}; remove `media:` for this network")
         for item in post.media:
             if not item.alt.strip():
                 problems.append(f"{item.path} has no alt text; describe the picture with `alt:`")
@@ -331,6 +420,8 @@ class Network(ABC):
         sent. A failure raises PublishError; the parts confirmed before it were told to
         `progress` already.
         """
+        if missing := self.missing_settings():
+            raise PublishError("; ".join(missing), retry=False)
         progress = progress or _Silent()
         done = list(sent)
         try:
@@ -414,3 +505,7 @@ class Network(ABC):
     def metrics(self, remote_id: str) -> dict[str, int]:
         """Counts the network gives for a post (replies, reposts, favourites…); empty if none."""
         return {}
+
+
+def _unset_variable(variable: str) -> str:
+    return f"{variable} is not set; put it in the environment or the site's .env"

@@ -21,14 +21,21 @@ from cmsite.content.frontmatter import FrontMatter, FrontMatterError, parse
 from cmsite.content.item import Item
 from cmsite.content.loader import files_under, read_content
 from cmsite.digests import digest
-from cmsite.errors import ContentError, ContentErrors, display_path, shorten
+from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.social.excerpt import Excerpt, plain_text
 from cmsite.social.excerpt import join as join_text
 from cmsite.social.excerpt_cache import FILE_NAME as EXCERPTS_FILE
 from cmsite.social.excerpt_cache import ExcerptCache
 from cmsite.social.media import located, media_file, media_problems
 from cmsite.social.network import Media, Network, SocialPost
-from cmsite.social.plans import STANDALONE_KEYS, Plan, PlanError, parse_plan, template_fields
+from cmsite.social.plans import (
+    STANDALONE_KEYS,
+    Plan,
+    PlanError,
+    parse_plan,
+    template_fields,
+    unknown_network,
+)
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -55,12 +62,23 @@ class PlannedPost:
     link: str | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)  # each at the line it is about
-    waiting: bool = False  # its post is not published yet: it is not queued until it is
+    draft: bool = False  # its post is a draft: not queued until it is published
+    waits_until: datetime | None = None  # its post's date, still to come: not queued before it
     title: str = ""
     summary: str = ""
 
     def problems(self) -> list[ContentError]:
         return list(self.errors)
+
+    @property
+    def waiting(self) -> bool:
+        """Not given to the queue yet: no draft nor future post reaches it (`cmsite queue` lists it)."""
+        return self.draft or self.waits_until is not None
+
+    @property
+    def goes_out(self) -> bool:
+        """Sent some day: a plan that could be read, of a post that is not a draft."""
+        return bool(self.id) and not self.draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +111,7 @@ def planned_posts(site: Site) -> list[PlannedPost]:
 def each_planned_post(site: Site) -> Iterator[PlannedPost]:
     """The same plans one at a time, in no useful order: for the queue's sync, which on a large
     site need not hold them all at once."""
-    excerpts = ExcerptCache(site.cache_dir / EXCERPTS_FILE, site.content_key)
+    excerpts = ExcerptCache(site.cache_dir / EXCERPTS_FILE, site.content_key, read_only=site.read_only)
     defaults = Defaults(site)
     for item in site.items:
         if not (item.draft and not site.drafts):
@@ -165,7 +183,7 @@ def _standalone_posts(site: Site, excerpts: ExcerptCache) -> list[PlannedPost]:
     for path in [path for path in found if path.suffix == ".md" and path.parent == folder]:
         shown = display_path(path, site.root)
         try:
-            front = parse(inputs.decode(read_content(path, shown), shown), shown)
+            front = parse(inputs.decode(read_content(path, shown), shown), shown, site.config.lang)
         except FrontMatterError as exc:
             posts.append(_broken(shown, exc.error))
             continue
@@ -213,7 +231,9 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> P
     network: type[Network] | None = site.networks.get(plan.network)
     if network is None:
         known = ", ".join(sorted(site.networks)) or "none installed"
-        message = f"unknown network {shorten(plan.network)}; known networks: {known} (see `cmsite plugins`)"
+        message = (
+            f"{unknown_network(plan.network, site.networks)}; known networks: {known} (see `cmsite plugins`)"
+        )
         post.errors.append(origin.error(message))
         return post
     _write(site, network, plan, origin, post, excerpts)
@@ -275,14 +295,10 @@ def _take_from_item(site: Site, plan: Plan, item: Item, post: PlannedPost, origi
                 f"({_local(site, item.date)}); move `at:` later"
             )
         )
-    if item.draft or (item.date is not None and item.date > site.now):
-        # Never queued before the post is public, even when --drafts or --future shows it.
-        post.waiting = True
-        post.warnings.append(
-            "the post is a draft; this goes to the queue once it is published"
-            if item.draft
-            else "the post is not published yet; this goes to the queue once it is"
-        )
+    # Never queued before the post is public, even when --drafts or --future shows it.
+    post.draft = item.draft
+    if item.date is not None and item.date > site.now:
+        post.waits_until = item.date
 
 
 def _text_and_tail(plan: Plan, item: Item) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from string import Formatter
@@ -36,6 +37,8 @@ TEMPLATE_FIELDS = ("title", "summary", "url", "tags")  # what the planner fills 
 PLAN_KEYS = ("network", "account", "at", "text", "append", "media", "alt", "thread", "status")
 # A standalone post's text is its body, and nothing follows it: no `text:`, no `append:`.
 STANDALONE_KEYS = ("networks", "network", "account", "at", "media", "alt", "thread", "status")
+# Networks known by another name: what people type for them, and what to write instead.
+FORMER_NAMES = {"twitter": "X (the former Twitter) is `x`"}
 
 
 class PlanError(ValueError):
@@ -184,6 +187,17 @@ def check_keys(entry: dict[str, Any], keys: tuple[str, ...]) -> None:
     close = difflib.get_close_matches(key, keys, n=1)
     guess = f" (did you mean {close[0]!r}?)" if close else ""
     raise PlanError(f"unknown key {shorten(key)}{guess}; a plan takes {', '.join(keys)}", key=key)
+
+
+def unknown_network(name: str, known: Iterable[str]) -> str:
+    """`unknown network 'NAME'`, with the name meant when one is close or was the network's
+    old name: every place a network name is read (plans, settings, commands) says it alike."""
+    wanted = name.strip().lower()
+    if wanted in FORMER_NAMES:
+        return f"unknown network {shorten(name)}: {FORMER_NAMES[wanted]}"
+    close = difflib.get_close_matches(wanted, sorted(known), n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown network {shorten(name)}{guess}"
 
 
 def template_fields(template: Any) -> set[str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cmsite.config import Range, SettingsErrors, is_web_address, read_table, table_at
 from cmsite.errors import shorten
-from cmsite.social.plans import PlanError, parse_plan
+from cmsite.social.plans import PlanError, parse_plan, unknown_network
 
 if TYPE_CHECKING:
     from cmsite.config import SiteConfig
@@ -36,6 +36,8 @@ class QueueSettings:
     lease_seconds: float = 600.0  # how long a claim holds without being renewed
     retry_base_seconds: float = 60.0  # the first retry's delay, doubled each time (with jitter)
     catch_up_hours: float | None = 24.0  # plans first seen later than this expire; None: send however late
+    wait_for_page: bool = True  # hold a post until its page (and the pictures a network fetches) answer 200
+    page_timeout_seconds: float = 10.0  # how long one look at a page waits for its answer
 
 
 _QUEUE_KINDS = {
@@ -45,12 +47,15 @@ _QUEUE_KINDS = {
     "lease_seconds": float,
     "retry_base_seconds": float,
     "catch_up_hours": float,
+    "wait_for_page": bool,
+    "page_timeout_seconds": float,
 }
 _QUEUE_RANGES = {
     "max_attempts": Range(1),
     "lease_seconds": Range(0, DAY, above=True),  # a claim held longer keeps a crashed run's entry for days
     "retry_base_seconds": Range(0, DAY),
     "catch_up_hours": Range(0, 24 * 365),  # a year; longer: `false`, send however late
+    "page_timeout_seconds": Range(0, 300, above=True),  # a look longer than that holds the publish run
 }
 
 # Keys every network's tables take: the queue reads `approval`; plugins pass `timeout` to
@@ -188,6 +193,6 @@ def _check_default(config: SiteConfig, index: int, entry: Any, errors: SettingsE
 def _unknown(name: str, networks: Mapping[str, type[Network]], what: str) -> str:
     installed = ", ".join(sorted(networks)) or "none"
     return (
-        f"unknown network {shorten(name)}; installed networks: {installed}; install the plugin that provides it, "
+        f"{unknown_network(name, networks)}; installed networks: {installed}; install the plugin that provides it, "
         f"or remove {what}"
     )

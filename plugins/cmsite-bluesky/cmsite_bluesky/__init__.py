@@ -12,8 +12,16 @@ from typing import Any, ClassVar
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, no_answer
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError, SocialPost
-from cmsite_bluesky.richtext import facets
+from cmsite.social.network import (
+    PUBLISHING,
+    VERIFYING,
+    Action,
+    Network,
+    Part,
+    Published,
+    PublishError,
+    SocialPost,
+)
 
 _BASE32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
 POST = "app.bsky.feed.post"
@@ -31,11 +39,12 @@ def record_key(idempotency_key: str, number: int = 0) -> str:
 
 @dataclass
 class _Session:
-    """One send's login: the SDK client, the account's repository (its DID), and the cid of
-    each post of the thread seen so far, which a reply's strong references need."""
+    """One send's login: the SDK client, the account's repository (its DID) and handle, and the
+    cid of each post of the thread seen so far, which a reply's strong references need."""
 
     client: Any
     did: str
+    handle: str
     cids: dict[str, str] = field(default_factory=dict)
 
 
@@ -54,6 +63,12 @@ class Bluesky(Network):
     alt_counting = "graphemes"
     media_types = frozenset({"image/jpeg", "image/png", "image/webp"})
     credentials = ("BLUESKY_APP_PASSWORD",)
+    login_help = (
+        "Make an app password for cmsite in Bluesky (Settings → Privacy and security → App passwords) "
+        "and paste it here. Never give cmsite the account's own password: an app password can be "
+        "revoked alone, and cannot change the account."
+    )
+    required_settings: ClassVar[dict[str, str]] = {"handle": '"carnet.example.org"'}
     deletes_threads = True  # the same keys find a thread's replies
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "service": (str, "https://bsky.social"),
@@ -72,20 +87,27 @@ class Bluesky(Network):
     @contextmanager
     def session(self, action: Action = PUBLISHING) -> Iterator[_Session]:
         """Log in once for the whole thread (or deletion); the connections are closed after."""
-        password = self.account_secret("BLUESKY", "APP_PASSWORD")
-        handle = self.required_option("handle", '"carnet.example.org"')
+        password = self.account_secret("BLUESKY_APP_PASSWORD")
+        handle = self.required_option("handle")
         client = self._client(self.options.get("service", "https://bsky.social"))
         try:
             with _failures(action):
                 client.login(handle, password, fetch_bsky_profile=False)  # only the PDS is needed
-                did = client.com.atproto.server.get_session().did
-            yield _Session(client, did)
+                me = client.com.atproto.server.get_session()
+            yield _Session(client, did=me.did, handle=me.handle)
         finally:
             client.request.close()
+
+    def verify_credentials(self) -> str:
+        """com.atproto.server.createSession then getSession: the account's handle, as its PDS has it."""
+        with self.session(VERIFYING) as session:
+            return f"@{session.handle}"
 
     def publish_one(self, session: _Session, part: Part) -> Published:
         """com.atproto.repo.createRecord under the part's own record key, so that it is made once."""
         from atproto import models
+
+        from cmsite_bluesky.richtext import facets  # the counting rules: only when sending
 
         client = session.client
         with _failures(PUBLISHING):
@@ -298,9 +320,11 @@ def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
     elif status == 404:
         hint = action.not_found("Bluesky")
     else:
-        hint = {"metrics": "check the appview setting", "find": "check the service setting"}.get(
-            action.kind, "check the post's address"
-        )
+        hint = {
+            "metrics": "check the appview setting",
+            "find": "check the service setting",
+            "verify": "check the handle and the service setting",
+        }.get(action.kind, "check the post's address")
     return PublishError(f"Bluesky refused {action.what} ({status}): {message}; {hint}", retry=False)
 
 

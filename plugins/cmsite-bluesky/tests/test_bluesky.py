@@ -10,7 +10,8 @@ import time
 from urllib.parse import quote
 
 import pytest
-from cmsite_bluesky import Bluesky, _publish_error, facets, record_key
+from cmsite_bluesky import Bluesky, _publish_error, record_key
+from cmsite_bluesky.richtext import facets
 from PIL import Image
 
 from cmsite.social.network import Credentials, Media, Published, PublishError, SocialPost

@@ -24,7 +24,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from cmsite_bluesky import Bluesky, facets
+from cmsite_bluesky import Bluesky
+from cmsite_bluesky.richtext import facets
 
 from cmsite.social import counting
 from cmsite.social.network import Credentials, SocialPost

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, graph_error, graph_missing, json_answer, send
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
+from cmsite.social.network import PUBLISHING, VERIFYING, Action, Network, Part, Published, PublishError
 
 GRAPH = "https://graph.facebook.com"
 GRAPH_VERSION = "v21.0"  # unless the account sets graph_version
@@ -20,6 +20,7 @@ PERMISSIONS = {
     "publish": "check the page id and the token's permissions",
     "delete": "check that the page token has pages_manage_posts",
     "metrics": "check that the page token has pages_read_engagement",
+    "verify": "check the page id and that the token is this page's",
 }
 # The post's counts: shares (absent when none), and the totals of reactions and comments without their lists
 METRICS_FIELDS = "shares,reactions.summary(total_count),comments.summary(total_count)"
@@ -38,16 +39,36 @@ class FacebookPage(Network):
     max_alt_length = 1000
     media_types = frozenset({"image/jpeg", "image/bmp", "image/png", "image/gif", "image/tiff"})
     credentials = ("FACEBOOK_PAGE_TOKEN",)
+    login_help = (
+        "A page access token: in Meta's Graph API Explorer (developers.facebook.com/tools/explorer), pick "
+        "your app, add the permissions pages_manage_posts and pages_read_engagement, choose the page "
+        "under User or Page, and copy its token (the Access Token Debugger extends it to a long-lived "
+        "one). The page id is in the page's About section, or in the Explorer's answer to /me/accounts."
+    )
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "page_id": (str, None),
         "graph_version": (str, GRAPH_VERSION),
     }
+    required_settings: ClassVar[dict[str, str]] = {"page_id": '"1234567890"'}
 
     @contextmanager
     def session(self) -> Iterator[Any]:
         """One httpx client for every part of the send (and the photos' uploads)."""
         with self._client() as client:
             yield client
+
+    def verify_credentials(self) -> str:
+        """GET /{page-id}?fields=name with the page token: the page's name."""
+        with self._client() as client:
+            answer = _send(
+                client,
+                "GET",
+                f"/{self._version}/{self._page}",
+                params={"fields": "name", "access_token": self._token},
+                action=VERIFYING,
+            )
+        page = json_answer("Facebook", answer)
+        return f"{page.get('name')} (page {page.get('id') or self._page})"
 
     def publish_one(self, session: Any, part: Part) -> Published:
         """POST /{page-id}/feed: each part of a thread is a page post of its own (Facebook has no
@@ -105,11 +126,11 @@ class FacebookPage(Network):
 
     @property
     def _token(self) -> str:
-        return self.account_secret("FACEBOOK", "PAGE_TOKEN")
+        return self.account_secret("FACEBOOK_PAGE_TOKEN")
 
     @property
     def _page(self) -> str:
-        return str(self.required_option("page_id", '"1234567890"'))
+        return str(self.required_option("page_id"))
 
     @property
     def _version(self) -> str:
@@ -159,7 +180,7 @@ def _check(response: Any, action: Action) -> None:
         raise _busy(response, f"{message} (code {code})")
     if code in TOKEN_CODES:
         hint = "get a new page access token"
-    elif action is not PUBLISHING and graph_missing(response):
+    elif action not in (PUBLISHING, VERIFYING) and graph_missing(response):
         hint = action.not_found("Facebook")
     else:
         hint = PERMISSIONS[action.kind]

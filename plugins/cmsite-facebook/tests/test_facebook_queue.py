@@ -22,7 +22,8 @@ from cmsite.testing import (
 
 TOKEN = "EAAG-facebook-page-token-0123456789abcdef"
 ENVIRON = {"FACEBOOK_PAGE_TOKEN": TOKEN}
-FEED = "/v21.0/555/feed"
+PAGE = "/v21.0/555"
+FEED = f"{PAGE}/feed"
 
 
 def fields(text: str) -> dict[str, str]:
@@ -30,17 +31,30 @@ def fields(text: str) -> dict[str, str]:
 
 
 class FakePage(FakeNetwork):
-    """A page's feed on the Graph API: POST /{page}/feed makes a post ({"id": ...}), GET lists them
-    newest first. `posts`: (id, message), oldest first."""
+    """A page on the Graph API: GET /{page}?fields=name reads it, POST /{page}/feed makes a post
+    ({"id": ...}), GET lists them newest first. `posts`: (id, message), oldest first. Another token
+    than TOKEN is refused (code 190), as the Graph API refuses it."""
 
     bad_request = Reply(
         400, b'{"error": {"message": "(#100) not a request the Graph API takes", "code": 100}}'
     )
     refused = Reply(503, b"Service Unavailable")
     lost = Reply(500, b'{"error": {"message": "An unexpected error has occurred.", "code": 2}}')
+    bad_token = Reply(
+        400,
+        b'{"error": {"message": "Invalid OAuth access token - Cannot parse access token", '
+        b'"type": "OAuthException", "code": 190, "fbtrace_id": "Ab1"}}',
+    )
 
     def answer(self, request):
         path, _, query = request.path.partition("?")
+        if {**fields(query), **fields(request.body.decode())}.get("access_token") != TOKEN:
+            return self.bad_token
+        if path == PAGE:
+            assert request.method == "GET" and fields(query) == {"fields": "name", "access_token": TOKEN}
+            return Reply(
+                200, b'{"name": "Carnet de route", "id": "555"}', {"Content-Type": "application/json"}
+            )
         assert path == FEED
         if request.method == "GET":
             assert fields(query) == {"fields": "id,message", "limit": "25", "access_token": TOKEN}

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, json_answer, send
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
+from cmsite.social.network import PUBLISHING, VERIFYING, Action, Network, Part, Published, PublishError
 
 API = "https://api.linkedin.com"
 API_VERSION = "202411"  # the LinkedIn-Version header (YYYYMM), unless the account sets api_version
@@ -24,6 +24,7 @@ SCOPES = {
     "publish": "check the author URN and the token's scopes (w_organization_social or w_member_social)",
     "delete": "check that the token has w_organization_social (w_member_social for a member's post)",
     "metrics": "check that the token has r_organization_social (r_member_social for a member's post)",
+    "verify": "check the access token",
 }
 
 
@@ -58,10 +59,19 @@ class LinkedIn(Network):
     max_alt_length = 4086
     media_types = frozenset({"image/jpeg", "image/png", "image/gif"})
     credentials = ("LINKEDIN_ACCESS_TOKEN",)
+    login_help = (
+        "A LinkedIn access token: an app in LinkedIn's developer portal (linkedin.com/developers) with "
+        "Share on LinkedIn (w_member_social) or the Community Management API (w_organization_social), "
+        "and Sign In with LinkedIn using OpenID Connect so that cmsite can check the token; make the token "
+        "with the portal's OAuth token generator (linkedin.com/developers/tools/oauth). The author is "
+        "urn:li:person:ID (ID: the sub the token's /v2/userinfo gives) or urn:li:organization:ID (the "
+        "number in the page's admin address)."
+    )
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "author": (str, None),
         "api_version": (str, API_VERSION),
     }
+    required_settings: ClassVar[dict[str, str]] = {"author": '"urn:li:organization:1234567"'}
 
     @classmethod
     def prepare(cls, text: str) -> str:
@@ -71,7 +81,7 @@ class LinkedIn(Network):
         """An httpx client with the headers every Posts and Images API call needs."""
         import httpx
 
-        token = self.account_secret("LINKEDIN", "ACCESS_TOKEN")
+        token = self.account_secret("LINKEDIN_ACCESS_TOKEN")
         headers = {
             "Authorization": f"Bearer {token}",
             "LinkedIn-Version": str(self.options.get("api_version", API_VERSION)),
@@ -83,13 +93,22 @@ class LinkedIn(Network):
 
     @property
     def _author(self) -> str:
-        return str(self.required_option("author", '"urn:li:organization:1234567"'))
+        return str(self.required_option("author"))
 
     @contextmanager
     def session(self) -> Iterator[Any]:
         """One httpx client for every part of the send (and the pictures' uploads)."""
         with self._client() as client:
             yield client
+
+    def verify_credentials(self) -> str:
+        """GET /v2/userinfo (Sign In with LinkedIn using OpenID Connect): the name of the member the
+        token belongs to. LinkedIn answers 403 to a token without the openid and profile scopes,
+        which may still post: such a token cannot be checked this way, and is not called refused."""
+        with self._client() as client:
+            response = send("LinkedIn", _check_userinfo, client, "GET", "/v2/userinfo", action=VERIFYING)
+        member = json_answer("LinkedIn", response)
+        return str(member.get("name") or member.get("sub"))
 
     def publish_one(self, session: Any, part: Part) -> Published:
         """POST /rest/posts; LinkedIn answers 201 with the post's URN in x-restli-id. A thread is not a
@@ -196,14 +215,21 @@ def _send(client: Any, method: str, url: str, *, action: Action = PUBLISHING, **
     return send("LinkedIn", _check, client, method, url, action=action, **options)
 
 
+def _check_userinfo(response: Any, action: Action) -> None:
+    """A 403 from /v2/userinfo: a token without the openid and profile scopes, not a refused one."""
+    if response.status_code == 403:
+        raise NotImplementedError(
+            f"LinkedIn does not say whose this token is ({_message(response)}): /v2/userinfo needs the "
+            "openid and profile scopes, which a token that posts may lack"
+        )
+    _check(response, action)
+
+
 def _check(response: Any, action: Action) -> None:
     status = response.status_code
     if status < 400:
         return
-    try:
-        message = response.json().get("message", "")
-    except ValueError:
-        message = response.text[:200]
+    message = _message(response)
     if status == 429 or status >= 500:
         raise busy("LinkedIn", response, message)
     if status == 401:
@@ -213,6 +239,14 @@ def _check(response: Any, action: Action) -> None:
     else:
         hint = SCOPES[action.kind]
     raise PublishError(f"LinkedIn refused {action.what} ({status}): {message}; {hint}", retry=False)
+
+
+def _message(response: Any) -> str:
+    """LinkedIn's error message (the `message` of its JSON), else the start of the body."""
+    try:
+        return str(response.json().get("message", ""))
+    except ValueError:
+        return response.text[:200]
 
 
 @hookimpl

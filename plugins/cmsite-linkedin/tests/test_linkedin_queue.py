@@ -27,14 +27,30 @@ FINDER = {"author": [AUTHOR], "q": ["author"], "count": ["20"], "sortBy": ["LAST
 
 class FakeLinkedIn(FakeNetwork):
     """The Posts API for one author: POST /rest/posts makes a post (201, its URN in x-restli-id),
-    the author finder lists them newest first. `posts`: (URN, commentary), oldest first."""
+    the author finder lists them newest first. `posts`: (URN, commentary), oldest first. Another
+    token than TOKEN is refused (401); /v2/userinfo names the member, or, when the token lacks the
+    openid and profile scopes (`openid` False), refuses with 403 as LinkedIn does."""
 
     bad_request = Reply(400, b'{"message": "not a request the Posts API takes"}')
     refused = Reply(503, b'{"message": "Service Unavailable", "status": 503}')
     lost = Reply(500, b'{"message": "Internal Server Error", "status": 500}')
+    unauthorized = Reply(
+        401,
+        b'{"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"}',
+    )
+    no_openid = Reply(
+        403,
+        b'{"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED", '
+        b'"message": "Not enough permissions to access: userinfo.GET.NO_VERSION"}',
+    )
+    openid = True
 
     def answer(self, request):
-        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return self.unauthorized
+        if request.path == "/v2/userinfo":  # Sign In with LinkedIn using OpenID Connect
+            assert request.method == "GET" and not request.body
+            return self.member() if self.openid else self.no_openid
         assert request.headers["LinkedIn-Version"] == "202411"
         assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
         path, _, query = request.path.partition("?")
@@ -49,6 +65,15 @@ class FakeLinkedIn(FakeNetwork):
         body = request.json()
         assert body["author"] == AUTHOR and body["lifecycleState"] == "PUBLISHED" and "content" not in body
         return self.create(lambda: self.post(body["commentary"]))
+
+    def member(self) -> Reply:
+        member = {
+            "sub": "782bbtaQ",
+            "name": "Camille Carnet",
+            "given_name": "Camille",
+            "family_name": "Carnet",
+        }
+        return Reply(200, json.dumps(member).encode(), {"Content-Type": "application/json"})
 
     def post(self, commentary: str) -> Reply:
         urn = f"urn:li:share:{7001 + len(self.posts)}"

@@ -11,10 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any, ClassVar
+from urllib.parse import urlencode, urlsplit
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy
-from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
+from cmsite.social.network import (
+    PUBLISHING,
+    VERIFYING,
+    Action,
+    Login,
+    Network,
+    Part,
+    Prompt,
+    Published,
+    PublishError,
+)
 
 DEFAULT_TIMEOUT = 30
 RECENT = 40  # statuses per page of the account's timeline (the API's most)
@@ -26,6 +37,17 @@ SCOPES = {  # what the access token needs, by what cmsite asked
     "find": "read:accounts and read:statuses",
     "delete": "write:statuses",
     "metrics": "read:statuses",
+    "verify": "read:accounts (write:statuses and write:media to post)",
+}
+# `cmsite accounts login`: OAuth out of band (Mastodon shows the code instead of redirecting), asking
+# for what SCOPES lists; each step's hint when Mastodon refuses it.
+OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob"
+LOGIN_SCOPES = ("read:accounts", "read:statuses", "write:media", "write:statuses")
+REGISTERING = Action("register", "to register cmsite as an app")
+AUTHORISING = Action("authorise", "the authorisation code")
+LOGIN_HINTS = {
+    "register": "check that the instance is the address of a Mastodon server, like https://mastodon.social",
+    "authorise": "run the login again and paste the code the page shows (each code works once, for minutes)",
 }
 _REMOTE_MENTION = re.compile(r"(?<![\w/@])@(\w+)@[\w.-]*\w")
 
@@ -53,6 +75,7 @@ class Mastodon(Network):
     max_alt_length = 1500
     credentials = ("MASTODON_ACCESS_TOKEN",)
     settings: ClassVar[dict[str, tuple[type, Any]]] = {"instance": (str, None)}
+    required_settings: ClassVar[dict[str, str]] = {"instance": '"https://social.example"'}
 
     @contextmanager
     def session(self) -> Iterator[_Session]:
@@ -60,8 +83,8 @@ class Mastodon(Network):
         import requests
         from mastodon import Mastodon as Client
 
-        token = self.account_secret("MASTODON", "ACCESS_TOKEN")
-        instance = self.required_option("instance", '"https://social.example"')
+        token = self.account_secret("MASTODON_ACCESS_TOKEN")
+        instance = self.required_option("instance")
         with requests.Session() as http:
             session = _Session(
                 Client(
@@ -75,6 +98,52 @@ class Mastodon(Network):
             )
             http.hooks["response"].append(session.heard)
             yield session
+
+    def verify_credentials(self) -> str:
+        """GET /api/v1/accounts/verify_credentials: the token's account, as @name@server."""
+        from mastodon import MastodonError
+
+        with self.session() as session:
+            try:
+                account = session.client.account_verify_credentials()
+            except MastodonError as exc:
+                raise _publish_error(session, exc, VERIFYING) from None
+        acct = str(account.get("acct") or account.get("username") or "")
+        server = urlsplit(str(account.get("url") or self.options["instance"])).hostname
+        return f"@{acct}" if "@" in acct or not server else f"@{acct}@{server}"
+
+    def login(self, prompt: Prompt) -> Login:
+        """Mastodon's OAuth, out of band: cmsite registers as an app on the instance (POST
+        /api/v1/apps), the person opens the authorisation page and pastes the code it shows, and
+        cmsite trades the code for an access token with LOGIN_SCOPES (POST /oauth/token)."""
+        import requests
+
+        settings = self.ask_settings(prompt)
+        if "instance" in settings:
+            settings["instance"] = _address(settings["instance"])
+        instance = str(settings.get("instance") or self.options["instance"]).rstrip("/")
+        timeout = float(self.options.get("timeout", DEFAULT_TIMEOUT))
+        scope = " ".join(LOGIN_SCOPES)
+        with requests.Session() as http:
+            app_form = {"client_name": "cmsite", "redirect_uris": OUT_OF_BAND, "scopes": scope}
+            app = _oauth(http, f"{instance}/api/v1/apps", REGISTERING, timeout, app_form)
+            client = {"client_id": app["client_id"], "redirect_uri": OUT_OF_BAND, "scope": scope}
+            again = {"force_login": "true"} if self.account != "default" else {}  # another account
+            page = f"{instance}/oauth/authorize?{urlencode({'response_type': 'code', **client, **again})}"
+            prompt.say(
+                f"Open this address, log in to {urlsplit(instance).hostname} as the account cmsite "
+                f"posts as, and authorise cmsite:\n\n  {page}\n"
+            )
+            code = prompt.ask("The authorisation code the page shows")
+            form = {
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_secret": app.get("client_secret"),
+            }
+            token = _oauth(http, f"{instance}/oauth/token", AUTHORISING, timeout, {**form, **client})
+        _check_granted(str(token.get("scope", "")))
+        variable = self.account_variable(self.account, "MASTODON_ACCESS_TOKEN")
+        return Login({variable: str(token["access_token"])}, settings)
 
     def publish_one(self, session: _Session, part: Part) -> Published:
         """POST /api/v1/statuses with the part's Idempotency-Key: within the hour Mastodon keeps
@@ -234,6 +303,50 @@ def _publish_error(session: _Session, exc: Exception, action: Action = PUBLISHIN
         return PublishError(f"Mastodon refused {action.what} ({status}): {_detail(exc)}; {fix}", retry=False)
     hint = f"; {action.not_found('Mastodon')}" if status == 404 and action is not PUBLISHING else ""
     return PublishError(f"Mastodon refused {action.what} ({status}): {_detail(exc)}{hint}", retry=False)
+
+
+def _address(instance: str) -> str:
+    """An instance as people write it (mastodon.social) as the address cmsite.toml keeps."""
+    instance = instance.strip().rstrip("/")
+    return instance if "://" in instance else f"https://{instance}"
+
+
+def _oauth(http: Any, url: str, action: Action, timeout: float, form: dict[str, Any]) -> dict[str, Any]:
+    """One step of the login: a form POST, as Mastodon's docs show them; its JSON answer, or a
+    PublishError with what Mastodon said and what to do. Nothing is posted: a retry is harmless."""
+    import requests
+
+    try:
+        answer = http.post(url, data=form, timeout=timeout)
+    except requests.RequestException as exc:
+        raise PublishError(f"Mastodon: no answer from {url} ({type(exc).__name__})", retry=True) from None
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    said = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
+    if answer.status_code == 429 or answer.status_code >= 500:
+        raise busy("Mastodon", answer, str(said or answer.reason))
+    needed = "access_token" if action is AUTHORISING else "client_id"
+    if answer.status_code >= 300 or not isinstance(body, dict) or not body.get(needed):
+        detail = said or (answer.reason if answer.status_code >= 300 else "not an answer Mastodon gives")
+        raise PublishError(
+            f"Mastodon refused {action.what} ({answer.status_code}): {detail}; {LOGIN_HINTS[action.kind]}",
+            retry=False,
+        )
+    return body
+
+
+def _check_granted(granted: str) -> None:
+    """Mastodon may grant fewer scopes than asked: each of LOGIN_SCOPES must be in the token's
+    scope, or the whole of it ("write" holds "write:media")."""
+    have = set(granted.split())
+    if missing := [s for s in LOGIN_SCOPES if s not in have and s.partition(":")[0] not in have]:
+        raise PublishError(
+            f"Mastodon granted the token {granted or 'no scope'}, without {', '.join(missing)}; "
+            "run the login again and authorise every permission cmsite asks for",
+            retry=False,
+        )
 
 
 def _never_sent(error: BaseException | None) -> bool:

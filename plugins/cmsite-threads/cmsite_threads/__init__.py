@@ -19,11 +19,11 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from cmsite.hookspecs import hookimpl
-from cmsite.social.counting import find_urls
 from cmsite.social.http import busy, graph_error, graph_missing, json_answer, send
 from cmsite.social.media import Picture, media_problems
 from cmsite.social.network import (
     PUBLISHING,
+    VERIFYING,
     Action,
     Media,
     Network,
@@ -45,6 +45,7 @@ PERMISSIONS = {
     ),
     "delete": "give the app threads_basic and threads_delete",
     "metrics": "give the app threads_basic and threads_manage_insights",
+    "verify": "give the app threads_basic",
 }
 INSIGHTS = "views,likes,replies,reposts,quotes"  # the media insights `cmsite metrics` asks for
 
@@ -62,6 +63,12 @@ class Threads(Network):
     max_alt_length = 1000
     fetches_media = True
     credentials = ("THREADS_ACCESS_TOKEN",)
+    login_help = (
+        "A Threads user access token: in Meta's developer site (developers.facebook.com), an app with the "
+        "Threads use case, permissions threads_basic and threads_content_publish (threads_manage_replies "
+        "for threads), your Threads account added as a tester; then get the token in the Graph API "
+        "Explorer, on graph.threads.net. Exchange it for a long-lived one (60 days) and paste it here."
+    )
     settings: ClassVar[dict[str, tuple[type, Any]]] = {
         "user_id": (str, "me"),
         "api_version": (str, "v1.0"),
@@ -71,6 +78,8 @@ class Threads(Network):
 
     @classmethod
     def validate(cls, post: SocialPost) -> list[str]:
+        from cmsite.social.counting import find_urls  # slow to import: only when a post is checked
+
         problems = super().validate(post)
         for number, text in enumerate(post.texts):
             links = set(find_urls(text)) | ({post.link} if post.link and number == 0 else set())
@@ -98,6 +107,14 @@ class Threads(Network):
             base_url=self.options.get("api", API), timeout=self.options.get("timeout", 30)
         ) as client:
             yield client
+
+    def verify_credentials(self) -> str:
+        """GET /{threads-user-id}?fields=id,username (the Threads Profile API): the account's @username."""
+        with self.session() as client:
+            profile = self._request(
+                client, "GET", f"/{self._version}/{self._user}", {"fields": "id,username"}, action=VERIFYING
+            )
+        return f"@{profile.get('username') or profile.get('id')}"
 
     def publish_one(self, session: Any, part: Part) -> Published:
         """One post: its container, the wait until Threads has it ready, then its publication.
@@ -218,7 +235,7 @@ class Threads(Network):
         """One request, with the access token as the API wants it (form field for POST, else query).
 
         A failure is `maybe_sent` only for a request that `publishes`: nothing else shows on Threads."""
-        fields = {**fields, "access_token": self.account_secret("THREADS", "ACCESS_TOKEN")}
+        fields = {**fields, "access_token": self.account_secret("THREADS_ACCESS_TOKEN")}
         options = {"data": fields} if method == "POST" else {"params": fields}
         try:
             response = send("Threads", _check, client, method, path, action=action, **options)
@@ -304,6 +321,8 @@ def _check(response: Any, action: Action) -> None:
         hint = PERMISSIONS[action.kind]
     elif action is PUBLISHING:
         hint = "check the text, the link and the user_id setting"
+    elif action is VERIFYING:
+        hint = "check the user_id setting"
     else:
         hint = action.not_found("Threads") if graph_missing(response) else "check the post id"
     raise PublishError(

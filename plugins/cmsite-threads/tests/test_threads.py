@@ -28,7 +28,8 @@ ONE_POST_STEPS = [
 
 
 class FakeThreads:
-    """The part of graph.threads.net the plugin uses: containers, their status, publication, posts."""
+    """The part of graph.threads.net the plugin uses: the token's profile, containers, their status,
+    publication, posts. A request with another token than TOKEN is refused as the Graph API refuses it."""
 
     def __init__(self, user: str = "me") -> None:
         self.user = user
@@ -86,6 +87,9 @@ class FakeThreads:
                     if self.posts[i]["by"] == "me" and "reply_to_id" not in self.posts[i]
                 ]
             }
+        if method == "GET" and parts[1:] == [self.user]:  # the Threads Profile API: the token's own user
+            assert fields == {"fields": "id,username"}, fields
+            return "profile", lambda: {"id": "1234567", "username": "carnet"}
         if method == "GET" and len(parts) == 3 and parts[2] == "replies":  # top-level replies, newest first
             assert fields == {"fields": "id,text,permalink,is_reply_owned_by_me"}, fields
             return "replies", lambda: {"data": self._replies(parts[1])}
@@ -426,7 +430,7 @@ def test_metrics_are_the_posts_insights(loopback_server, threads):
         network(loopback_server).metrics("9999")
 
 
-SITE = "https://blog.example.org"
+SITE = "https://blog.cmsite.info"
 
 
 def pictures(folder, *names):
@@ -444,7 +448,7 @@ def test_one_picture_is_an_image_container_threads_fetches_from_the_site(loopbac
     assert [(method, path) for method, path, _ in threads.calls] == ONE_POST_STEPS
     assert threads.calls[0][2] == {
         "media_type": "IMAGE",
-        "image_url": "https://blog.example.org/images/room.jpg",
+        "image_url": "https://blog.cmsite.info/images/room.jpg",
         "alt_text": "Picture room.jpg",
         "text": "The meetup room is ready.",  # no link_attachment: Threads cards text posts only
         "access_token": TOKEN,
@@ -523,6 +527,7 @@ def test_the_queue_sends_the_address_of_the_picture_on_the_deployed_site(
     config.write_text(
         config.read_text()
         + "\n[queue]\ncatch_up_hours = false  # the plan's date is long past\n"
+        + "wait_for_page = false  # blog.cmsite.info is not deployed\n"
         + f'\n[networks.threads]\napi = "{loopback_server.url}"\n'
     )
     make_picture(cmsite_site.root / "content/images/room.jpg", 400, 300)
@@ -537,7 +542,7 @@ def test_the_queue_sends_the_address_of_the_picture_on_the_deployed_site(
     (outcome,) = json.loads(result.output)
     assert outcome["status"] == "published", outcome
     (post,) = threads.posts.values()
-    assert post["image_url"] == "https://blog.example.org/images/room.jpg"
+    assert post["image_url"] == "https://blog.cmsite.info/images/room.jpg"
     assert post["alt_text"] == "Chairs in a circle"
     cmsite_site.build()
     assert (cmsite_site.output / "images/room.jpg").is_file()  # where the built site serves it
@@ -565,7 +570,7 @@ def test_check_reports_pictures_threads_could_never_fetch_at_their_line(cmsite_s
     assert f"{elsewhere} does not exist; put the picture in the content folder" in missing
     assert f"{elsewhere} has no public address" in outside
     config = cmsite_site.root / "cmsite.toml"
-    config.write_text(config.read_text().replace("https://blog.example.org", "http://localhost:8000"))
+    config.write_text(config.read_text().replace("https://blog.cmsite.info", "http://localhost:8000"))
     cmsite_site.write(
         "content/social/2026-11-20-room.md",
         "---\nnetworks: [threads]\nat: 2026-11-20 10:00\nalt: The room\nmedia: [/images/room.jpg]\n---\nReady.\n",

@@ -8,7 +8,7 @@ from typing import Any
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, json_answer, send
-from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
+from cmsite.social.network import PUBLISHING, VERIFYING, Action, Network, Part, Published, PublishError
 
 TIMEOUT = 20.0
 UNKNOWN_WEBHOOK = 10015  # Discord's error code for a webhook that is gone (not the message)
@@ -20,17 +20,19 @@ class Webhook(Network):
     counting = "code_points"
     max_media = 0
     text_field = "text"
-    prefix = ""
-
-    @classmethod
-    def variable(cls, account: str) -> str:
-        middle = "" if account == "default" else f"{account.upper()}_"
-        return f"{cls.prefix}_{middle}WEBHOOK_URL"
 
     @property
     def address(self) -> str:
-        """The webhook's URL: a secret, since whoever has it can post."""
-        return self.account_secret(self.prefix, "WEBHOOK_URL")
+        """The webhook's URL (NAME_WEBHOOK_URL, the one credential): a secret, since whoever has it can post."""
+        return self.account_secret(self.credentials[0])
+
+    def verify_credentials(self) -> str:
+        """Slack's and Mattermost's incoming webhooks answer nothing but a post: asking one would
+        post a message in the channel, so the address is only known to be set."""
+        raise NotImplementedError(
+            f"{self.label} gives an incoming webhook no way to be checked without posting a message "
+            "in its channel; its address is set"
+        )
 
     @contextmanager
     def session(self) -> Iterator[Any]:
@@ -68,7 +70,7 @@ class Webhook(Network):
                 f"{self.label} refused the message ({status}): {detail}; check the webhook address",
                 retry=False,
             )
-        gone = status == 404 and _error_code(response) != UNKNOWN_WEBHOOK
+        gone = action is not VERIFYING and status == 404 and _error_code(response) != UNKNOWN_WEBHOOK
         hint = action.not_found(self.label) if gone else "check the webhook address"
         raise PublishError(f"{self.label} refused {action.what} ({status}): {detail}; {hint}", retry=False)
 
@@ -81,8 +83,20 @@ class Webhook(Network):
 
 
 class Discord(Webhook):
-    name, label, max_length, prefix = "discord", "Discord", 2000, "DISCORD"
+    name, label, max_length = "discord", "Discord", 2000
+    credentials = ("DISCORD_WEBHOOK_URL",)
+    login_help = (
+        "The channel's webhook URL: in Discord, the channel's settings → Integrations → Webhooks → "
+        "New Webhook → Copy Webhook URL. Whoever has it can post in the channel: keep it secret."
+    )
     text_field = "content"
+
+    def verify_credentials(self) -> str:
+        """GET the webhook's URL (Discord's Get Webhook with Token, read-only): its name and channel."""
+        with self.session() as client:
+            answer = send(self.label, self.check, client, "GET", self.address, action=VERIFYING)
+        webhook = json_answer(self.label, answer)
+        return f"webhook {webhook.get('name')!r} of channel {webhook.get('channel_id')}"
 
     def send_url(self) -> str:
         """With wait=true Discord answers with the message it made, id included."""
@@ -119,8 +133,7 @@ class Discord(Webhook):
         gave; listing the channel needs a bot that can read it (DISCORD_BOT_TOKEN). Without
         one, Discord cannot be asked and the entry waits for a person.
         """
-        middle = "" if self.account == "default" else f"{self.account.upper()}_"
-        bot = self.secrets.get(f"DISCORD_{middle}BOT_TOKEN")
+        bot = self.secrets.get(self.account_variable(self.account, "DISCORD_BOT_TOKEN"))
         if not bot:
             raise NotImplementedError
         webhook = json_answer(self.label, send(self.label, self.check, session, "GET", self.address))
@@ -147,11 +160,21 @@ def _discord_message(message: dict[str, Any]) -> Published:
 
 
 class Slack(Webhook):
-    name, label, max_length, prefix = "slack", "Slack", 4000, "SLACK"
+    name, label, max_length = "slack", "Slack", 4000
+    credentials = ("SLACK_WEBHOOK_URL",)
+    login_help = (
+        "The channel's incoming webhook URL: api.slack.com/apps → your app → Incoming Webhooks → Add New "
+        "Webhook to Workspace, pick the channel, copy the URL. Whoever has it can post: keep it secret."
+    )
 
 
 class Mattermost(Webhook):
-    name, label, max_length, prefix = "mattermost", "Mattermost", 16383, "MATTERMOST"
+    name, label, max_length = "mattermost", "Mattermost", 16383
+    credentials = ("MATTERMOST_WEBHOOK_URL",)
+    login_help = (
+        "The channel's incoming webhook URL: in Mattermost, Integrations → Incoming Webhooks → Add "
+        "Incoming Webhook, pick the channel, copy the URL. Whoever has it can post: keep it secret."
+    )
 
 
 def _error_code(response: Any) -> Any:

@@ -16,7 +16,7 @@ from cmsite.testing import Reply
 
 
 def network(cls, server, account="default"):
-    variable = cls.variable(account)
+    variable = cls.account_variable(account, cls.credentials[0])
     return cls(
         account, {"timeout": 5}, Credentials((variable,), {variable: f"{server.url}/hooks/secret-{cls.name}"})
     )

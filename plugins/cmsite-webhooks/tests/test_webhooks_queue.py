@@ -32,8 +32,8 @@ HOOKS = {  # each network's webhook path; its last piece is the secret token
 
 class FakeChat(FakeNetwork):
     """One channel behind one incoming webhook, answering as `network` does: Slack and Mattermost
-    "ok", Discord the message it made (with ?wait=true), and to a bot the channel's latest
-    messages."""
+    "ok", Discord the message it made (with ?wait=true), the webhook itself to a GET with its token
+    (another token is refused, 401), and to a bot the channel's latest messages."""
 
     bad_request = Reply(400, b'{"message": "not a request this webhook takes"}')
     refused = Reply(503, b"upstream connect error")
@@ -62,8 +62,19 @@ class FakeChat(FakeNetwork):
     def read(self, path: str, query: str, headers: dict[str, str]) -> Reply:
         """Discord only: the webhook read with its own token, the channel read by the bot."""
         assert self.network == "discord"
-        if path == self.hook:
-            return Reply(200, json.dumps({"id": "77", "channel_id": "222", "guild_id": "333"}).encode())
+        if path == self.hook:  # Get Webhook with Token: the object, its token included
+            token = self.hook.rsplit("/", 1)[1]
+            webhook = {
+                "id": "77",
+                "type": 1,
+                "name": "Carnet",
+                "channel_id": "222",
+                "guild_id": "333",
+                "token": token,
+            }
+            return Reply(200, json.dumps(webhook).encode())
+        if path.startswith("/api/webhooks/"):
+            return Reply(401, b'{"message": "Invalid Webhook Token", "code": 50027}')
         assert path == "/api/channels/222/messages" and parse_qs(query) == {"limit": ["50"]}
         assert headers["Authorization"] == f"Bot {BOT}"
         newest = [self.message(n) for n in reversed(range(len(self.messages)))]

@@ -11,7 +11,17 @@ from typing import Any
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, Action, Network, Part, Published, PublishError
+from cmsite.social.network import (
+    PUBLISHING,
+    VERIFYING,
+    Action,
+    Login,
+    Network,
+    Part,
+    Prompt,
+    Published,
+    PublishError,
+)
 
 API_HOST = "https://api.twitter.com"
 TIMEOUT = 30  # seconds without an answer before giving up (setting `timeout`)
@@ -40,23 +50,17 @@ class X(Network):
     max_alt_length = 1000
     media_types = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
     credentials = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+    shared_credentials = ("X_API_KEY", "X_API_SECRET")  # the app's keys; each account has its own tokens
+    login_help = (
+        "X_API_KEY and X_API_SECRET are your app's API Key and Secret (developer.x.com → your project's "
+        "app → Keys and tokens). Its user authentication settings need Read and write permissions, and "
+        "a callback URL, which the PIN login does not use but X requires."
+    )
 
     def _keys(self) -> dict[str, str]:
-        """The app's and the account's OAuth 1.0a keys; missing ones stop the send with their names."""
-        middle = "" if self.account == "default" else f"{self.account.upper()}_"
-        names = {
-            "consumer_key": "X_API_KEY",
-            "consumer_secret": "X_API_SECRET",
-            "access_token": f"X_{middle}ACCESS_TOKEN",
-            "access_token_secret": f"X_{middle}ACCESS_TOKEN_SECRET",
-        }
-        missing = [name for name in names.values() if name not in self.secrets]
-        if missing:
-            raise PublishError(
-                f"{', '.join(missing)} not set; put the X app's and account's keys in the environment or .env",
-                retry=False,
-            )
-        return {key: self.secrets[name] for key, name in names.items()}
+        """The app's and the account's OAuth 1.0a keys, as tweepy names them."""
+        names = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+        return {key: self.account_secret(name) for key, name in zip(names, self.credentials, strict=True)}
 
     def _redirected(self, session: Any, host: str) -> None:
         """Give up on `host` after the `timeout` setting (requests waits forever by default), and send
@@ -102,6 +106,36 @@ class X(Network):
         finally:
             api.session.close()
         return media_ids
+
+    def verify_credentials(self) -> str:
+        """GET /2/users/me (OAuth 1.0a user context): the account's @username and name."""
+        with self.session() as client:
+            me = _ask(client.get_me, user_auth=True, action=VERIFYING).data
+        return f"@{me['username']} ({me['name']})"
+
+    def login(self, prompt: Prompt) -> Login:
+        """X's PIN-based OAuth 1.0a, with the app's keys from the environment or asked: a request
+        token (POST oauth/request_token, oauth_callback=oob), the authorisation page opened by the
+        person, who types the PIN it shows, then the account's access token (POST
+        oauth/access_token). Signed by requests-oauthlib, as tweepy signs every request."""
+        from requests_oauthlib import OAuth1Session
+
+        asked = {}
+        if missing := [name for name in self.shared_credentials if name not in self.secrets]:
+            prompt.say(self.login_help)
+            asked = {name: prompt.secret(name) for name in missing}
+        key, secret = ({**self.secrets, **asked}[name] for name in self.shared_credentials)
+        with OAuth1Session(key, client_secret=secret, callback_uri="oob") as session:
+            self._redirected(session, API_HOST)
+            _token(session.fetch_request_token, f"{API_HOST}/oauth/request_token")
+            prompt.say(
+                "Open this address, log in to X as the account cmsite posts as, and authorise the app:"
+                f"\n\n  {session.authorization_url(f'{API_HOST}/oauth/authorize')}\n"
+            )
+            pin = prompt.ask("The PIN X shows")
+            access = _token(session.fetch_access_token, f"{API_HOST}/oauth/access_token", verifier=pin)
+        token, token_secret = (self.account_variable(self.account, name) for name in self.credentials[2:])
+        return Login({**asked, token: access["oauth_token"], token_secret: access["oauth_token_secret"]})
 
     def publish_one(self, session: Any, part: Part) -> Published:
         """POST /2/tweets: the part, answering the one before it, with the first part's pictures."""
@@ -229,6 +263,36 @@ def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
     return PublishError(
         f"X: no answer ({exc.__class__.__name__})", retry=True, maybe_sent=not _never_sent(exc)
     )
+
+
+def _token(fetch: Callable[..., dict[str, str]], url: str, **kwargs: Any) -> dict[str, str]:
+    """One step of the PIN login; X's refusal (a wrong PIN, keys it does not know) as a PublishError.
+    Nothing is posted: a retry is harmless."""
+    import requests
+    from requests_oauthlib.oauth1_session import TokenRequestDenied
+
+    step = url.rsplit("/", 1)[-1]
+    try:
+        token = fetch(url, **kwargs)
+    except TokenRequestDenied as exc:
+        answer = exc.response
+        if answer.status_code == 429 or answer.status_code >= 500:
+            raise busy("X", answer, answer.reason or "", "x-rate-limit-reset") from None
+        hint = (
+            "check the PIN (each works once)"
+            if step == "access_token"
+            else "check X_API_KEY and X_API_SECRET"
+        )
+        raise PublishError(
+            f"X refused {step} ({answer.status_code}): {answer.text[:200]}; {hint}", retry=False
+        ) from None
+    except ValueError:  # requests-oauthlib's TokenMissing, or a body that is no token at all
+        raise PublishError(f"X: the answer to {step} holds no token", retry=False) from None
+    except requests.RequestException as exc:
+        raise PublishError(f"X: no answer to {step} ({type(exc).__name__})", retry=True) from None
+    if not token.get("oauth_token_secret"):
+        raise PublishError(f"X: the answer to {step} holds no token secret", retry=False)
+    return token
 
 
 def _never_sent(exc: Exception) -> bool:

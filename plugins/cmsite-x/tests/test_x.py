@@ -129,8 +129,13 @@ def test_a_failed_upload_never_leaves_a_post_unsure(loopback_server, tmp_path):
 
 
 def test_missing_keys_are_named():
-    with pytest.raises(PublishError, match="X_TEAM_ACCESS_TOKEN, X_TEAM_ACCESS_TOKEN_SECRET not set"):
-        X("team", {}, Credentials(tuple(KEYS), KEYS)).publish(SocialPost(["x"]), "k")
+    team = X("team", {}, Credentials(tuple(KEYS), KEYS))
+    app, account = ["X_API_KEY", "X_API_SECRET"], ["X_TEAM_ACCESS_TOKEN", "X_TEAM_ACCESS_TOKEN_SECRET"]
+    assert team.secret_names() == app + account  # the app's keys are shared, the tokens are the account's
+    with pytest.raises(
+        PublishError, match=r"X_TEAM_ACCESS_TOKEN is not set.*X_TEAM_ACCESS_TOKEN_SECRET is not"
+    ):
+        team.publish(SocialPost(["x"]), "k")
 
 
 ME = {"data": {"id": "42", "name": "Carnet", "username": "carnet"}}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from importlib import metadata
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cmsite_x import X
-from test_x import KEYS, ME, assert_signed
+from cmsite_x import API_HOST, X
+from test_x import KEYS, ME
 
 from cmsite.testing import Reply, plan_on, publish_and_list, publish_until_done, thread_text
 
@@ -19,18 +19,59 @@ def ok(body: Any, status: int = 200) -> Reply:
     return Reply(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
 
+UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+
+
+def oauth_signed(request, token_secret: str | None) -> dict[str, str] | None:
+    """The request's OAuth 1.0a parameters when its signature (HMAC-SHA1) is the one the app's keys
+    and `token_secret` make (None: no token yet, as for a request token), for the request as it
+    was signed: to api.twitter.com, before the plugin's transport sent it here; else None. A JSON
+    body is not signed; the query is."""
+    from oauthlib.common import Request
+    from oauthlib.oauth1.rfc5849 import signature
+
+    uri = API_HOST + request.path
+    oauth = dict(signature.collect_parameters(headers=request.headers, exclude_oauth_signature=False))
+    signed = Request(uri, request.method, headers=request.headers)
+    signed.params = signature.collect_parameters(uri_query=urlsplit(uri).query, headers=request.headers)
+    signed.signature = oauth.get("oauth_signature", "")
+    if oauth.get("oauth_consumer_key") != KEYS["X_API_KEY"] or ("oauth_token" in oauth) != bool(token_secret):
+        return None
+    return oauth if signature.verify_hmac_sha1(signed, KEYS["X_API_SECRET"], token_secret) else None
+
+
+def signed_with_the_keys(request) -> bool:
+    """Whether the request is signed with the app's and the account's keys (KEYS)."""
+    oauth = oauth_signed(request, KEYS["X_ACCESS_TOKEN_SECRET"])
+    return oauth is not None and oauth["oauth_token"] == KEYS["X_ACCESS_TOKEN"]
+
+
 class FakeX:
     """The part of X API v2 the plugin uses to post and to look: POST /2/tweets, GET /2/users/me,
-    GET /2/users/:id/tweets (newest first, each reply with its `replied_to` referenced tweet)."""
+    GET /2/users/:id/tweets (newest first, each reply with its `replied_to` referenced tweet).
+    A request not signed with the test's keys is refused (401), as X refuses it.
+
+    And the PIN login (docs.x.com, OAuth 1.0a, PIN-based): POST /oauth/request_token signed with
+    the app's keys alone, oauth_callback=oob; GET /oauth/authorize?oauth_token=…, the page showing
+    the PIN; POST /oauth/access_token signed with the request token too, the PIN as
+    oauth_verifier, once; it gives the account's keys of KEYS."""
+
+    PIN = "4829361"
+    REQUEST_TOKEN = ("request-token-1", "request-token-secret-1")
 
     def __init__(self) -> None:
         self.tweets: dict[str, dict[str, Any]] = {}
         self.fail: dict[int, Reply] = {}  # n-th POST /2/tweets → this answer, nothing posted
         self.lose: dict[int, Reply] = {}  # n-th POST /2/tweets → posted, then this answer instead
         self.creates = 0
+        self.authorised = False  # the person opened the authorisation page
+        self.exchanged = False  # the request token was traded for the access token
 
     def __call__(self, request) -> Reply:
-        assert_signed(request)
+        if request.path.startswith("/oauth/"):
+            return self._login(request)
+        if not signed_with_the_keys(request):
+            return ok(UNAUTHORIZED, 401)
         path, _, query = request.path.partition("?")
         if (request.method, path) == ("POST", "/2/tweets"):
             return self._create(request.json())
@@ -42,6 +83,29 @@ class FakeX:
                 {"data": list(reversed(self.tweets.values())), "meta": {"result_count": len(self.tweets)}}
             )
         raise AssertionError(f"not a documented request: {request.method} {request.path}")
+
+    def _login(self, request) -> Reply:
+        path, _, query = request.path.partition("?")
+        token, token_secret = self.REQUEST_TOKEN
+        if (request.method, path) == ("POST", "/oauth/request_token"):
+            oauth = oauth_signed(request, None)
+            if oauth is None or oauth.get("oauth_callback") != "oob" or request.body:
+                return Reply(401, b"Could not authenticate you.")
+            return Reply(200, f"oauth_token={token}&oauth_token_secret={token_secret}"
+                              "&oauth_callback_confirmed=true".encode())  # fmt: skip
+        if (request.method, path) == ("GET", "/oauth/authorize"):
+            assert parse_qs(query) == {"oauth_token": [token]}, query
+            self.authorised = True
+            return Reply(200, f"<p>Enter this PIN in the app: <code>{self.PIN}</code></p>".encode())
+        assert (request.method, path) == ("POST", "/oauth/access_token"), request.path
+        oauth = oauth_signed(request, token_secret)
+        if oauth is None or oauth["oauth_token"] != token or self.exchanged or not self.authorised:
+            return Reply(401, b"Invalid request token.")
+        if oauth.get("oauth_verifier") != self.PIN:
+            return Reply(401, b"Error processing your OAuth request: Invalid oauth_verifier parameter")
+        self.exchanged = True
+        return Reply(200, f"oauth_token={KEYS['X_ACCESS_TOKEN']}&oauth_token_secret="
+                          f"{KEYS['X_ACCESS_TOKEN_SECRET']}&user_id=42&screen_name=carnet".encode())  # fmt: skip
 
     def _create(self, body: dict[str, Any]) -> Reply:
         self.creates += 1
