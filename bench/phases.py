@@ -71,11 +71,6 @@ VARIANTS = {
 import types, cmsite.content.item as item
 item.zlib = types.SimpleNamespace(compress=lambda data, level: data, decompress=lambda data: data)
 """,
-    "no-interned-strings": """
-import types, cmsite.content.store as store
-store._shared = lambda value: value
-store.sys = types.SimpleNamespace(intern=lambda value: value)
-""",
     "no-gc-freeze": """
 import types, cmsite.workers as workers
 workers.gc = types.SimpleNamespace(freeze=lambda: None, unfreeze=lambda: None)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import os
 import pickle
-import sys
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cmsite.content.cache import ContentCache, unpickle
 from cmsite.content.item import Item, Term
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 
-SHARED_LENGTH = 40  # front-matter strings this short are interned (see `_shared`)
 SAVE_EVERY = 256  # items written to the cache at a time, so their pickles are not all held at once
 
 
@@ -92,23 +90,9 @@ class ItemStore:
         item.tags = [self.terms.setdefault(term, term) for term in item.tags]
         if item.category is not None:
             item.category = self.terms.setdefault(item.category, item.category)
-        item.authors = [sys.intern(name) for name in item.authors]
-        item.meta = _shared(item.meta)
         site.pm.hook.cmsite_item_loaded(item=item, site=site)
         self.memory[str(item.source)] = (*signature, item)
         return item
-
-
-def _shared(value: Any) -> Any:
-    """Front-matter values with their short strings interned: the same keys and words
-    (`network`, `mastodon`, `+1d`) recur in every post, and every item stays in memory."""
-    if isinstance(value, str):
-        return sys.intern(value) if len(value) <= SHARED_LENGTH else value
-    if isinstance(value, dict):
-        return {_shared(key): _shared(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_shared(inner) for inner in value]
-    return value
 
 
 def _load(site: Site, path: Path, kind: str) -> bytes | list[ContentError]:
