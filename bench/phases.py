@@ -146,6 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     run.run_inside_bench_venv(__file__)
     work = Path(tempfile.mkdtemp(prefix="cmsite-phases-"))
+    run.cache_bytecode(work / "pycache")
     site = corpus.generate(args.posts, work)["cmsite"]
     (site / "plugins").mkdir(exist_ok=True)
     (site / "plugins/bench_clock.py").write_text(CLOCK_PLUGIN, encoding="utf-8")
