@@ -243,3 +243,12 @@ def test_keys_of_other_generators_that_change_what_is_published_are_named(site_f
 def test_a_draft_marked_both_ways_is_not_warned_about(site_folder):
     site_folder.post("2026-05-01-a.md", "title: A\npublished: false\ndraft: true")
     assert site_folder.build(drafts=True).warnings == []
+
+
+def test_a_hugo_page_bundle_is_named_by_its_folder_and_keeps_its_pictures(site_folder):
+    site_folder.post("2024-05-01-harbour-walk/index.md", "title: Harbour walk", "![The route](route.png)\n")
+    site_folder.write("content/posts/2024-05-01-harbour-walk/route.png", "not really a picture")
+    site_folder.build()
+    page = site_folder.read("posts/harbour-walk/index.html")
+    assert "2024-05-01" in page and 'src="/posts/2024-05-01-harbour-walk/route.png"' in page
+    assert (site_folder.output / "posts/2024-05-01-harbour-walk/route.png").is_file()

@@ -328,7 +328,9 @@ class _ItemBuilder:
 
     def item(self) -> Item:
         """The item from its front matter and file name, not yet rendered; problems go to `errors`."""
-        file_date, file_slug = dates.split_file_name(self.path.stem)
+        # A page bundle (Hugo's `hello/index.md`, beside its pictures) is named by its folder.
+        name = self.path.parent.name if self.path.stem == "index" else self.path.stem
+        file_date, file_slug = dates.split_file_name(name)
         title = self.title()
         date = self.published(file_date)
         updated = self.date("updated")

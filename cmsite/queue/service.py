@@ -152,7 +152,10 @@ def _update(store: QueueStore, entry: Entry, **values: Any) -> None:
 def stored_entry(store: QueueStore, entry_id: str) -> Entry:
     entry = store.get(entry_id)
     if entry is None:
-        raise QueueError(f"no queue entry {entry_id!r}; `cmsite queue --all` lists them")
+        raise QueueError(
+            f"no queue entry {entry_id!r}; `cmsite queue --all` lists them (a plan `waiting` for its "
+            "post's date is queued, and can be approved or cancelled, once the post is published)"
+        )
     return entry
 
 

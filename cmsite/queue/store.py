@@ -258,13 +258,14 @@ def damaged_queue(site: Site, path: Path, reason: str) -> ContentError:
     `catch_up_hours` keeps old ones from going out again, and among the networks only
     Bluesky (its record key is the entry's) always refuses a second send of one entry.
     """
+    from cmsite.messages import agree
     from cmsite.social.settings import queue_settings
 
     hours = queue_settings(site.config).catch_up_hours
     kept = (
         "every plan is then queued again"
         if hours is None
-        else f"plans more than {hours:g} hours past are then recorded as expired and the others queued again"
+        else f"plans more than {hours:g} {agree(hours, 'hour', 'hours')} past are then recorded as expired and the others queued again"
     )
     return ContentError(
         display_path(path, site.root),

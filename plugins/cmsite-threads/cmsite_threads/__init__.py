@@ -10,13 +10,11 @@ it the address of the file on the deployed site, so the site must be online befo
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, graph_error, graph_missing, json_answer, send
@@ -287,21 +285,14 @@ def _unreachable(item: Media) -> str | None:
             f"{item.path} has no public address, and Threads fetches each picture from the deployed site: "
             "the picture must be a file of the content folder, and the site needs its [site] url"
         )
-    host = urlsplit(item.url).hostname or ""
-    if not _public(host):
+    from cmsite.social.site_url import placeholder
+
+    if what := placeholder(item.url):
         return (
-            f"{item.path} would be fetched from {item.url}, which Threads cannot reach; "
+            f"{item.path} would be fetched from {item.url}, which Threads cannot reach ({what}); "
             "set [site] url to the address the site is deployed at"
         )
     return None
-
-
-def _public(host: str) -> bool:
-    """A host name or address another server on the internet can reach."""
-    try:
-        return ipaddress.ip_address(host).is_global
-    except ValueError:
-        return bool(host) and host != "localhost" and not host.endswith((".localhost", ".local", ".internal"))
 
 
 def _comparable(text: str) -> str:
