@@ -782,6 +782,8 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 
 
 def _show_accounts(checks: list[Any]) -> None:
+    from cmsite.social.accounts import MISSING, REFUSED
+
     if not checks:
         click.echo(
             "No network account is set up: add a [networks.NAME] table to cmsite.toml, or plan a post on a network."
@@ -796,6 +798,9 @@ def _show_accounts(checks: list[Any]) -> None:
         )
         for detail in check.details:
             click.echo(f"    {detail}")
+        if check.state in (MISSING, REFUSED):
+            other = "" if check.account == "default" else f" --account {check.account}"
+            click.echo(f"    `cmsite accounts login {check.network}{other}` connects it")
     problems = sum(not check.ok for check in checks)
     click.echo(f"{count(len(checks), 'account', 'accounts')}, {problems} with problems.")
 

@@ -171,3 +171,10 @@ def test_publish_names_every_missing_setting_of_two_networks_in_one_run_and_send
         ("mastodon", "pending", None),
         ("bluesky", "pending", None),
     }  # held, not failed: they go once the accounts are set
+
+
+def test_each_account_that_lacks_something_or_is_refused_names_the_command_that_connects_it(forum_site):
+    shown = accounts(forum_site, env={**TOKENS, "FORUM_BARE_TOKEN": ""}).output
+    assert "`cmsite accounts login forum --account bare` connects it" in shown  # missing
+    assert "`cmsite accounts login forum --account team` connects it" in shown  # refused
+    assert "--account default" not in shown and "--account late" not in shown
