@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 BACKOFF_CAP = 3600.0
+LONGEST_WAIT = 7 * 24 * 3600.0  # the longest wait a network may ask for: a longer one would not fit a date
 
 
 @dataclass
@@ -334,7 +335,7 @@ class Publisher:
     def _delay(self, attempts: int, error: PublishError) -> float:
         """Exponential backoff with jitter, never sooner than the network asked."""
         backoff = min(BACKOFF_CAP, self.settings.retry_base_seconds * 2 ** (attempts - 1))
-        return max(backoff * random.uniform(0.5, 1.5), error.retry_after or 0.0)
+        return min(LONGEST_WAIT, max(backoff * random.uniform(0.5, 1.5), error.retry_after or 0.0))
 
     def _wait_for_a_person(
         self, entry: Entry, network: Network, why: str, *, expect: Status = Status.SENDING, **values: Any
