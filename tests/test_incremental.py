@@ -280,6 +280,20 @@ def test_a_corrupt_cache_is_discarded(site_folder, tmp_path):
     assert_same_as_clean_build(site_folder, tmp_path, site_folder.output)
 
 
+def test_the_summary_memo_of_older_versions_is_dropped_from_the_cache(site_folder):
+    write_posts(site_folder, 2)
+    site_folder.build()
+    cache = site_folder.root / ".cmsite/content.sqlite"
+    with sqlite3.connect(cache) as db:  # what a cache written before issue 16 also held
+        db.execute("CREATE TABLE memo (key TEXT PRIMARY KEY, value BLOB)")
+        db.execute("INSERT INTO memo VALUES ('a summary', zeroblob(100000))")
+    site_folder.post("2026-03-01-new.md", "title: New")  # a build that opens the cache
+    site_folder.build()
+    with sqlite3.connect(cache) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"items"}
+
+
 def test_a_failed_incremental_build_leaves_no_temporary_files(site_folder):
     write_posts(site_folder, 3)
     site_folder.build()
