@@ -242,19 +242,26 @@ def serve(
     """Build, serve on 127.0.0.1 and rebuild on every save; open pages reload by themselves.
 
     The output goes to .cmsite/serve/ unless -o says otherwise, so drafts shown here never
-    reach the folder you deploy.
+    reach the folder you deploy. The editorial calendar is at /_cmsite/calendar/, never in it.
     """
     from cmsite.serve.server import DevServer
 
     def start(session: Any) -> Any:
         try:
-            server = DevServer(session.output, session.hub, port=port, base_path=session.site.urls.base_path)
+            server = DevServer(
+                session.output,
+                session.hub,
+                port=port,
+                base_path=session.site.urls.base_path,
+                calendar=session.calendar_page,
+            )
         except OSError as exc:
             raise click.ClickException(
                 f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another with --port"
             ) from None
         server.start()
         click.secho(f"Serving {server.url}  (Ctrl-C to stop)", fg="cyan", bold=True)
+        click.echo(f"Editorial calendar: {server.calendar_url}")
         return server.stop
 
     from cmsite.site import CACHE_DIR
@@ -441,11 +448,23 @@ def plugin_new(name: str, parent: Path) -> None:
     "--drafts", is_flag=True, help="Also the plans of drafts (never sent before the post is published)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the planned posts as JSON.")
+@click.option("--since", metavar="REF", help="Only the social posts added, changed or removed since git REF.")
+@click.option("--markdown", is_flag=True, help="With --since: print Markdown, to paste as a review comment.")
 @click.pass_context
-def preview(ctx: click.Context, paths: tuple[Path, ...], drafts: bool, as_json: bool) -> None:
+def preview(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    drafts: bool,
+    as_json: bool,
+    since: str | None,
+    markdown: bool,
+) -> None:
     """Show every planned social post as it will be sent: text, length, time, warnings, errors,
     and why one will not be sent (its post not published yet, expired, cancelled, already sent)."""
 
+    if since is not None or markdown:
+        _preview_since(ctx, since, paths, drafts=drafts, as_json=as_json, markdown=markdown)
+        return
     from cmsite.queue.outlook import not_sent
     from cmsite.social.selection import planned_in
     from cmsite.social.site_url import mark_site_url
@@ -472,6 +491,39 @@ def preview(ctx: click.Context, paths: tuple[Path, ...], drafts: bool, as_json: 
         sys.exit(1)
 
 
+def _preview_since(
+    ctx: click.Context,
+    since: str | None,
+    paths: tuple[Path, ...],
+    *,
+    drafts: bool,
+    as_json: bool,
+    markdown: bool,
+) -> None:
+    """`preview --since REF --markdown` (or `--json`): the posts a branch adds, changes or removes."""
+    from cmsite.queue.review import ReviewError, review
+    from cmsite.queue.review import markdown as as_markdown
+
+    if since is None or as_json == markdown:
+        raise click.UsageError("--since REF prints either Markdown (--markdown) or JSON (--json)")
+    if paths:
+        raise click.UsageError("--since compares the whole site: give no PATH")
+    site = _open_site(ctx, as_json=as_json, drafts=drafts)
+    with _planning_errors(as_json=as_json, what="fix them and run `cmsite preview` again"):
+        site.load()
+        try:
+            found = review(site, since)
+        except ReviewError as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        rows = [change.as_dict(site.config.tz) for change in found.changes]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        click.echo(as_markdown(site, found), nl=False)
+    if found.broken:
+        sys.exit(1)
+
+
 def _preview_row(post: Any, tz: tzinfo) -> dict[str, Any]:
     """A planned post as `cmsite preview --json` prints it; a plan that could not be read has no time."""
     return {
@@ -480,6 +532,7 @@ def _preview_row(post: Any, tz: tzinfo) -> dict[str, Any]:
         "status": post.status, "texts": post.written, "lengths": post.lengths, "limit": post.limit,
         "media": [m.__dict__ for m in post.media], "warnings": post.warnings,
         "errors": [e.as_dict() for e in post.errors],
+        "repetition": post.repetition, "repetitions": post.repetitions,
     }  # fmt: skip
 
 
@@ -491,7 +544,9 @@ def _show_planned(post: Any, config: Any, unsent: str | None = None) -> None:
         when = post.at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
         counts = ", ".join(f"{n}/{post.limit}" for n in post.lengths)
         click.secho(
-            f"{post.network} ({post.account}) · {when} {config.timezone} · {counts} · {where}", bold=True
+            f"{post.network} ({post.account}) · {when} {config.timezone} · {counts} · {where}"
+            f"{_repetition(post)}",
+            bold=True,
         )
         _show_texts(post)
     else:
@@ -505,6 +560,15 @@ def _show_planned(post: Any, config: Any, unsent: str | None = None) -> None:
     click.echo()
 
 
+def _repetition(post: Any) -> str:
+    """Which post of a repeated plan (`repeat:`) this one is."""
+    if not post.repetitions:
+        return ""
+    if not post.repetition:
+        return f" · then repeated {count(post.repetitions, 'time', 'times')}"
+    return f" · repeat {post.repetition} of {post.repetitions}"
+
+
 def _show_texts(post: Any) -> None:
     """Each post of the thread as it will be sent, numbered when there are several, and its pictures."""
     for number, text in enumerate(post.written, 1):
@@ -513,6 +577,82 @@ def _show_texts(post: Any) -> None:
         click.echo("\n".join("  │ " + line for line in text.splitlines()))
     for media in post.media:
         click.echo(f"  + picture {media.path} — alt: {media.alt or '(none)'}")
+
+
+@main.command()
+@click.argument("month", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print every field of every entry as JSON.")
+@click.option("--ics", "as_ics", is_flag=True, help="Print the month as an iCalendar (.ics) file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write calendar.ics, calendar.json and index.html (the HTML calendar) into this folder.",
+)
+@click.option(
+    "--approve", "approve_month", metavar="MONTH", help="Approve every entry of MONTH awaiting approval."
+)
+@click.option("--by", help="With --approve: who approved the month (required).")
+@click.option("--note", default="", help="With --approve: what they said, kept with each approval.")
+@click.pass_context
+def calendar(
+    ctx: click.Context,
+    month: str | None,
+    as_json: bool,
+    as_ics: bool,
+    output: Path | None,
+    approve_month: str | None,
+    by: str | None,
+    note: str,
+) -> None:
+    """Every blog post (published, draft, future) and social post of MONTH (YYYY-MM; default:
+    this month), by day in the site's zone. Writes nothing but the -o folder (and, with
+    --approve, the approvals in the queue)."""
+    from cmsite.calendar import output as views
+    from cmsite.calendar.model import month_entries, month_of
+
+    if approve_month is not None:
+        _approve_month(ctx, approve_month, by, note, as_json=as_json)
+        return
+    if as_json and as_ics:
+        raise click.UsageError("--json and --ics print different things: choose one")
+    site = _open_site(ctx, as_json=as_json, read_only=True)
+    try:
+        shown = month_of(site, month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="MONTH") from None
+    with _planning_errors(as_json=as_json, what="nothing was written"):
+        site.load()
+        entries = month_entries(site, shown)
+        written = views.write_folder(site, shown, entries, output) if output else []
+    if as_json:
+        click.echo(json.dumps(views.month_json(site, shown, entries), indent=2, ensure_ascii=False))
+    elif as_ics:
+        click.echo(views.month_ics(site, shown, entries), nl=False)
+    else:
+        click.echo("\n".join(views.text_lines(site, shown, entries)))
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
+def _approve_month(ctx: click.Context, month: str, by: str | None, note: str, *, as_json: bool) -> None:
+    """`calendar --approve MONTH --by NAME`: the month's entries awaiting approval, approved at once."""
+    from cmsite.calendar.model import Month
+    from cmsite.queue.service import approve_month
+
+    if not by:
+        raise click.UsageError("--approve needs --by NAME: who approved the month")
+    try:
+        wanted = Month.parse(month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--approve") from None
+    site = _open_site(ctx, as_json=as_json)
+    store, report = _sync(site, as_json=as_json, quiet=True)
+    with _refusals(as_json=as_json):
+        done = approve_month(site, store, report.waiting, wanted, by=by, note=note)
+    if not done and not as_json:
+        click.echo(f"Nothing in {wanted} waits for approval.")
+    _show_approved(site, done, as_json=as_json)
 
 
 def _queue(site: Any, *, as_json: bool = False) -> Any:
@@ -613,6 +753,8 @@ def queue(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         if row.reason:  # why it is held, and what to do; where a sent one is
             colour = {"failed": "red", "unknown": "red", "published": None, "deleted": None}
             click.secho(f"    {row.reason}", fg=colour.get(row.status, "yellow"))
+        if row.approval.approval and not row.approval.stale:
+            _show_approval(row.approval.approval, tz)
     click.echo(f"{count(len(rows), 'entry', 'entries')} ({site.config.timezone}).")
 
 
@@ -633,7 +775,55 @@ def _entry_command(name: str, help_text: str) -> None:
         click.echo(told(done, site))
 
 
-_entry_command("approve", "Approve an entry for sending.")
+def _show_approval(approval: Any, tz: tzinfo) -> None:
+    from cmsite.queue.outlook import approved_by
+
+    note = f": “{approval.note}”" if approval.note else ""
+    click.secho(f"    ✓ {approved_by(approval, tz)}{note}", fg="green")
+
+
+@queue.command("approve")
+@click.argument("entry_ids", nargs=-1, required=True)
+@click.option("--by", help="Who approves (default: `git config user.name`, else your login name).")
+@click.option("--note", default="", help="What they said, kept with the approval.")
+@click.option("--json", "as_json", is_flag=True, help="Print the approvals as JSON.")
+@click.pass_context
+def queue_approve(
+    ctx: click.Context, entry_ids: tuple[str, ...], by: str | None, note: str, as_json: bool
+) -> None:
+    """Approve entries (or plans waiting for their post) as they are now: who, when (UTC) and
+    the note are recorded; a later change of text, pictures or time needs approval again."""
+    from cmsite.queue.approvals import default_approver
+    from cmsite.queue.service import approve
+
+    site = _open_site(ctx, as_json=as_json)
+    store, report = _sync(site, as_json=as_json, quiet=True)  # approve what the plans say now
+    with _refusals(as_json=as_json, entry_id=" ".join(entry_ids)):
+        done = approve(
+            site,
+            store,
+            report.waiting,
+            entry_ids,
+            by=default_approver(site.root) if by is None else by,
+            note=note,
+        )
+    _show_approved(site, done, as_json=as_json)
+
+
+def _show_approved(site: Any, done: list[Any], *, as_json: bool) -> None:
+    """What `queue approve` and `calendar --approve` recorded."""
+    from cmsite.queue.service import told
+
+    if as_json:
+        rows = [{"id": change.entry.id, **change.approval.as_dict()} for change in done]
+        click.echo(
+            json.dumps({"ok": True, "done": "approve", "approved": rows}, indent=2, ensure_ascii=False)
+        )
+        return
+    for change in done:
+        click.echo(told(change, site))
+
+
 _entry_command(
     "retry",
     "Send a failed or unknown entry again at the next publish (check the network first for an unknown one).",

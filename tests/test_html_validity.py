@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 
-from conftest import REPO, SiteFolder
+from conftest import REPO, SiteFolder, nu_problems
 
 from cmsite.site import Site
 
@@ -64,16 +62,4 @@ def test_every_page_passes_the_nu_html_checker(tmp_path, vnu_command):
     shutil.rmtree(tmp_path / "fr-site")
     pages = sorted(tmp_path.rglob("*.html"))
     assert len(pages) > 40
-    result = subprocess.run(
-        [*vnu_command, "--format", "json", "--also-check-css", "--skip-non-html", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    messages = json.loads(result.stderr)["messages"]
-    problems = [
-        f"{m['url'].removeprefix('file:' + str(tmp_path))}:{m.get('lastLine')}: {m['type']}: {m['message']}"
-        for m in messages
-        if m["type"] == "error" or m.get("subType") == "warning"
-    ]
-    assert problems == []
+    assert nu_problems(vnu_command, tmp_path) == []

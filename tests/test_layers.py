@@ -26,6 +26,7 @@ LAYERS = [
     ("content", ["cmsite.content", "cmsite.collections"]),
     ("render and social", ["cmsite.render", "cmsite.social"]),
     ("queue", ["cmsite.queue"]),
+    ("calendar", ["cmsite.calendar"]),
     (
         "site",
         ["cmsite.site", "cmsite.plugins", "cmsite.hookspecs", "cmsite.scaffold", "cmsite.plugin_scaffold"],

@@ -214,8 +214,13 @@ def test_each_queue_command_says_what_it_did(social_site):
         assert result.exit_code == 0, result.output
         return result.output.strip()
 
-    assert said("approve", due["id"]) == f"{at_due}: approved for the next publish"
-    assert said("approve", later["id"]) == f"{at_later}: approved for 2099-01-01 09:30 Europe/Paris"
+    assert (
+        said("approve", due["id"], "--by", "Claire") == f"{at_due}: approved by Claire for the next publish"
+    )
+    assert (
+        said("approve", later["id"], "--by", "Claire")
+        == f"{at_later}: approved by Claire for 2099-01-01 09:30 Europe/Paris"
+    )
     assert said("cancel", due["id"]) == (
         f"{at_due}: cancelled; never sent, even while its plan stays (`cmsite queue retry {due['id']}` undoes it)"
     )

@@ -175,7 +175,7 @@ def test_every_wrong_setting_is_reported_at_once(site):
         (
             "[networks.wall]\nroom = 'hall'\nflavour = 'mint'\n",
             "flavour",
-            "[networks.wall] unknown setting 'flavour'; known settings: approval, timeout, api, room, copies, pause",
+            "[networks.wall] unknown setting 'flavour'; known settings: approval, timeout, api, slots, room, copies, pause",
         ),
         (
             "[networks.wall]\napproval = 'yes'\n",

@@ -7,29 +7,33 @@ text that comes from a network has been through the site's `Redactor` (the Publi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cmsite.errors import ContentErrors
+from cmsite.queue.approvals import by_entry, entry_digest, holds
 from cmsite.queue.lock import PublishLock
 from cmsite.queue.publisher import Outcome, Publisher
 from cmsite.queue.store import (
     ACTIVE,
     CANCELLED_BY_HAND,
+    Approval,
     CancelledBy,
     DamagedQueue,
     Entry,
     QueueStore,
     Status,
+    Via,
     damaged_queue,
     queue_path,
 )
-from cmsite.queue.sync import sync_site
+from cmsite.queue.sync import Waiting, sync_site
 from cmsite.social.accounts import secrets_environment, unready
 from cmsite.social.network import Network, PublishError, part_key
 from cmsite.social.redact import Redactor
+from cmsite.social.settings import needs_approval
 from cmsite.social.site_url import site_url_errors
 
 if TYPE_CHECKING:
@@ -63,11 +67,11 @@ class Change:
 
     name: str  # approve, retry, cancel
     entry: Entry
+    approval: Approval | None = None  # what `approve` recorded
 
 
 # name → (statuses it applies to, what it sets)
 _CHANGES: dict[str, tuple[frozenset[Status], dict[str, Any]]] = {
-    "approve": (frozenset({Status.PENDING, Status.FAILED, Status.CLAIMED, Status.UNKNOWN}), {"approved": 1}),
     "retry": (
         frozenset({Status.FAILED, Status.UNKNOWN, Status.CANCELLED, Status.EXPIRED}),
         {
@@ -87,7 +91,7 @@ _CHANGES: dict[str, tuple[frozenset[Status], dict[str, Any]]] = {
 
 
 def change(store: QueueStore, name: str, entry_id: str) -> Change:
-    """approve, retry or cancel one entry; QueueError when its status does not allow it."""
+    """retry or cancel one entry; QueueError when its status does not allow it."""
     allowed, values = _CHANGES[name]
     entry = stored_entry(store, entry_id)
     refusal = QueueError(
@@ -97,6 +101,85 @@ def change(store: QueueStore, name: str, entry_id: str) -> Change:
         raise refusal
     _update(store, entry, **values)
     return Change(name, entry)
+
+
+APPROVABLE = frozenset({Status.PENDING, Status.FAILED, Status.CLAIMED, Status.UNKNOWN})
+
+
+def approve(
+    site: Site,
+    store: QueueStore,
+    waiting: Iterable[Waiting],
+    entry_ids: Iterable[str],
+    *,
+    by: str,
+    note: str = "",
+    place: str = "cmsite queue approve",
+) -> list[Change]:
+    """Record who approved each entry (or plan still waiting for its post), when, with their note,
+    bound to the content it has now — every one or, when one cannot be approved, none.
+    Sync first: what is approved is what the plans say now."""
+    if not by.strip():
+        raise QueueError("who approves? say it with --by NAME")
+    plans = {plan.entry.id: plan.entry for plan in waiting}
+    entries = [_approvable(store, plans, entry_id) for entry_id in dict.fromkeys(entry_ids)]
+    done = []
+    with store.transaction() as db:
+        for entry in entries:
+            approval = Approval(entry.id, by.strip(), site.now, entry_digest(entry), Via.COMMAND, note, place)
+            store.add_approval(db, approval)
+            stored = entry.id not in plans
+            if stored and not store.update(db, entry.id, expect=entry.status, approved=1):
+                raise QueueError(f"entry {entry.id} changed meanwhile; `cmsite queue --all` shows it now")
+            done.append(Change("approve", entry, approval))
+    return done
+
+
+def _approvable(store: QueueStore, plans: dict[str, Entry], entry_id: str) -> Entry:
+    """The entry to approve: a plan waiting for its post, or a stored entry not sent yet."""
+    if entry_id in plans:
+        return plans[entry_id]
+    entry = stored_entry(store, entry_id)
+    if entry.status not in APPROVABLE:
+        raise QueueError(
+            f"entry {entry_id} is {entry.status}; approve works on {', '.join(sorted(APPROVABLE))} entries "
+            "and on plans waiting for their post"
+        )
+    return entry
+
+
+def awaiting_approval(
+    site: Site, store: QueueStore, waiting: Iterable[Waiting], days: Container[date]
+) -> list[str]:
+    """The ids of the entries, and plans waiting for their post, of the `days` (in the site's
+    zone) that wait for an approval: approval is on for their account, and nobody approved
+    what they hold now. By time."""
+    approvals = by_entry(store.approvals())
+    tz = site.config.tz
+    stored = [e for e in store.all() if e.status == Status.PENDING and not e.approved]
+    plans = [plan.entry for plan in waiting if not holds(approvals.get(plan.entry.id, ()), plan.entry)]
+    found = {
+        entry.id: entry
+        for entry in [*stored, *plans]
+        if entry.at.astimezone(tz).date() in days
+        and needs_approval(site.config, entry.network, entry.account)
+    }
+    return [entry.id for entry in sorted(found.values(), key=lambda e: (e.at, e.network, e.account, e.id))]
+
+
+def approve_month(
+    site: Site,
+    store: QueueStore,
+    waiting: Iterable[Waiting],
+    month: Container[date],
+    *,
+    by: str,
+    note: str = "",
+) -> list[Change]:
+    """Approve every entry of the month (in the site's zone) that waits for an approval, at once."""
+    waiting = list(waiting)
+    ids = awaiting_approval(site, store, waiting, month)
+    return approve(site, store, waiting, ids, by=by, note=note, place=f"cmsite calendar --approve {month}")
 
 
 def sync_warnings(site: Site, posts: Iterable[PlannedPost]) -> list[str]:
@@ -117,11 +200,12 @@ def told(done: Change, site: Site) -> str:
     if done.name == "cancel":
         undo = f"`cmsite queue retry {entry.id}` undoes it"
         return f"{what}: cancelled; never sent, even while its plan stays ({undo})"
+    approved = f"approved by {done.approval.by}" if done.approval else "approved"
     if entry.status == Status.PENDING:
-        return f"{what}: approved for {when}"
+        return f"{what}: {approved} for {when}"
     if entry.status == Status.CLAIMED:
-        return f"{what}: approved; a publish holds it now"
-    return f"{what}: approved; it is {entry.status}: `cmsite queue retry {entry.id}` queues it again"
+        return f"{what}: {approved}; a publish holds it now"
+    return f"{what}: {approved}; it is {entry.status}: `cmsite queue retry {entry.id}` queues it again"
 
 
 def found(store: QueueStore, entry_id: str, url: str = "") -> Change:

@@ -13,6 +13,10 @@ them. `approved` is separate from the status: with approval on, only approved en
 are sent. `cancelled_by` says who cancelled an entry: only the sync's own cancel (its
 plan was removed) is undone when the plan comes back.
 
+Who approved what is kept in `approvals`, one row per approval, never changed nor removed:
+each holds the `content_digest` of the texts, pictures and time it approved, and an entry
+is `approved` while one of its approvals holds its content's digest (cmsite.queue.approvals).
+
 SQLite in WAL mode is safe for several publishers on one machine, not on a network
 filesystem: its locks do not hold there.
 """
@@ -23,7 +27,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -32,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cmsite.cache_file import read_only
+from cmsite.digests import digest_bytes
 from cmsite.errors import ContentError, display_path
 
 if TYPE_CHECKING:
@@ -97,8 +102,8 @@ class DamagedQueue(Exception):
 _DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
-SCHEMA_VERSION = 1
-SCHEMA = """
+SCHEMA_VERSION = 2
+ENTRIES = """
 CREATE TABLE IF NOT EXISTS entries (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
@@ -127,8 +132,45 @@ CREATE TABLE IF NOT EXISTS entries (
     tried_at TEXT
 )
 """
+# Not tied to `entries`: the plan of a post still to come is approved before it is queued.
+APPROVALS = """
+CREATE TABLE IF NOT EXISTS approvals (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry_id TEXT NOT NULL,
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    digest TEXT NOT NULL,
+    via TEXT NOT NULL,
+    place TEXT NOT NULL DEFAULT '',
+    mark TEXT NOT NULL DEFAULT ''
+)
+"""
+APPROVALS_INDEX = "CREATE INDEX IF NOT EXISTS approvals_of_entry ON approvals (entry_id)"
+
+
+class Via(StrEnum):
+    """How an approval was given."""
+
+    COMMAND = "command"  # `cmsite queue approve`, `cmsite calendar --approve`
+    MARKDOWN = "markdown"  # `approved_by:` (or `status: approved`) in the plan
+    EARLIER = "earlier"  # `approved` in a store made before approvals were recorded: who is unknown
+
+
+def _approvals_kept(db: sqlite3.Connection) -> None:
+    """Stores made before SCHEMA_VERSION 2 knew only that an entry was approved: each such entry
+    gets one approval of what it holds now, by no one known, at its last change."""
+    rows = db.execute("SELECT id, at, texts, media, updated FROM entries WHERE approved = 1").fetchall()
+    for entry_id, at, texts, media, updated in rows:
+        digest = content_digest(json.loads(texts), json.loads(media), datetime.fromisoformat(at))
+        db.execute(
+            "INSERT INTO approvals (entry_id, by, at, digest, via) VALUES (?, '', ?, ?, ?)",
+            (entry_id, updated, digest, str(Via.EARLIER)),
+        )
+
+
 # Stores made before SCHEMA_VERSION 1 (cmsite 0.1) knew who cancelled an entry only from its error text.
-MIGRATIONS = {
+MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
     1: [
         "ALTER TABLE entries ADD COLUMN cancelled_by TEXT",
         "ALTER TABLE entries ADD COLUMN parts TEXT NOT NULL DEFAULT '[]'",
@@ -136,7 +178,36 @@ MIGRATIONS = {
         f"UPDATE entries SET cancelled_by = CASE WHEN error = '{PLAN_REMOVED}' THEN 'plan' ELSE 'person' END"
         " WHERE status = 'cancelled'",
     ],
+    2: [APPROVALS, APPROVALS_INDEX, _approvals_kept],
 }
+
+
+def content_digest(texts: list[str], media: list[dict[str, str]], at: datetime) -> str:
+    """What an approval approves, as three fingerprints — the texts, the pictures (path and alt)
+    and the time — so that a changed one can be named. Written in the store: never change it."""
+    parts = (texts, [[m.get("path", ""), m.get("alt", "")] for m in media], utc(at))
+    return "-".join(digest_bytes(json.dumps(part, ensure_ascii=False).encode())[:12] for part in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """One approval of one entry's content (`digest`), as recorded; never changed afterwards."""
+
+    entry_id: str
+    by: str  # "" when no one was named (`status: approved` alone, or a store older than approvals)
+    at: datetime
+    digest: str
+    via: Via
+    note: str = ""
+    place: str = ""  # the plan's `path:line` for the Markdown, the command for a command
+    mark: str = ""  # a Markdown approval's `approved_by` and `approved_at` as written: recorded once
+    number: int = 0  # its order in the store
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by, "at": self.at.isoformat(), "note": self.note, "via": str(self.via),
+            "place": self.place, "digest": self.digest,
+        }  # fmt: skip
 
 
 @dataclass(slots=True)  # a sync holds one per planned post
@@ -220,6 +291,8 @@ class Store(Protocol):
         now: datetime | None = None,
         **values: Any,
     ) -> bool: ...
+    def approvals(self, entry_id: str | None = None) -> list[Approval]: ...
+    def add_approval(self, db: Any, approval: Approval) -> None: ...
 
 
 def queue_path(site: Site) -> Path:
@@ -342,11 +415,12 @@ class QueueStore:
         with self.transaction() as db:
             version = _version(db)
             if not _has_entries(db):
-                db.execute(SCHEMA)
+                for statement in (ENTRIES, APPROVALS, APPROVALS_INDEX):
+                    db.execute(statement)
             else:
                 for step in range(version + 1, SCHEMA_VERSION + 1):
                     for statement in MIGRATIONS[step]:
-                        db.execute(statement)
+                        statement(db) if callable(statement) else db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -405,6 +479,21 @@ class QueueStore:
             arguments += [owner, utc(now or datetime.now(UTC))]
         cursor = db.execute(f"UPDATE entries SET {assignments} WHERE {condition}", arguments)
         return cursor.rowcount == 1
+
+    def approvals(self, entry_id: str | None = None) -> list[Approval]:
+        """Every approval (of one entry), oldest first."""
+        where, arguments = ("WHERE entry_id = ?", (entry_id,)) if entry_id is not None else ("", ())
+        rows = self.db.execute(f"SELECT * FROM approvals {where} ORDER BY number", arguments).fetchall()
+        return [Approval(**{**dict(row), "at": _time(row["at"]), "via": Via(row["via"])}) for row in rows]
+
+    def add_approval(self, db: sqlite3.Connection, approval: Approval) -> None:
+        db.execute(
+            "INSERT INTO approvals (entry_id, by, at, note, digest, via, place, mark) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                approval.entry_id, approval.by, utc(approval.at), approval.note, approval.digest,
+                str(approval.via), approval.place, approval.mark,
+            ),
+        )  # fmt: skip
 
     def close(self) -> None:
         self.db.close()

@@ -1,7 +1,9 @@
 """Keep the queue in step with the content: new plans queued, changed ones updated, removed ones cancelled.
 
 An entry that was already sent is never sent again because its source changed; the
-sync says so instead.
+sync says so instead. An entry is approved while one of its approvals approved the content
+it has now (cmsite.queue.approvals): a changed text or time takes the approval away, and the
+approvals written in the plans are recorded here, the first time the sync sees each.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from cmsite.errors import ContentError
 from cmsite.messages import count
-from cmsite.queue.store import PLAN_REMOVED, CancelledBy, Entry, Status, Store
+from cmsite.queue.approvals import holds, record_plan_approvals
+from cmsite.queue.store import PLAN_REMOVED, Approval, CancelledBy, Entry, Status, Store
 from cmsite.social.planner import PlannedPost
-from cmsite.social.settings import queue_settings
+from cmsite.social.plans import PlanApproval
+from cmsite.social.settings import needs_approval, queue_settings
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -41,6 +45,7 @@ class SyncReport:
     broken: int = 0  # plans with errors, not queued
     problems: list[ContentError] = field(default_factory=list)  # their errors
     waiting: list[Waiting] = field(default_factory=list)  # plans of posts not published yet
+    unapproved: list[Entry] = field(default_factory=list)  # approved, then changed: to approve again
 
     @property
     def changed(self) -> bool:
@@ -57,6 +62,11 @@ class SyncReport:
             for entry in entries:
                 when = local_time(entry.at, tz)
                 lines.append(f"{label}: {entry.network} ({entry.account}) {when} — {entry.source}")
+        for entry in self.unapproved:
+            lines.append(
+                f"approved, then changed: {entry.network} ({entry.account}) {local_time(entry.at, tz)} — "
+                f"{entry.source} waits for approval again (`cmsite queue approve {entry.id}`)"
+            )
         if self.expired:
             lines.append(
                 f"not queued: {count(len(self.expired), 'plan', 'plans')} whose time had long passed "
@@ -92,7 +102,6 @@ def entry_of(post: PlannedPost) -> Entry:
         link=post.link,
         title=post.title,
         summary=post.summary,
-        approved=post.status == "approved",
     )
 
 
@@ -112,30 +121,41 @@ def sync(
     not sent: `cmsite queue retry ID` sends one anyway. `tz` is the zone its reason says the time in.
     """
     report = SyncReport()
-    late = (now or datetime.now(UTC)) - catch_up if catch_up is not None else None
-    planned = _queueable(posts, report)
+    now = now or datetime.now(UTC)
+    late = now - catch_up if catch_up is not None else None
+    planned, given = _queueable(posts, report)
     with store.transaction() as db:
         existing = {entry.id: entry for entry in store.all()}
-        apply = _Apply(store, db, late, tz, report)
+        approvals = record_plan_approvals(store, db, given, now)
+        apply = _Apply(store, db, late, tz, report, approvals)
         for entry_id, wanted in planned.items():
             apply.plan(wanted, existing.get(entry_id))
         apply.cancel_removed(existing, planned)
     return report
 
 
-def _queueable(posts: Iterable[PlannedPost], report: SyncReport) -> dict[str, Entry]:
+def _queueable(
+    posts: Iterable[PlannedPost], report: SyncReport
+) -> tuple[dict[str, Entry], list[tuple[PlanApproval, Entry]]]:
     """The entries the plans want, by id: those with errors are counted in the report instead,
-    and those waiting for their post to be published are left for a later sync (and listed)."""
-    planned = {}
+    and those waiting for their post to be published are left for a later sync (and listed).
+    Also the approvals the plans give, waiting ones' included, with the content they approve."""
+    planned, given = {}, []
     for post in posts:
         if post.errors:
             report.broken += 1
             report.problems += post.problems()
-        elif post.id and post.waiting:
-            report.waiting.append(Waiting(entry_of(post), post.waits_until))
-        elif post.id:
-            planned[post.id] = entry_of(post)
-    return planned
+            continue
+        if not post.id:
+            continue
+        entry = entry_of(post)
+        if post.waiting:
+            report.waiting.append(Waiting(entry, post.waits_until))
+        else:
+            planned[post.id] = entry
+        if post.approval is not None:
+            given.append((post.approval, entry))
+    return planned, given
 
 
 # What a plan may change in an entry not yet sent.
@@ -151,6 +171,10 @@ class _Apply:
     late: datetime | None  # a new plan before this time is recorded as expired
     tz: tzinfo  # the site's zone, for the reasons stored
     report: SyncReport
+    approvals: dict[str, list[Approval]]  # every entry's, oldest first
+
+    def approved(self, wanted: Entry) -> bool:
+        return holds(self.approvals.get(wanted.id, ()), wanted)
 
     def plan(self, wanted: Entry, current: Entry | None) -> None:
         if current is None:
@@ -161,6 +185,9 @@ class _Apply:
             self.change(wanted, current)
 
     def insert(self, wanted: Entry) -> None:
+        wanted.approved = self.approved(wanted)
+        if not wanted.approved and self.approvals.get(wanted.id):  # approved while it waited, then changed
+            self.report.unapproved.append(wanted)
         if self.late is not None and wanted.at < self.late:
             wanted.status = Status.EXPIRED
             wanted.error = expired_reason(wanted, self.tz)
@@ -174,7 +201,7 @@ class _Apply:
         if self.late is not None and wanted.at >= self.late and wanted.at != current.at:
             self.store.update(
                 self.db, wanted.id, expect=Status.EXPIRED, at=wanted.at, texts=wanted.texts,
-                status=Status.PENDING, error=None,
+                status=Status.PENDING, error=None, approved=int(self.approved(wanted)),
             )  # fmt: skip
             self.report.updated.append(wanted)
 
@@ -184,6 +211,10 @@ class _Apply:
         changes = _changes(wanted, current)
         by_hand = current.status == Status.CANCELLED and current.cancelled_by != CancelledBy.PLAN
         if current.status in CHANGEABLE and not by_hand and not current.parts:
+            if (approved := self.approved(wanted)) != current.approved:
+                changes["approved"] = int(approved)
+                if not approved:
+                    self.report.unapproved.append(wanted)
             if changes or current.status == Status.CANCELLED:
                 self.update(wanted, current, changes)
         elif {"at", "texts", "media"} & changes.keys():
@@ -210,13 +241,8 @@ class _Apply:
 
 
 def _changes(wanted: Entry, current: Entry) -> dict[str, Any]:
-    """What the plan changes in the entry: a plan may approve an entry, never take an approval back."""
-    changes = {
-        key: getattr(wanted, key) for key in _FROM_PLAN if getattr(wanted, key) != getattr(current, key)
-    }
-    if wanted.approved and not current.approved:
-        changes["approved"] = 1
-    return changes
+    """What the plan changes in the entry (its approval follows: `_Apply.change`)."""
+    return {key: getattr(wanted, key) for key in _FROM_PLAN if getattr(wanted, key) != getattr(current, key)}
 
 
 def _not_sent_again(wanted: Entry, current: Entry, by_hand: bool) -> str:
@@ -238,4 +264,6 @@ def sync_site(site: Site, store: Store, posts: Iterable[PlannedPost]) -> SyncRep
     false: send however late)."""
     hours = queue_settings(site.config).catch_up_hours
     catch_up = None if hours is None else timedelta(hours=hours)
-    return sync(store, posts, now=site.now, catch_up=catch_up, tz=site.config.tz)
+    report = sync(store, posts, now=site.now, catch_up=catch_up, tz=site.config.tz)
+    report.unapproved = [e for e in report.unapproved if needs_approval(site.config, e.network, e.account)]
+    return report

@@ -4,6 +4,8 @@ Only this server adds the script, to HTML responses as they leave; the files tha
 `cmsite build` writes never contain it. The script listens to `/_cmsite/events`
 (Server-Sent Events, which browsers reconnect by themselves) and reloads the tab when
 its page was rewritten, or shows the build's errors over the page until the next good save.
+The editorial calendar is made for each request at `/_cmsite/calendar/[YYYY-MM/]`, a path no
+built site has, and is never written to the output folder.
 
 Anything may connect, so the server stays safe and quiet whatever arrives: it answers only
 requests addressed to a loopback name (a DNS-rebinding page on another name could otherwise
@@ -18,6 +20,7 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +37,7 @@ CLIENT_TIMEOUT_SECONDS = 30.0  # a client that neither sends nor reads this long
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 NOWHERE = os.path.join(os.devnull, "outside-the-site")  # never a file: a 404
 BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+CALENDAR_PAGE = re.compile(r"calendar/(?:(\d{4}-\d{2})/)?")  # this month, or one month
 
 
 class DevServer(ThreadingHTTPServer):
@@ -47,8 +51,10 @@ class DevServer(ThreadingHTTPServer):
         port: int = 8000,
         base_path: str = "",
         client_timeout: float = CLIENT_TIMEOUT_SECONDS,
+        calendar: Callable[[str | None], str] | None = None,
     ) -> None:
         self.output = output
+        self.calendar = calendar  # a month (`2026-11`, None: this one) → its calendar page
         self.hub = hub
         self.base_path = base_path.rstrip("/")
         self.client_timeout = client_timeout
@@ -60,6 +66,10 @@ class DevServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}{self.base_path}/"
+
+    @property
+    def calendar_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{PREFIX}calendar/"
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="cmsite-serve", daemon=True)
@@ -193,8 +203,26 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
             self.wfile.write(script)
         elif name == "events":
             self._event_stream()
+        elif (found := CALENDAR_PAGE.fullmatch(name)) and self.server.calendar is not None:
+            self._calendar(found[1])
         else:
             super().send_error(HTTPStatus.NOT_FOUND)
+
+    def _calendar(self, month: str | None) -> None:
+        """The calendar page; it reloads after every build, as any save may change it."""
+        from cmsite.errors import ContentErrors
+
+        assert self.server.calendar is not None
+        try:
+            page = self.server.calendar(month)
+        except ValueError:  # 2026-13
+            super().send_error(HTTPStatus.NOT_FOUND)
+            return
+        except ContentErrors as exc:  # a damaged queue database, a broken calendar template
+            problems = "\n".join(str(error) for error in exc.errors)
+            super().send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "No calendar", problems)
+            return
+        self._send_html(page.encode(), HTTPStatus.OK, missing=True)
 
     def _event_stream(self) -> None:
         """Server-Sent Events: what changed since the tab's version, then each build as it happens."""

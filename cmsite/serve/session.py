@@ -5,7 +5,8 @@ and in the open tabs, and the last good output stays where it is; the next good 
 clears it. A change to cmsite.toml or to the site's plugins opens the site anew, so new
 settings and plugin code take effect without a restart. After each good build the
 publishing queue is brought in step with the plans, and the terminal says what was
-queued, updated or cancelled.
+queued, updated or cancelled. The editorial calendar is made from the same site, between
+builds, whenever a tab asks for it.
 """
 
 from __future__ import annotations
@@ -49,11 +50,13 @@ class WatchSession:
         self.watcher: ChangeWatcher | None = None
         self.after_sync: Callable[[], None] = lambda: None  # the publishing loop wakes up here
         self._problems: set[str] = set()
+        self._lock = threading.Lock()  # a build, or a calendar made from the site: one at a time
 
     def start(self) -> None:
         """Watch first, then build, so a save during the first build is not missed."""
         self._watch()
-        self._build(lambda: self.site.build(self.output))
+        with self._lock:
+            self._build(lambda: self.site.build(self.output))
 
     def run(self, stop: threading.Event) -> None:
         """Rebuild after each batch of saves until `stop` is set."""
@@ -69,6 +72,18 @@ class WatchSession:
 
     def handle(self, batch: Batch) -> bool:
         """Rebuild for one batch of saved paths; True when it built."""
+        with self._lock:
+            return self._handle(batch)
+
+    def calendar_page(self, month: str | None) -> str:
+        """The HTML calendar of a month (`2026-11`; None: this month) as the site now stands, made
+        in memory: nothing of it is written to the output folder. ValueError for a wrong month."""
+        from cmsite.calendar.html import render_month
+
+        with self._lock:
+            return render_month(self.site, month)
+
+    def _handle(self, batch: Batch) -> bool:
         if self._settings_changed(batch.paths):
             try:
                 site = self.open_site()

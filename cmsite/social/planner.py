@@ -31,11 +31,13 @@ from cmsite.social.network import Media, Network, SocialPost
 from cmsite.social.plans import (
     STANDALONE_KEYS,
     Plan,
+    PlanApproval,
     PlanError,
     parse_plan,
     template_fields,
     unknown_network,
 )
+from cmsite.social.slots import SiteSlots
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -66,6 +68,9 @@ class PlannedPost:
     waits_until: datetime | None = None  # its post's date, still to come: not queued before it
     title: str = ""
     summary: str = ""
+    approval: PlanApproval | None = None  # an approval written in the plan (`approved_by:`)
+    repetition: int = 0  # of a plan with `repeat:`: 0 for its first post, n for its n-th repetition
+    repetitions: int = 0  # how many times its plan goes out again after the first
 
     def problems(self) -> list[ContentError]:
         return list(self.errors)
@@ -103,21 +108,43 @@ class Origin:
         return ContentError(self.written_in or self.shown, self.line_of(key), self.about + message)
 
 
-def planned_posts(site: Site) -> list[PlannedPost]:
-    """Every planned social post of every published or scheduled item, and of content/social/, by time."""
-    return sorted(each_planned_post(site), key=lambda p: (p.at, p.network, p.account, p.id))
+def planned_posts(site: Site, *, drafts: bool | None = None) -> list[PlannedPost]:
+    """Every planned social post of every published or scheduled item, and of content/social/, by time.
+    `drafts`: also (or not) the plans of drafts, whatever the site's --drafts says (the calendar shows them)."""
+    return sorted(each_planned_post(site, drafts=drafts), key=lambda p: (p.at, p.network, p.account, p.id))
 
 
-def each_planned_post(site: Site) -> Iterator[PlannedPost]:
+def each_planned_post(site: Site, *, drafts: bool | None = None) -> Iterator[PlannedPost]:
     """The same plans one at a time, in no useful order: for the queue's sync, which on a large
     site need not hold them all at once."""
     excerpts = ExcerptCache(site.cache_dir / EXCERPTS_FILE, site.content_key, read_only=site.read_only)
     defaults = Defaults(site)
-    for item in site.items:
-        if not (item.draft and not site.drafts):
-            yield from _item_posts(site, item, excerpts, defaults)
-    yield from _standalone_posts(site, excerpts)
+    with_drafts = site.drafts if drafts is None else drafts
+    items = [item for item in site.items if not (item.draft and not with_drafts)]
+    fronts, unreadable = _standalone_files(site)
+    slots = _slots(site, defaults, items, fronts)
+    for item in items:
+        yield from _item_posts(site, item, excerpts, defaults, slots)
+    yield from unreadable
+    yield from _standalone_posts(site, fronts, excerpts)
     excerpts.save()
+
+
+def _slots(
+    site: Site, defaults: Defaults, items: list[Item], fronts: list[tuple[str, FrontMatter]]
+) -> SiteSlots:
+    """Every plan's claim on a posting slot, gathered before any plan is rendered: the slot a plan
+    takes depends on every plan of its account, and plans are rendered one post at a time."""
+    slots = SiteSlots(site.config)
+    for item in items:
+        entries, _ = _entries(item, defaults) or ([], None)
+        for index, entry in enumerate(entries):
+            slots.add(entry, index, item.shown, item.date, item.draft)
+    for shown, front in fronts:
+        for index, entry in enumerate(_standalone_entries(front) or []):
+            slots.add(entry, index, shown, None, False)
+    slots.give_out()
+    return slots
 
 
 class Defaults:
@@ -141,26 +168,39 @@ class Defaults:
         return self.settings.lines.line("social", "defaults", index, *([key] if key else []))
 
 
-def _item_posts(site: Site, item: Item, excerpts: ExcerptCache, defaults: Defaults) -> list[PlannedPost]:
-    raw = item.meta.get("social")
-    if raw is not None and not isinstance(raw, list):
+def _item_posts(
+    site: Site, item: Item, excerpts: ExcerptCache, defaults: Defaults, slots: SiteSlots
+) -> list[PlannedPost]:
+    found = _entries(item, defaults)
+    if found is None:
         error = ContentError(
             item.shown, item.line_of("social"), "social must be a list of plans, like - network: mastodon"
         )
         return [_broken(item.shown, error)]
-    if raw is None and item.kind == "post":  # defaults announce posts; pages plan only what they say
-        entries = [(entry, defaults.origin(item, index)) for index, entry in enumerate(defaults.entries)]
-    else:
-        entries = [(entry, _own(item, index)) for index, entry in enumerate(raw or [])]
+    entries, origin_of = found
     posts = []
-    for index, (entry, origin) in enumerate(entries):
+    for index, entry in enumerate(entries):
+        origin = origin_of(index)
         try:
             plan = parse_plan(entry, index, item.date, site.config.tz, origin.line)
+            if plan.slot:
+                plan.at = slots.at(plan, item.shown)
         except PlanError as exc:
             posts.append(_broken(item.shown, origin.error(str(exc), exc.key)))
             continue
-        posts.append(_render(site, plan, origin, excerpts))
+        posts += _repeated(site, plan, origin, excerpts)
     return posts
+
+
+def _entries(item: Item, defaults: Defaults) -> tuple[list[Any], Callable[[int], Origin]] | None:
+    """An item's plans as written, and where each is written: its own `social:` list, else a
+    post's `[[social.defaults]]`; None when `social:` is not a list."""
+    raw = item.meta.get("social")
+    if raw is not None and not isinstance(raw, list):
+        return None
+    if raw is None and item.kind == "post":  # defaults announce posts; pages plan only what they say
+        return defaults.entries, partial(defaults.origin, item)
+    return raw or [], partial(_own, item)
 
 
 def _own(item: Item, index: int) -> Origin:
@@ -173,43 +213,57 @@ def _own(item: Item, index: int) -> Origin:
     return Origin(item.shown, line_of, item)
 
 
-def _standalone_posts(site: Site, excerpts: ExcerptCache) -> list[PlannedPost]:
+def _standalone_files(site: Site) -> tuple[list[tuple[str, FrontMatter]], list[PlannedPost]]:
+    """The front matter of each file of content/social/, and the errors of those that cannot be read."""
     folder = site.config.content_dir / SOCIAL_FOLDER
     try:  # read by the rules of every file the build reads: a link out of the site is never followed
         found = files_under(folder, site.root, links_outside=site.config.allow_links_outside)
     except ContentErrors as exc:
-        return [_broken(error.path, error) for error in exc.errors]
-    posts = []
+        return [], [_broken(error.path, error) for error in exc.errors]
+    fronts, broken = [], []
     for path in [path for path in found if path.suffix == ".md" and path.parent == folder]:
         shown = display_path(path, site.root)
         try:
-            front = parse(inputs.decode(read_content(path, shown), shown), shown, site.config.lang)
+            fronts.append(
+                (shown, parse(inputs.decode(read_content(path, shown), shown), shown, site.config.lang))
+            )
         except FrontMatterError as exc:
-            posts.append(_broken(shown, exc.error))
-            continue
+            broken.append(_broken(shown, exc.error))
         except ContentErrors as exc:
-            posts += [_broken(shown, error) for error in exc.errors]
-            continue
+            broken += [_broken(shown, error) for error in exc.errors]
+    return fronts, broken
+
+
+def _standalone_entries(front: FrontMatter) -> list[dict[str, Any]] | None:
+    """A standalone post's plans: its front matter, once for each of its networks; None without any."""
+    networks = front.data.get("networks") or front.data.get("network")
+    networks = [networks] if isinstance(networks, str) else networks
+    if not isinstance(networks, list) or not networks:
+        return None
+    entry = {key: value for key, value in front.data.items() if key not in ("networks", "network")}
+    return [{**entry, "network": str(network)} for network in networks]
+
+
+def _standalone_posts(
+    site: Site, fronts: list[tuple[str, FrontMatter]], excerpts: ExcerptCache
+) -> list[PlannedPost]:
+    posts = []
+    for shown, front in fronts:
         origin = _standalone(shown, front)
-        networks = front.data.get("networks") or front.data.get("network")
-        networks = [networks] if isinstance(networks, str) else networks
-        if not isinstance(networks, list) or not networks:
+        entries = _standalone_entries(front)
+        if entries is None:
             posts.append(_broken(shown, origin.error("a social post needs `networks: [mastodon, bluesky]`")))
             continue
-        for index, network in enumerate(networks):
+        for index, entry in enumerate(entries):
             # The front matter is the plan of each of its networks, read like a post's plan.
-            entry = {key: value for key, value in front.data.items() if key not in ("networks", "network")}
             try:
-                plan = parse_plan(
-                    {**entry, "network": str(network)}, index, None, site.config.tz, origin.line,
-                    keys=STANDALONE_KEYS,
-                )  # fmt: skip
+                plan = parse_plan(entry, index, None, site.config.tz, origin.line, keys=STANDALONE_KEYS)
             except PlanError as exc:
                 posts.append(_broken(shown, origin.error(str(exc), exc.key)))
                 break  # the same front matter, the same error for every network
-            post = _render(site, plan, origin, excerpts)
-            post.warnings += [str(warning) for warning in front.warnings]  # control characters removed
-            posts.append(post)
+            for post in _repeated(site, plan, origin, excerpts):
+                post.warnings += [str(warning) for warning in front.warnings]  # control characters removed
+                posts.append(post)
     return posts
 
 
@@ -225,6 +279,23 @@ def _standalone(shown: str, front: FrontMatter) -> Origin:
     return Origin(shown, line_of, body=front.body.strip())
 
 
+def _repeated(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> list[PlannedPost]:
+    """The plan's post, then each of its repetitions (`repeat:`), each a post of its own: its own
+    id, its time (counted from the first post's, as the hooks leave it) and its turn of `texts:`."""
+    first = _render(site, plan, origin, excerpts)
+    if plan.repeat is None:
+        return [first]
+    try:
+        moments = plan.repeat.moments(first.at, site.config.tz)
+    except ValueError as exc:
+        first.errors.append(origin.error(f"repeat: {exc}", "repeat"))
+        return [first]
+    posts = [first, *(_render(site, plan.again(n, at), origin, excerpts) for n, at in enumerate(moments, 1))]
+    for post in posts:
+        post.repetitions = len(moments)
+    return posts
+
+
 def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> PlannedPost:
     """One plan as it will be sent, with every problem the network and the pictures have."""
     post = _scheduled(site, plan, origin)
@@ -237,7 +308,7 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> P
         post.errors.append(origin.error(message))
         return post
     _write(site, network, plan, origin, post, excerpts)
-    _validate(network, post, origin)
+    _validate(network, post, origin, "texts" if plan.texts else "text")
     errors, warnings = media_problems(network, plan.media, lambda path: media_file(site, path))
     post.errors += [origin.error(message) for message in errors]
     post.warnings += warnings
@@ -246,9 +317,8 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> P
 
 def _scheduled(site: Site, plan: Plan, origin: Origin) -> PlannedPost:
     """The planned post, with no text yet, at the time the `cmsite_schedule` hooks give it."""
-    item = origin.item
     post = PlannedPost(
-        id=digest(origin.shown if item is None else item.url, plan.network, plan.account, plan.index)[:16],
+        id=_post_id(origin, plan),
         source=origin.shown,
         line=plan.line,
         network=plan.network,
@@ -256,10 +326,31 @@ def _scheduled(site: Site, plan: Plan, origin: Origin) -> PlannedPost:
         at=plan.at,
         status=plan.status,
         media=[located(site, picture) for picture in plan.media],
+        repetition=plan.repetition,
+        approval=_approval(plan, origin),
     )
     site.pm.hook.cmsite_schedule(post=post, site=site)
     plan.at = post.at
     return post
+
+
+def _post_id(origin: Origin, plan: Plan) -> str:
+    """The same on every build: the post (or file), network, account and the plan's place; a
+    repetition adds its number, so that more repetitions never change the others' ids."""
+    item = origin.item
+    key = [origin.shown if item is None else item.url, plan.network, plan.account, plan.index]
+    if plan.repetition:
+        key += ["repeat", plan.repetition]
+    return digest(*key)[:16]
+
+
+def _approval(plan: Plan, origin: Origin) -> PlanApproval | None:
+    """The approval the plan says it has, and the line that says it."""
+    if plan.status != "approved":
+        return None
+    line = origin.line_of("approved_by" if plan.approved_by else "status")
+    place = f"{origin.written_in or origin.shown}:{line}" if line else origin.written_in or origin.shown
+    return PlanApproval(plan.approved_by or "", plan.approved_at, place)
 
 
 def _write(
@@ -325,13 +416,13 @@ def _excerpt(
     return excerpts.excerpt(network, text, tail, thread)
 
 
-def _validate(network: type[Network], post: PlannedPost, origin: Origin) -> None:
+def _validate(network: type[Network], post: PlannedPost, origin: Origin, text_key: str) -> None:
     """The network's verdict on the texts as they will be sent. The problems the texts have on
     their own are about `text:`; those that come with the pictures are about the plan."""
     problems = network.validate(SocialPost(texts=post.written, media=post.media, link=post.link))
     if problems:
         of_text = set(network.validate(SocialPost(texts=post.written, media=[], link=post.link)))
-        post.errors += [origin.error(m, "text" if m in of_text else None) for m in problems]
+        post.errors += [origin.error(m, text_key if m in of_text else None) for m in problems]
 
 
 def hashtag(name: str) -> str:

@@ -5,12 +5,16 @@ In a post's front matter:
     social:
       - network: mastodon          # required
         account: team              # optional: one of the accounts set in cmsite.toml
-        at: +2h                    # optional: absolute, or relative to the post's date
+        at: +2h                    # optional: absolute, relative to the post's date, or `slot`
         text: "{title} — {summary}"  # optional template: {title} {url} {summary} {tags}
         append: false              # optional: add no link and no hashtags after the text
         media: [{path: /images/chart.png, alt: "A chart of replies per week"}]
         thread: true               # split a long text into a numbered thread
         status: approved           # optional: draft, approved
+        approved_by: Claire        # who approved it (cmsite.queue.approvals: bound to the text then)
+        approved_at: 2026-11-20    # optional: when; a new date approves a changed text again
+        repeat: {every: 30d, times: 3}  # optional: goes out again (cmsite.social.repeat)
+        texts: ["{title}", "Still worth a read: {title}"]  # with repeat: templates used in turn
 
 Defaults for every post come from cmsite.toml (`[[social.defaults]]`, same keys), and
 standalone posts from `content/social/*.md` (the body is the text; front matter
@@ -22,7 +26,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, tzinfo
 from string import Formatter
 from typing import Any
@@ -30,13 +34,32 @@ from typing import Any
 from cmsite.content import dates
 from cmsite.errors import shorten
 from cmsite.social.network import Media
+from cmsite.social.repeat import Repeat, parse_repeat
 
 _RELATIVE = re.compile(r"^\+\s*(?:(\d+)\s*([dhm]))?\s*(?:(\d{1,2}):(\d{2}))?$")
+SLOT = "slot"  # `at: slot`
 STATUSES = ("draft", "approved", "pending")
 TEMPLATE_FIELDS = ("title", "summary", "url", "tags")  # what the planner fills in a `text:` template
-PLAN_KEYS = ("network", "account", "at", "text", "append", "media", "alt", "thread", "status")
+PLAN_KEYS = (
+    "network",
+    "account",
+    "at",
+    "text",
+    "append",
+    "media",
+    "alt",
+    "thread",
+    "status",
+    "approved_by",
+    "approved_at",
+    "repeat",
+    "texts",
+)
 # A standalone post's text is its body, and nothing follows it: no `text:`, no `append:`.
-STANDALONE_KEYS = ("networks", "network", "account", "at", "media", "alt", "thread", "status")
+STANDALONE_KEYS = (
+    "networks", "network", "account", "at", "media", "alt", "thread", "status", "approved_by", "approved_at",
+    "repeat",
+)  # fmt: skip
 # Networks known by another name: what people type for them, and what to write instead.
 FORMER_NAMES = {"twitter": "X (the former Twitter) is `x`"}
 
@@ -62,12 +85,31 @@ class Plan:
     media: list[Media] = field(default_factory=list)
     thread: bool = False
     status: str = "pending"
+    approved_by: str | None = None  # with `status: approved`: who approved it, as the Markdown says
+    approved_at: datetime | None = None
     line: int | None = None
     index: int = 0
+    slot: bool = False  # `at: slot`: the planner gives it its account's first free slot at or after `at`
+    texts: list[str] = field(default_factory=list)  # `texts:`: the templates its posts take in turn
+    repeat: Repeat | None = None
+    repetition: int = 0  # 0: the plan's first post; n: its n-th repetition
+
+    def again(self, number: int, at: datetime) -> Plan:
+        """The plan's `number`-th repetition, at `at`, with its turn of `texts:`."""
+        template = self.texts[number % len(self.texts)] if self.texts else self.template
+        return replace(self, at=at, template=template, repetition=number)
 
 
 def parse_at(value: Any, published: datetime | None, tz: tzinfo) -> datetime:
-    """`2026-11-22 09:30`, `+2h`, `+30m`, `+1d 09:00` (next day at 09:00 in the site's zone), `+0`."""
+    """`2026-11-22 09:30`, `+2h`, `+30m`, `+1d 09:00` (next day at 09:00 in the site's zone), `+0`;
+    `slot`: the post's date, the earliest its posting slot can be (cmsite.social.slots gives the slot)."""
+    if is_slot(value):
+        if published is None:
+            raise PlanError(
+                "at: slot takes the first free posting slot after the post's date, and there is no date "
+                "here; give at: a date, like at: 2026-11-22 09:30"
+            )
+        return published
     if (
         value is None
         or value == ""
@@ -137,18 +179,17 @@ def parse_plan(
     keys: tuple[str, ...] = PLAN_KEYS,
 ) -> Plan:
     """One plan from its entry; a key the plan does not take is an error, never silently ignored."""
-    if isinstance(entry, str):
-        entry = {"network": entry}
-    if not isinstance(entry, dict) or not isinstance(entry.get("network"), str):
+    target = plan_account(entry)
+    if target is None:
         raise PlanError("each social plan needs `network:`, like - network: mastodon")
+    entry = {"network": entry} if isinstance(entry, str) else entry
     check_keys(entry, keys)
-    status = str(entry.get("status", "pending"))
-    if status not in STATUSES:
-        raise PlanError(f"status {shorten(status)} is not one of {', '.join(STATUSES)}", key="status")
+    status, approved_by, approved_at = _approval(entry, tz)
     thread = entry.get("thread", False)
     if not isinstance(thread, bool):
         raise PlanError("thread must be true or false", key="thread")
-    template = entry.get("text")
+    texts = _texts(entry)
+    template = texts[0] if texts else entry.get("text")
     if template is not None:
         template_fields(template)
     append = entry.get("append", True)
@@ -159,17 +200,109 @@ def parse_plan(
     except PlanError as exc:
         raise PlanError(str(exc), key="at") from None
     return Plan(
-        network=entry["network"].strip().lower(),
-        account=str(entry.get("account") or "default"),
+        network=target[0],
+        account=target[1],
         at=at,
+        slot=is_slot(entry.get("at")),
         template=template,
         append=append,
         media=parse_media(entry.get("media"), str(entry.get("alt") or "")),
         thread=thread,
         status=status,
+        approved_by=approved_by,
+        approved_at=approved_at,
         line=line,
         index=index,
+        texts=texts,
+        repeat=_repeat(entry.get("repeat")),
     )
+
+
+def _repeat(value: Any) -> Repeat | None:
+    try:
+        return parse_repeat(value)
+    except ValueError as exc:
+        raise PlanError(str(exc), key="repeat") from None
+
+
+def _texts(entry: dict[str, Any]) -> list[str]:
+    """`texts:`, the templates a repeated plan's posts take in turn, the first post the first."""
+    texts = entry.get("texts")
+    if texts is None:
+        return []
+    if "text" in entry:
+        raise PlanError("write text: or texts:, not both (texts: are used in turn by repeat:)", key="texts")
+    if "repeat" not in entry:
+        raise PlanError(
+            "texts: are used in turn by the posts of repeat:; add repeat: {every: 30d, times: 3}, "
+            "or write one text:",
+            key="texts",
+        )
+    if not isinstance(texts, list) or not texts:
+        raise PlanError(
+            'texts must be a list of templates, like texts: ["{title}", "Worth a read: {url}"]', key="texts"
+        )
+    for number, text in enumerate(texts, 1):
+        try:
+            template_fields(text)
+        except PlanError as exc:
+            raise PlanError(f"texts #{number}: {str(exc).removeprefix('text: ')}", key="texts") from None
+    return texts
+
+
+def _approval(entry: dict[str, Any], tz: tzinfo) -> tuple[str, str | None, datetime | None]:
+    """`status`, and who approved the plan and when: `approved_by:` means `status: approved`,
+    which it may say too, never another status."""
+    status = str(entry.get("status", "approved" if "approved_by" in entry else "pending"))
+    if status not in STATUSES:
+        raise PlanError(f"status {shorten(status)} is not one of {', '.join(STATUSES)}", key="status")
+    by, at = entry.get("approved_by"), entry.get("approved_at")
+    if by is None:
+        if at is not None:
+            raise PlanError("approved_at: goes with approved_by: NAME, who approved it", key="approved_at")
+        return status, None, None
+    if not isinstance(by, str) or not by.strip():
+        raise PlanError(
+            "approved_by must be the name of who approved it, like approved_by: Claire", key="approved_by"
+        )
+    if status != "approved":
+        raise PlanError(
+            f"approved_by: says the plan is approved, status: {shorten(status)} that it is not; remove one",
+            key="status",
+        )
+    try:
+        return status, by.strip(), None if at is None else dates.parse_date(at, tz)
+    except ValueError as exc:
+        raise PlanError(f"approved_at: {exc}", key="approved_at") from None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanApproval:
+    """An approval written in a plan, and where (`path:line`); recorded once per `mark`."""
+
+    by: str  # "" for `status: approved` with no `approved_by:`
+    at: datetime | None
+    place: str
+
+    @property
+    def mark(self) -> str:
+        """`approved_by` and `approved_at` as written: a new one is a new approval."""
+        return f"{self.by}\n{self.at.isoformat() if self.at else ''}"
+
+
+def plan_account(entry: Any) -> tuple[str, str] | None:
+    """The network and account a plan as written goes to (`- mastodon` is a plan too); None when
+    it names no network."""
+    if isinstance(entry, str):
+        entry = {"network": entry}
+    if not isinstance(entry, dict) or not isinstance(entry.get("network"), str):
+        return None
+    return entry["network"].strip().lower(), str(entry.get("account") or "default")
+
+
+def is_slot(value: Any) -> bool:
+    """`at: slot`: the plan takes its account's first free posting slot after the post's date."""
+    return isinstance(value, str) and value.strip().lower() == SLOT
 
 
 def check_keys(entry: dict[str, Any], keys: tuple[str, ...]) -> None:

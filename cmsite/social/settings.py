@@ -9,14 +9,16 @@ those declarations, and trust the rest.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cmsite.config import Range, SettingsErrors, is_web_address, read_table, table_at
-from cmsite.errors import shorten
+from cmsite.errors import ContentErrors, shorten
 from cmsite.social.plans import PlanError, parse_plan, unknown_network
+from cmsite.social.slots import account_slots, no_slots, slots_at
 
 if TYPE_CHECKING:
     from cmsite.config import SiteConfig
@@ -59,8 +61,9 @@ _QUEUE_RANGES = {
 }
 
 # Keys every network's tables take: the queue reads `approval`; plugins pass `timeout` to
-# their HTTP client and send to `api` instead of the network's address (a proxy, a test server).
-COMMON_KINDS = {"approval": bool, "timeout": float, "api": str}
+# their HTTP client and send to `api` instead of the network's address (a proxy, a test server);
+# the planner reads `slots` (cmsite/social/slots.py).
+COMMON_KINDS = {"approval": bool, "timeout": float, "api": str, "slots": list}
 _COMMON_RANGES = {"timeout": Range(0, HOUR, above=True)}
 
 # What a social plan may say (cmsite/social/plans.py reads them).
@@ -157,11 +160,14 @@ def _check_network(raw: Mapping[str, Any], network: type[Network], errors: Setti
 def _check_settings(
     table: Mapping[str, Any], path: tuple[str, ...], kinds: Mapping[str, type], errors: SettingsErrors
 ) -> None:
-    values = read_table(table, kinds, path, errors, _COMMON_RANGES)
+    others = {key: value for key, value in table.items() if key != "slots"}  # slots: an error with an example
+    values = read_table(others, kinds, path, errors, _COMMON_RANGES)
     if "api" in values and not is_web_address(values["api"]):
         errors.add(
             (*path, "api"), f'[{".".join(path)}] api must be an address like "https://api.example.org"'
         )
+    if "slots" in table:
+        slots_at(table, path, errors)
 
 
 def _check_social(config: SiteConfig, errors: SettingsErrors) -> None:
@@ -185,9 +191,13 @@ def _check_default(config: SiteConfig, index: int, entry: Any, errors: SettingsE
     path = ("social", "defaults", index)
     where = f"[[social.defaults]] #{index + 1}"
     try:
-        parse_plan(entry, index, _SOME_DATE, config.tz, None)
+        plan = parse_plan(entry, index, _SOME_DATE, config.tz, None)
     except PlanError as exc:
         errors.add((*path, exc.key) if exc.key else path, f"{where}: {exc}")
+        return
+    with contextlib.suppress(ContentErrors):  # slots that are wrong have errors of their own
+        if plan.slot and not account_slots(config, plan.network, plan.account):
+            errors.add((*path, "at"), f"{where}: {no_slots(plan.network, plan.account, config.lang)}")
 
 
 def _unknown(name: str, networks: Mapping[str, type[Network]], what: str) -> str:
