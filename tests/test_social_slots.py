@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from cmsite.cli import main
 from cmsite.social.planner import planned_posts
+from cmsite.social.repeat import Repeat
 from cmsite.social.slots import Slot, Week, allocate, claim, read_slot, read_slots
 from cmsite.testing import TOY_NETWORKS, TestSite
 
@@ -105,8 +106,11 @@ def plans(draw: st.DrawFn) -> dict:
 
 
 def give_out(plan: dict, claims: list | None = None) -> dict:
+    """Each claim's slot, by (source, index): these plans do not repeat."""
     weeks = {account: Week(slots, plan["tz"]) for account, slots in plan["slots"].items()}
-    return allocate(plan["claims"] if claims is None else claims, plan["held"], weeks)
+    given = allocate(plan["claims"] if claims is None else claims, plan["held"], weeks)
+    assert {repetition for _, _, repetition in given} <= {0}
+    return {(source, index): moment for (source, index, _), moment in given.items()}
 
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,6 +126,27 @@ def test_no_two_plans_of_an_account_share_a_slot(plan):
     held = set(plan["held"])
     assert not [one for one in taken if one in held], "a plan took a slot a plan with its own time holds"
     assert len(given_out) == len(plan["claims"])
+
+
+@PROPERTY
+@given(plans(), st.integers(min_value=1, max_value=15), st.integers(min_value=1, max_value=3))
+def test_repetitions_take_slots_too_and_never_share_one(plan, every, times):
+    """A plan with `repeat:` and `at: slot` claims a slot for each repetition, at or after its
+    own slot + n × every: a weekly repetition must not land on the slot a later post took."""
+    weeks = {account: Week(slots, plan["tz"]) for account, slots in plan["slots"].items()}
+    repeats = {(c.source, c.index): Repeat(every=every, times=times) for c in plan["claims"][::2]}
+    given = allocate(plan["claims"], plan["held"], weeks, repeats)
+    by_claim = {(c.source, c.index): c for c in plan["claims"]}
+    taken = [
+        ((by_claim[s, i].network, by_claim[s, i].account), moment) for (s, i, _), moment in given.items()
+    ]
+    assert len(set(taken)) == len(taken)
+    assert not set(taken) & set(plan["held"])
+    for (source, index, repetition), moment in given.items():
+        if repetition:
+            first = given[source, index, 0].astimezone(plan["tz"]).replace(tzinfo=None)
+            earliest = (first + timedelta(days=every * repetition)).replace(tzinfo=plan["tz"])
+            assert moment >= earliest.astimezone(UTC) - timedelta(hours=1)  # a clock change at most
 
 
 @PROPERTY
@@ -400,3 +425,15 @@ def test_a_standalone_post_needs_a_date_not_a_slot(slot_site):
         "content/social/meetup.md:3: at: slot takes the first free posting slot after the post's date"
         in result.output
     )
+
+
+def test_a_weekly_repetition_takes_the_next_free_slot_not_one_a_later_post_took(slot_site):
+    weekly = "social:\n  - network: toot\n    at: slot\n    repeat: {every: 7d, times: 1}"
+    slot_site.post("2026-05-04-a.md", f"title: A\ndate: 2026-05-04 08:00\n{weekly}")
+    slot_site.post(
+        "2026-05-11-b.md", "title: B\ndate: 2026-05-11 08:00\nsocial:\n  - network: toot\n    at: slot"
+    )
+    opened = slot_site.site()
+    opened.load()
+    moments = [post.at for post in planned_posts(opened)]
+    assert len(moments) == 3 and len(set(moments)) == 3  # A, A's repetition and B: three slots

@@ -346,7 +346,7 @@ def test_a_missing_page_gets_the_sites_404_page_which_reloads_once_it_exists(wat
 def test_the_event_stream_sends_each_build_and_the_errors(watching, dev_server):
     version = watching.hub.version
     events: list[str] = []
-    connected = threading.Event()
+    arrived = [threading.Event() for _ in range(3)]  # the stream sends the newest build: one at a time
 
     def listen() -> None:
         with urllib.request.urlopen(f"{dev_server.url}_cmsite/events?since={version}", timeout=60) as stream:
@@ -354,14 +354,15 @@ def test_the_event_stream_sends_each_build_and_the_errors(watching, dev_server):
                 line = raw.decode()
                 if line.startswith("data: "):
                     events.append(line[6:])
-                    connected.set()
+                    arrived[len(events) - 1].set()
                 if len(events) == 3:
                     return
 
     listener = threading.Thread(target=listen)
     listener.start()
-    assert connected.wait(60)
+    assert arrived[0].wait(60)
     watching.save("content/posts/2026-05-02-second.md", "---\ntitle: Second post\n---\nChanged.\n")
+    assert arrived[1].wait(60)
     watching.save("content/posts/2026-05-02-second.md", "---\ntitle: Second post\ndate: next tuesday\n---\n")
     listener.join(timeout=60)
     first, built, failed = (json.loads(event) for event in events)

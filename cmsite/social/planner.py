@@ -188,7 +188,8 @@ def _item_posts(
         except PlanError as exc:
             posts.append(_broken(item.shown, origin.error(str(exc), exc.key)))
             continue
-        posts += _repeated(site, plan, origin, excerpts)
+        slot_of = (lambda again: slots.at(again, item.shown)) if plan.slot else None
+        posts += _repeated(site, plan, origin, excerpts, slot_of)
     return posts
 
 
@@ -279,18 +280,28 @@ def _standalone(shown: str, front: FrontMatter) -> Origin:
     return Origin(shown, line_of, body=front.body.strip())
 
 
-def _repeated(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> list[PlannedPost]:
+def _repeated(
+    site: Site,
+    plan: Plan,
+    origin: Origin,
+    excerpts: ExcerptCache,
+    slot_of: Callable[[Plan], datetime] | None = None,
+) -> list[PlannedPost]:
     """The plan's post, then each of its repetitions (`repeat:`), each a post of its own: its own
-    id, its time (counted from the first post's, as the hooks leave it) and its turn of `texts:`."""
+    id, its time (counted from the first post's, as the hooks leave it; for `at: slot`, the slot
+    each repetition took, `slot_of`) and its turn of `texts:`."""
     first = _render(site, plan, origin, excerpts)
     if plan.repeat is None:
         return [first]
     try:
         moments = plan.repeat.moments(first.at, site.config.tz)
-    except ValueError as exc:
+        again = [plan.again(n, at) for n, at in enumerate(moments, 1)]
+        for repetition in again if slot_of else ():
+            repetition.at = slot_of(repetition)
+    except (ValueError, PlanError) as exc:
         first.errors.append(origin.error(f"repeat: {exc}", "repeat"))
         return [first]
-    posts = [first, *(_render(site, plan.again(n, at), origin, excerpts) for n, at in enumerate(moments, 1))]
+    posts = [first, *(_render(site, repetition, origin, excerpts) for repetition in again)]
     for post in posts:
         post.repetitions = len(moments)
     return posts

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import heapq
 import re
 import unicodedata
 from bisect import bisect_left
@@ -34,6 +35,7 @@ from cmsite.content import dates
 from cmsite.errors import shorten
 from cmsite.messages import examples
 from cmsite.social.plans import Plan, PlanError, is_slot, parse_at, plan_account
+from cmsite.social.repeat import Repeat, parse_repeat
 
 if TYPE_CHECKING:
     from cmsite.config import SiteConfig
@@ -195,6 +197,7 @@ class Claim(NamedTuple):
     index: int
     network: str
     account: str
+    repetition: int = 0  # of a plan with `repeat:`: its n-th repetition, after its slot + n × every
 
 
 def claim(draft: bool, after: datetime, source: str, index: int, network: str, account: str) -> Claim:
@@ -202,20 +205,35 @@ def claim(draft: bool, after: datetime, source: str, index: int, network: str, a
 
 
 def allocate(
-    claims: Iterable[Claim], held: Iterable[tuple[Account, datetime]], weeks: Mapping[Account, Week]
-) -> dict[tuple[str, int], datetime]:
-    """The slot each claim takes, by (source, index), after the plans with times of their own
-    (`held`) took theirs. A claim no slot is left for (past the calendar's end) gets none."""
+    claims: Iterable[Claim],
+    held: Iterable[tuple[Account, datetime]],
+    weeks: Mapping[Account, Week],
+    repeats: Mapping[tuple[str, int], Repeat] | None = None,
+) -> dict[tuple[str, int, int], datetime]:
+    """The slot each claim takes, by (source, index, repetition), after the plans with times of
+    their own (`held`) took theirs. A plan that repeats (`repeats`, by source and index) claims
+    a slot for each repetition too, at or after its own slot + n × every, in turn with the other
+    claims by time: no two posts of an account share a slot, repetitions included. A claim no
+    slot is left for (past the calendar's end) gets none."""
     books = {account: Book(week) for account, week in weeks.items()}
     for account, moment in held:
         with contextlib.suppress(ValueError, OverflowError):  # no slot lies past the calendar's end
             books[account].hold(moment.astimezone(UTC))
+    waiting = list(claims)
+    heapq.heapify(waiting)
     given = {}
-    for wanted in sorted(claims):
+    while waiting:
+        wanted = heapq.heappop(waiting)
+        book = books[wanted.network, wanted.account]
         try:
-            given[wanted.source, wanted.index] = books[wanted.network, wanted.account].take(wanted.after)
+            moment = given[wanted.source, wanted.index, wanted.repetition] = book.take(wanted.after)
         except (ValueError, OverflowError):
             continue
+        repeat = (repeats or {}).get((wanted.source, wanted.index))
+        if repeat is not None and wanted.repetition == 0:
+            with contextlib.suppress(ValueError, OverflowError):  # its renderer says what is wrong
+                for number, at in enumerate(repeat.moments(moment, book.week.tz), 1):
+                    heapq.heappush(waiting, wanted._replace(after=at.astimezone(UTC), repetition=number))
     return given
 
 
@@ -261,7 +279,8 @@ class SiteSlots:
         self._weeks: dict[Account, Week | None] = {}
         self._claims: list[Claim] = []
         self._held: list[tuple[Account, datetime]] = []
-        self._given: dict[tuple[str, int], datetime] = {}
+        self._repeats: dict[tuple[str, int], Repeat] = {}
+        self._given: dict[tuple[str, int, int], datetime] = {}
 
     def week(self, network: str, account: str) -> Week | None:
         if (network, account) not in self._weeks:
@@ -278,21 +297,25 @@ class SiteSlots:
         at = entry.get("at") if isinstance(entry, dict) else None
         if is_slot(at):
             if published is not None:
-                self._claims.append(claim(draft, published, source, index, *target))
+                wanted = claim(draft, published, source, index, *target)
+                self._claims.append(wanted)
+                with contextlib.suppress(ValueError):  # its renderer says what is wrong
+                    if repeat := parse_repeat(entry.get("repeat")):
+                        self._repeats[wanted.source, index] = repeat
             return
         with contextlib.suppress(PlanError):
             self._held.append((target, parse_at(at, published, self.config.tz)))
 
     def give_out(self) -> None:
         weeks = {account: week for account, week in self._weeks.items() if week is not None}
-        self._given = allocate(self._claims, self._held, weeks)
-        self._claims, self._held = [], []
+        self._given = allocate(self._claims, self._held, weeks, self._repeats)
+        self._claims, self._held, self._repeats = [], [], {}
 
     def at(self, plan: Plan, source: str) -> datetime:
-        """The slot a plan with `at: slot` took; PlanError about `at` when it has none."""
+        """The slot a plan with `at: slot` (or its repetition) took; PlanError about `at` when it has none."""
         if self.week(plan.network, plan.account) is None:
             raise PlanError(no_slots(plan.network, plan.account, self.config.lang), key="at")
-        moment = self._given.get((unicodedata.normalize("NFC", source), plan.index))
+        moment = self._given.get((unicodedata.normalize("NFC", source), plan.index, plan.repetition))
         if moment is None:
             raise PlanError(
                 f"every slot of {plan.network} account {plan.account!r} after the post's date is taken up "
