@@ -635,6 +635,80 @@ def calendar(
         click.echo(f"wrote {path}", err=True)
 
 
+@main.command()
+@click.argument("month", required=False)
+@click.option(
+    "--format",
+    "formats",
+    default="html,csv,json",
+    show_default=True,
+    help="Any of html, pdf, csv, json, comma-separated.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The folder.  [default: [report] output, reports/]",
+)
+@click.option(
+    "--from",
+    "data_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Make the report again from its data file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
+@click.pass_context
+def report(
+    ctx: click.Context,
+    month: str | None,
+    formats: str,
+    output: Path | None,
+    data_file: Path | None,
+    as_json: bool,
+) -> None:
+    """The report of MONTH (YYYY-MM; default: last month) for a client: blog, social posts,
+    engagement and audience, each figure beside the previous month's, from the snapshots that
+    `cmsite metrics --collect` keeps. Writes report-MONTH.* and the data file that makes the
+    same report again (`--from`); reads the queue, never changes it."""
+    from cmsite.calendar.model import Month
+    from cmsite.report import DataError, month_report
+    from cmsite.report import output as views
+    from cmsite.report.html import PdfUnavailable
+
+    asked = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    if unknown := [f for f in asked if f not in views.FORMATS]:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}: the formats are {', '.join(views.FORMATS)}", param_hint="--format"
+        )
+    try:
+        wanted = Month.parse(month) if month else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="MONTH") from None
+    site = _open_site(ctx, as_json=as_json, read_only=True)
+    folder = output or site.root / site.settings["report"]["output"]
+    with _planning_errors(as_json=as_json, what="no report was written"):
+        try:
+            made = month_report(site, wanted, data_file)
+            files = views.report_files(site, made, asked, folder)
+        except DataError as exc:
+            raise click.BadParameter(
+                f"{data_file} is not a report's data file: {exc}", param_hint="--from"
+            ) from None
+        except PdfUnavailable as exc:
+            raise click.ClickException(f"{exc}; no report was written") from None
+    written = views.write_files(folder, files)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {**views.report_json(made), "files": [str(p) for p in written]}, indent=2, ensure_ascii=False
+            )
+        )
+        return
+    click.echo("\n".join(views.summary_lines(made)))
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
 def _approve_month(ctx: click.Context, month: str, by: str | None, note: str, *, as_json: bool) -> None:
     """`calendar --approve MONTH --by NAME`: the month's entries awaiting approval, approved at once."""
     from cmsite.calendar.model import Month
@@ -1021,30 +1095,38 @@ def accounts_login(ctx: click.Context, network: str, account: str) -> None:
 
 
 @main.command()
+@click.option("--collect", is_flag=True, help="Keep the counts as snapshots in the state store (for cron).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="Posts published this many days back.  [default: [metrics] days, 30]",
+)
+@click.option("--history", is_flag=True, help="Print the snapshots kept so far; ask no network.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_context
-def metrics(ctx: click.Context, as_json: bool) -> None:
-    """Ask each network how its published posts are doing (replies, reposts, favourites…)."""
-    from cmsite.queue.service import metrics as collect
+def metrics(ctx: click.Context, collect: bool, days: int | None, history: bool, as_json: bool) -> None:
+    """Ask each network how the recently published posts are doing (likes, reposts, replies…)
+    and what the accounts' figures are (followers…); `--collect` keeps them for `cmsite report`.
+    Exit 1 if a network refused or failed."""
+    from cmsite.queue import metrics as counting
 
     site = _open_site(ctx, as_json=as_json)
-    rows = []
-    for found in collect(site, _queue(site, as_json=as_json)):
-        entry = found.entry
-        if found.problem:  # one network down never hides the others
-            click.secho(f"{entry.network} {entry.id}: {found.problem}", fg="yellow", err=True)
-        rows.append(
-            {
-                "id": entry.id,
-                "network": entry.network,
-                "source": entry.source,
-                "url": entry.remote_url,
-                **found.counts,
-            }
-        )
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    store = _queue(site, as_json=as_json)
+    if history:
+        kept = [snapshot.as_dict() for snapshot in store.snapshots()]
+        if as_json:
+            click.echo(json.dumps({"snapshots": kept}, indent=2, ensure_ascii=False))
+        for row in [] if as_json else kept:
+            click.echo(
+                f"{row['taken']}  {row['network']} ({row['account']})  {row['entry'] or 'account'}  {row['metric']} {row['value']}"
+            )
         return
-    for row in rows:
-        counts = ", ".join(f"{k} {v}" for k, v in row.items() if k not in ("id", "network", "source", "url"))
-        click.echo(f"{row['network']:<10} {row['source']}  {counts or 'no counts from this network'}")
+    done = counting.collect(site, store, record=collect, days=days)
+    if as_json:
+        readings = [reading.as_dict() for reading in done.readings]
+        click.echo(json.dumps({"taken": done.taken.isoformat(), "days": done.days, "recorded": done.recorded,
+                               "ok": not done.failed, "readings": readings}, indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        for line, problem in counting.reading_lines(done):
+            click.secho(line, fg="yellow" if problem else None, err=problem)
+    sys.exit(1 if done.failed else 0)

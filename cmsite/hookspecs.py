@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
     from markupsafe import Markup
 
+    from cmsite.calendar.model import Month
     from cmsite.config import SettingsSection
     from cmsite.content.item import Item
     from cmsite.content.markdown import MarkdownSource, Rendered
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from cmsite.queue.store import Entry
     from cmsite.render.outputs import File, Page
     from cmsite.render.report import BuildReport
+    from cmsite.report.data import ReportData, Section
     from cmsite.site import Site
     from cmsite.social.network import Network, Published
     from cmsite.social.planner import PlannedPost
@@ -210,4 +212,16 @@ def cmsite_after_publish(entry: Entry, published: Published, site: Site) -> None
 
 @hookspec
 def cmsite_metrics(entry: Entry, metrics: dict[str, int], site: Site) -> None:
-    """`cmsite metrics` read a published entry's counts from its network (replies, reposts…)."""
+    """`cmsite metrics` read a published entry's counts from its network (`{"likes": 12,
+    "reposts": 5, "replies": 3}`, under the names of `cmsite.social.network.POST_METRICS`)."""
+
+
+@hookspec
+def cmsite_report_sections(site: Site, month: Month, data: ReportData) -> list[Section]:
+    """Return sections to add to `cmsite report`'s month (figures compared with the previous
+    month, a table, day-by-day series drawn as a chart), e.g. web analytics from a CSV export.
+
+    Called once when the report's data is gathered, never when it is made again `--from` its
+    data file: the sections are kept in that file. `data` holds what cmsite gathered already
+    (the blog's posts, the social posts, the snapshots).
+    """

@@ -58,6 +58,7 @@ DEFAULT_PLUGINS = (
     "static_files",
     "watch_paths",
     "syndication",
+    "report",
 )
 
 

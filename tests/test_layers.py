@@ -26,7 +26,7 @@ LAYERS = [
     ("content", ["cmsite.content", "cmsite.collections"]),
     ("render and social", ["cmsite.render", "cmsite.social"]),
     ("queue", ["cmsite.queue"]),
-    ("calendar", ["cmsite.calendar"]),
+    ("calendar and report", ["cmsite.calendar", "cmsite.report"]),
     (
         "site",
         ["cmsite.site", "cmsite.plugins", "cmsite.hookspecs", "cmsite.scaffold", "cmsite.plugin_scaffold"],

@@ -16,6 +16,7 @@ from cmsite.queue.store import (
     Entry,
     InvalidTransition,
     QueueStore,
+    Snapshot,
     Status,
     published_urls,
 )
@@ -109,3 +110,36 @@ def test_published_urls_are_read_without_changing_the_queue_wherever_it_is(tmp_p
     assert not (tmp_path / "none").exists()
     path.write_bytes(b"not a database")
     assert published_urls(path) == {}
+
+
+def test_snapshots_are_added_never_replaced_and_read_up_to_a_time(tmp_path):
+    store = QueueStore(tmp_path / "queue.sqlite")
+    first, second = NOW, NOW + timedelta(days=1)
+    with store.transaction() as db:
+        store.add_snapshots(db, [Snapshot(first, "toot", "default", "e1", "likes", 3)])
+        store.add_snapshots(db, [Snapshot(first, "toot", "default", None, "followers", 120)])
+    with store.transaction() as db:
+        store.add_snapshots(db, [Snapshot(second, "toot", "default", "e1", "likes", 5)])
+    assert [(s.taken, s.entry_id, s.value) for s in store.snapshots()] == [
+        (first, "e1", 3), (first, None, 120), (second, "e1", 5),
+    ]  # fmt: skip
+    assert [s.value for s in store.snapshots(until=first)] == [3, 120]
+    again = Snapshot.from_dict(store.snapshots()[-1].as_dict())
+    assert again == store.snapshots()[-1]
+
+
+def test_a_store_from_before_snapshots_gets_their_table_and_keeps_the_rest(tmp_path):
+    path = tmp_path / "queue.sqlite"
+    store = QueueStore(path)
+    with store.transaction() as db:
+        store.insert(db, Entry("e1", "content/a.md", "toot", "default", NOW, ["Hello"]))
+    store.close()
+    with sqlite3.connect(path) as db:  # as SCHEMA_VERSION 2 left it
+        db.execute("DROP TABLE metric_snapshots")
+        db.execute("PRAGMA user_version = 2")
+    store = QueueStore(path)
+    assert [e.id for e in store.all()] == ["e1"]
+    with store.transaction() as db:
+        store.add_snapshots(db, [Snapshot(NOW, "toot", "default", "e1", "likes", 1)])
+    assert len(store.snapshots()) == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3

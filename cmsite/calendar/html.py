@@ -16,16 +16,13 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from babel import dates
 
 from cmsite.calendar.model import POST, CalendarEntry, Month, month_entries, month_of
 from cmsite.errors import ContentError, ContentErrors
-from cmsite.messages import load_translations
 from cmsite.render.i18n import DateFormatter, locale_for
 from cmsite.render.outputs import Page
-from cmsite.render.templates import make_environment, render_page
-from cmsite.render.theme import builtin_themes_dir
+from cmsite.render.templates import render_page, standalone_environment
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -74,25 +71,10 @@ def render_month(
         context["previous"] = _month_link(shown.previous(), locale)
         context["next"] = _month_link(shown.next(), locale)
     page = Page(url=served_url(shown), template=TEMPLATE, kind="calendar", sitemap=False)
-    made = render_page(calendar_environment(site), page, context, site.root)
+    made = render_page(standalone_environment(site), page, context, site.root)
     if isinstance(made, ContentError):
         raise ContentErrors([made])
     return made.decode("utf-8")
-
-
-def calendar_environment(site: Site) -> jinja2.Environment:
-    """The build's environment; a theme of the site's own that has no calendar borrows the
-    default theme's template and its translated labels."""
-    env = make_environment(site, site.theme_dir)
-    default = builtin_themes_dir() / "default"
-    if site.theme_dir != default:
-        assert env.loader is not None
-        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(default / "templates")])
-        translations = load_translations(site.theme_dir, site.config.lang)
-        translations.add_fallback(load_translations(default, site.config.lang))
-        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        env.globals["_"] = env.globals["gettext"]  # make_environment's `_` is the theme's alone
-    return env
 
 
 @dataclass(frozen=True)

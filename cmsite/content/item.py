@@ -136,6 +136,11 @@ class Item:
         return self.known_reading_minutes
 
     @property
+    def words(self) -> int:
+        """How many words the body has, as a reader sees them (the monthly report counts them)."""
+        return word_count(self.content)
+
+    @property
     def last_modified(self) -> datetime | None:
         return self.updated or self.date
 
@@ -143,6 +148,9 @@ class Item:
         return self.lines.get(key) or 1
 
 
+def word_count(html: str) -> int:
+    return len(Markup(html).striptags().split())
+
+
 def _reading_minutes(html: str) -> int:
-    words = len(Markup(html).striptags().split())
-    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+    return max(1, math.ceil(word_count(html) / WORDS_PER_MINUTE))

@@ -296,33 +296,6 @@ def _left_behind(entry: Entry, network: Network) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Counts:
-    """A published entry's counts as its network gave them, or why it could not."""
-
-    entry: Entry
-    counts: dict[str, int]
-    problem: str | None = None
-
-
-def metrics(site: Site, store: QueueStore) -> list[Counts]:
-    """Ask each network for its published posts' counts; one network down never hides the others."""
-    publisher = Publisher(site, store)
-    rows = []
-    for entry in (e for e in store.all() if e.status == Status.PUBLISHED and e.remote_id):
-        network = publisher.network_for(entry)
-        if network is None:
-            continue
-        problem = None
-        try:
-            counts = network.metrics(entry.remote_id)
-        except Exception as exc:
-            counts, problem = {}, publisher.redact(f"{type(exc).__name__}: {exc}")
-        site.pm.hook.cmsite_metrics(entry=entry, metrics=counts, site=site)
-        rows.append(Counts(entry, counts, problem))
-    return rows
-
-
-@dataclass(frozen=True)
 class PublishRun:
     """What one `cmsite publish` did; `locked_out` when another one was running on the site;
     `unready`: what each account whose entries were held lacks, to be said once per account."""

@@ -17,6 +17,11 @@ Who approved what is kept in `approvals`, one row per approval, never changed no
 each holds the `content_digest` of the texts, pictures and time it approved, and an entry
 is `approved` while one of its approvals holds its content's digest (cmsite.queue.approvals).
 
+What the networks said of the published posts and of the accounts over time is kept in
+`metric_snapshots`, one row per count per collection, only ever added to: a month's report
+is made from the snapshots taken before the month ended, so it comes out the same whenever
+it is made (cmsite.report).
+
 SQLite in WAL mode is safe for several publishers on one machine, not on a network
 filesystem: its locks do not hold there.
 """
@@ -102,7 +107,7 @@ class DamagedQueue(Exception):
 _DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ENTRIES = """
 CREATE TABLE IF NOT EXISTS entries (
     id TEXT PRIMARY KEY,
@@ -147,6 +152,20 @@ CREATE TABLE IF NOT EXISTS approvals (
 )
 """
 APPROVALS_INDEX = "CREATE INDEX IF NOT EXISTS approvals_of_entry ON approvals (entry_id)"
+# One count of one post (`entry_id`) or of one account (`entry_id` NULL) as a network gave it at `taken`.
+SNAPSHOTS = """
+CREATE TABLE IF NOT EXISTS metric_snapshots (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    taken TEXT NOT NULL,
+    network TEXT NOT NULL,
+    account TEXT NOT NULL,
+    entry_id TEXT,
+    metric TEXT NOT NULL,
+    value INTEGER NOT NULL
+)
+"""
+SNAPSHOTS_INDEX = "CREATE INDEX IF NOT EXISTS metric_snapshots_by_time ON metric_snapshots (taken)"
+TABLES = (ENTRIES, APPROVALS, APPROVALS_INDEX, SNAPSHOTS, SNAPSHOTS_INDEX)
 
 
 class Via(StrEnum):
@@ -179,6 +198,7 @@ MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
         " WHERE status = 'cancelled'",
     ],
     2: [APPROVALS, APPROVALS_INDEX, _approvals_kept],
+    3: [SNAPSHOTS, SNAPSHOTS_INDEX],
 }
 
 
@@ -208,6 +228,31 @@ class Approval:
             "by": self.by, "at": self.at.isoformat(), "note": self.note, "via": str(self.via),
             "place": self.place, "digest": self.digest,
         }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One count a network gave at `taken`: of a post (`entry_id`), or of the account (None)."""
+
+    taken: datetime
+    network: str
+    account: str
+    entry_id: str | None
+    metric: str
+    value: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "taken": utc(self.taken), "network": self.network, "account": self.account,
+            "entry": self.entry_id, "metric": self.metric, "value": self.value,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        return cls(
+            datetime.fromisoformat(data["taken"]), data["network"], data["account"], data["entry"],
+            data["metric"], int(data["value"]),
+        )  # fmt: skip
 
 
 @dataclass(slots=True)  # a sync holds one per planned post
@@ -293,6 +338,8 @@ class Store(Protocol):
     ) -> bool: ...
     def approvals(self, entry_id: str | None = None) -> list[Approval]: ...
     def add_approval(self, db: Any, approval: Approval) -> None: ...
+    def snapshots(self, until: datetime | None = None, since: datetime | None = None) -> list[Snapshot]: ...
+    def add_snapshots(self, db: Any, snapshots: Iterable[Snapshot]) -> None: ...
 
 
 def queue_path(site: Site) -> Path:
@@ -415,7 +462,7 @@ class QueueStore:
         with self.transaction() as db:
             version = _version(db)
             if not _has_entries(db):
-                for statement in (ENTRIES, APPROVALS, APPROVALS_INDEX):
+                for statement in TABLES:
                     db.execute(statement)
             else:
                 for step in range(version + 1, SCHEMA_VERSION + 1):
@@ -494,6 +541,24 @@ class QueueStore:
                 str(approval.via), approval.place, approval.mark,
             ),
         )  # fmt: skip
+
+    def snapshots(self, until: datetime | None = None, since: datetime | None = None) -> list[Snapshot]:
+        """Every snapshot (taken from `since`, up to `until`, both included), oldest first."""
+        bounds = [("taken >= ?", since), ("taken <= ?", until)]
+        where = " AND ".join(test for test, moment in bounds if moment is not None)
+        arguments = [utc(moment) for _, moment in bounds if moment is not None]
+        rows = self.db.execute(
+            "SELECT taken, network, account, entry_id, metric, value FROM metric_snapshots"
+            f"{' WHERE ' + where if where else ''} ORDER BY taken, number",
+            arguments,
+        )
+        return [Snapshot(datetime.fromisoformat(row[0]), *row[1:]) for row in rows]
+
+    def add_snapshots(self, db: sqlite3.Connection, snapshots: Iterable[Snapshot]) -> None:
+        db.executemany(
+            "INSERT INTO metric_snapshots (taken, network, account, entry_id, metric, value) VALUES (?, ?, ?, ?, ?, ?)",
+            [(utc(s.taken), s.network, s.account, s.entry_id, s.metric, s.value) for s in snapshots],
+        )
 
     def close(self) -> None:
         self.db.close()

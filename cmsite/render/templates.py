@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gettext
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from cmsite.errors import ContentError, display_path
 from cmsite.messages import load_translations
 from cmsite.render.i18n import DateFormatter
 from cmsite.render.outputs import Page
+from cmsite.render.theme import builtin_themes_dir
 from cmsite.urls import THEME_STATIC_URL
 
 if TYPE_CHECKING:
@@ -61,6 +63,30 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     env.globals["memo"] = RenderMemo()
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
+
+
+def standalone_environment(site: Site, lang: str | None = None) -> jinja2.Environment:
+    """The build's environment for a page made outside the built site (the calendar, the monthly
+    report), in `lang` (the site's language by default); a theme of the site's own that lacks
+    the page borrows the default theme's template and its translated labels."""
+    lang = lang or site.config.lang
+    env = make_environment(site, site.theme_dir)
+    default = builtin_themes_dir() / "default"
+    if site.theme_dir != default or lang != site.config.lang:
+        assert env.loader is not None
+        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(default / "templates")])
+        env.install_gettext_translations(theme_translations(site, lang), newstyle=True)  # type: ignore[attr-defined]
+        env.globals["_"] = env.globals["gettext"]  # make_environment's `_` is the theme's alone
+    return env
+
+
+def theme_translations(site: Site, lang: str) -> gettext.NullTranslations:
+    """The site's theme's catalogue for `lang`, the default theme's underneath."""
+    translations = load_translations(site.theme_dir, lang)
+    default = builtin_themes_dir() / "default"
+    if site.theme_dir != default:
+        translations.add_fallback(load_translations(default, lang))
+    return translations
 
 
 def plugin_template_dirs(site: Site) -> list[Path]:

@@ -89,6 +89,15 @@ class Action:
 
 PUBLISHING = Action("publish", "the post")
 VERIFYING = Action("verify", "the account's credentials")  # `verify_credentials`: who the account is
+COUNTING_ACCOUNT = Action("metrics", "the account's figures")  # `account_metrics`
+
+# The names a network's counts go by, whatever the network calls them (Mastodon's favourites are
+# likes, X's retweets and Facebook's shares are reposts, comments are replies, impressions are
+# views, bookmarks are saves), so that a report adds up the same thing everywhere.
+POST_METRICS = ("likes", "reposts", "replies", "quotes", "clicks", "saves", "views")
+# What a person did with a post: the report's engagement, each network adding those it gives.
+ENGAGEMENT = ("likes", "reposts", "replies", "quotes", "clicks", "saves")
+ACCOUNT_METRICS = ("followers", "following", "posts")
 
 
 def part_key(entry_key: str, number: int) -> str:
@@ -503,8 +512,23 @@ class Network(ABC):
         )
 
     def metrics(self, remote_id: str) -> dict[str, int]:
-        """Counts the network gives for a post (replies, reposts, favourites…); empty if none."""
-        return {}
+        """The counts the network gives for one post, under the names of POST_METRICS where they
+        mean the same (a network's other counts keep a name of their own): `cmsite metrics` records
+        them and the monthly report adds them up across networks.
+
+        Raise PublishError (action `Action.counting`) when the network refuses or does not answer;
+        NotImplementedError, saying so, when it gives no counts at all — never invent a zero.
+        """
+        raise NotImplementedError(f"{self.label} gives no counts of a post")
+
+    def account_metrics(self) -> dict[str, int]:
+        """The account's own figures (ACCOUNT_METRICS: followers, following, posts; a page's fans…)
+        as the network gives them now, asked read-only, for the report's audience curves.
+
+        Raise PublishError (action `COUNTING_ACCOUNT`) when the network refuses or does not answer;
+        NotImplementedError, saying why, when it gives none for this kind of account.
+        """
+        raise NotImplementedError(f"{self.label} gives no figures of an account")
 
 
 def _unset_variable(variable: str) -> str:

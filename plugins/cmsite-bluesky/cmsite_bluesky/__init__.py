@@ -13,6 +13,7 @@ from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, no_answer
 from cmsite.social.media import Picture
 from cmsite.social.network import (
+    COUNTING_ACCOUNT,
     PUBLISHING,
     VERIFYING,
     Action,
@@ -27,8 +28,10 @@ _BASE32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
 POST = "app.bsky.feed.post"
 TIMEOUT = 30  # seconds without an answer before giving up (setting `timeout`)
 LOOKING = Action("find", "to read the post's record")  # for a part whose answer was lost
-# app.bsky.feed.defs#postView counts → the names `cmsite metrics` shows
+# The counts of app.bsky.feed.defs#postView and app.bsky.actor.defs#profileViewDetailed
+# (lexicons/app/bsky/, bluesky-social/atproto) → the names `cmsite metrics` gives them
 METRICS = {"replyCount": "replies", "repostCount": "reposts", "quoteCount": "quotes", "likeCount": "likes"}
+ACCOUNT_METRICS = {"followersCount": "followers", "followsCount": "following", "postsCount": "posts"}
 
 
 def record_key(idempotency_key: str, number: int = 0) -> str:
@@ -171,15 +174,39 @@ class Bluesky(Network):
     def metrics(self, remote_id: str) -> dict[str, int]:
         """app.bsky.feed.getPosts on the AppView (no login: the counts are public)."""
         action = Action.counting(remote_id)
-        appview = self._client(self.options.get("appview", "https://public.api.bsky.app"))
-        with _failures(action):
+        with self._appview(action) as appview:
             posts = appview.app.bsky.feed.get_posts({"uris": [remote_id]}).posts
         if not posts:  # getPosts leaves out what it cannot find
             raise PublishError(
                 f"Bluesky has no post {remote_id}; {action.not_found(self.label)}", retry=False
             )
-        view = posts[0].model_dump(by_alias=True)
-        return {name: int(view.get(field) or 0) for field, name in METRICS.items()}
+        return _counts(posts[0], METRICS)
+
+    def account_metrics(self) -> dict[str, int]:
+        """app.bsky.actor.getProfile of the account's handle on the AppView, as `metrics` asks it
+        (a PDS does not count followers either)."""
+        actor = self.required_option("handle")
+        with self._appview(COUNTING_ACCOUNT) as appview:
+            profile = appview.app.bsky.actor.get_profile({"actor": actor})
+        return _counts(profile, ACCOUNT_METRICS)
+
+    @contextmanager
+    def _appview(self, action: Action) -> Iterator[Any]:
+        """A client of the `appview` setting, without login (what it counts is public): its
+        failures as PublishError for `action`, its connections closed after."""
+        client = self._client(self.options["appview"])
+        try:
+            with _failures(action):
+                yield client
+        finally:
+            client.request.close()
+
+
+def _counts(view: Any, names: dict[str, str]) -> dict[str, int]:
+    """The counts of `names` that the AppView's view holds (each is optional in the lexicon),
+    by cmsite's names; one it leaves out stays out (a zero would be made up)."""
+    found = view.model_dump(by_alias=True)
+    return {name: int(found[field]) for field, name in names.items() if found.get(field) is not None}
 
 
 def _card(post: SocialPost) -> dict[str, Any]:
@@ -313,7 +340,9 @@ def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
         # the SDK keeps the headers in a plain dict with lowercase names
         answer = SimpleNamespace(status_code=status, headers=httpx.Headers(response.headers))
         return busy("Bluesky", answer, message, "ratelimit-reset")
-    if status in (401, 403):
+    if action is COUNTING_ACCOUNT:  # asked of the AppView, without the app password
+        hint = "check the handle and the appview setting"
+    elif status in (401, 403):
         hint = "check the handle and app password"
     elif action is PUBLISHING:
         hint = "fix the post"

@@ -275,6 +275,77 @@ def test_metrics_read_the_counts_from_the_appview(loopback_server):
         bluesky.metrics(POST_URI.replace("3kabcdefghij2", "3kabcdefghij3"))
 
 
+def test_a_count_the_appview_leaves_out_is_not_made_a_zero(loopback_server):
+    """Each count of a postView is optional in the lexicon (an older AppView gives no quoteCount)."""
+    view = {
+        "uri": POST_URI, "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+        "author": {"did": "did:plc:abc123", "handle": "carnet.test"},
+        "record": {"$type": "app.bsky.feed.post", "text": "Plan", "createdAt": "2026-11-22T12:00:00.000Z"},
+        "replyCount": 0, "repostCount": 1, "likeCount": 4, "indexedAt": "2026-11-22T12:00:01.000Z",
+    }  # fmt: skip
+    loopback_server.reply(json_body={"posts": [view]})
+    bluesky = Bluesky("default", {"appview": loopback_server.url}, Credentials((), {}))
+    assert bluesky.metrics(POST_URI) == {"replies": 0, "reposts": 1, "likes": 4}
+
+
+def profile_view(request):
+    """An AppView answering getProfile as the lexicon says: a profileViewDetailed of carnet.test,
+    the error the AppView gives for any other actor."""
+    from urllib.parse import parse_qs, urlsplit
+
+    url = urlsplit(request.path)
+    if parse_qs(url.query)["actor"] != ["carnet.test"]:
+        error = {"error": "InvalidRequest", "message": "Profile not found"}
+        return Reply(400, json.dumps(error).encode(), {"Content-Type": "application/json"})
+    profile = {
+        "did": "did:plc:abc123", "handle": "carnet.test", "displayName": "Carnet",
+        "followersCount": 120, "followsCount": 35, "postsCount": 412,
+    }  # fmt: skip
+    return Reply(200, json.dumps(profile).encode(), {"Content-Type": "application/json"})
+
+
+def counted(appview, handle):
+    """The account `handle`, with an app password that the AppView must never be sent."""
+    return Bluesky(
+        "default",
+        {"appview": appview, "handle": handle},
+        Credentials(("BLUESKY_APP_PASSWORD",), {"BLUESKY_APP_PASSWORD": "app-password-xyz"}),
+    )
+
+
+def test_the_accounts_figures_come_from_its_profile_on_the_appview(loopback_server):
+    loopback_server.handler(profile_view)
+    figures = counted(loopback_server.url, "carnet.test").account_metrics()
+    assert figures == {"followers": 120, "following": 35, "posts": 412}
+    (request,) = loopback_server.requests
+    assert (request.method, request.path) == ("GET", "/xrpc/app.bsky.actor.getProfile?actor=carnet.test")
+    assert "Authorization" not in request.headers  # public figures: no login, no password sent
+
+
+LOGIN_WANTED = {"error": "AuthMissing", "message": "Authentication Required"}
+
+
+@pytest.mark.parametrize(
+    ("handle", "answer", "refusal"),
+    [
+        ("nobody.test", None, "(400): Profile not found"),  # a handle the AppView does not know
+        ("carnet.test", LOGIN_WANTED, "(401): Authentication Required"),  # a service that is no AppView
+    ],
+)
+def test_a_refused_count_of_the_account_says_what_to_check(loopback_server, handle, answer, refusal):
+    loopback_server.handler(profile_view)
+    if answer:
+        loopback_server.reply(401, json_body=answer)
+    with pytest.raises(PublishError) as caught:
+        counted(loopback_server.url, handle).account_metrics()
+    message = str(caught.value)
+    assert (
+        message
+        == f"Bluesky refused the account's figures {refusal}; check the handle and the appview setting"
+    )
+    assert caught.value.retry is False and "app-password-xyz" not in message
+
+
 def test_a_rate_limit_is_retried_after_the_wait_asked_and_posted_nothing(pds, account, fail):
     fail({1: "rate-limit"})  # a 429 with Retry-After: 1
     with pytest.raises(PublishError) as caught:

@@ -10,7 +10,16 @@ from typing import Any, ClassVar
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, graph_error, graph_missing, json_answer, send
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, VERIFYING, Action, Network, Part, Published, PublishError
+from cmsite.social.network import (
+    COUNTING_ACCOUNT,
+    PUBLISHING,
+    VERIFYING,
+    Action,
+    Network,
+    Part,
+    Published,
+    PublishError,
+)
 
 GRAPH = "https://graph.facebook.com"
 GRAPH_VERSION = "v21.0"  # unless the account sets graph_version
@@ -24,6 +33,8 @@ PERMISSIONS = {
 }
 # The post's counts: shares (absent when none), and the totals of reactions and comments without their lists
 METRICS_FIELDS = "shares,reactions.summary(total_count),comments.summary(total_count)"
+# The page's figures (Graph API Page reference), by the name cmsite gives them: fans are the page's likes
+PAGE_FIGURES = {"followers_count": "followers", "fan_count": "fans"}
 
 
 class FacebookPage(Network):
@@ -108,7 +119,7 @@ class FacebookPage(Network):
             )
 
     def metrics(self, remote_id: str) -> dict[str, int]:
-        """GET /{post-id} with the counts of its shares, reactions and comments."""
+        """GET /{post-id} with the counts of its reactions (likes), comments (replies) and shares (reposts)."""
         with self._client() as client:
             answer = _send(
                 client,
@@ -119,10 +130,24 @@ class FacebookPage(Network):
             )
         post = json_answer("Facebook", answer)
         return {
-            "reactions": int(post.get("reactions", {}).get("summary", {}).get("total_count", 0)),
-            "comments": int(post.get("comments", {}).get("summary", {}).get("total_count", 0)),
-            "shares": int(post.get("shares", {}).get("count", 0)),
+            "likes": int(post.get("reactions", {}).get("summary", {}).get("total_count", 0)),
+            "replies": int(post.get("comments", {}).get("summary", {}).get("total_count", 0)),
+            "reposts": int(post.get("shares", {}).get("count", 0)),
         }
+
+    def account_metrics(self) -> dict[str, int]:
+        """GET /{page-id}?fields=followers_count,fan_count with the page token: its followers and fans.
+        A field the page lacks is left out, not counted as zero; the Graph API gives no count of posts."""
+        with self._client() as client:
+            answer = _send(
+                client,
+                "GET",
+                f"/{self._version}/{self._page}",
+                params={"fields": ",".join(PAGE_FIGURES), "access_token": self._token},
+                action=COUNTING_ACCOUNT,
+            )
+        page = json_answer("Facebook", answer)
+        return {name: int(page[field]) for field, name in PAGE_FIGURES.items() if field in page}
 
     @property
     def _token(self) -> str:
@@ -180,6 +205,8 @@ def _check(response: Any, action: Action) -> None:
         raise _busy(response, f"{message} (code {code})")
     if code in TOKEN_CODES:
         hint = "get a new page access token"
+    elif action is COUNTING_ACCOUNT:
+        hint = "check the page id and that the page token has pages_read_engagement"
     elif action not in (PUBLISHING, VERIFYING) and graph_missing(response):
         hint = action.not_found("Facebook")
     else:

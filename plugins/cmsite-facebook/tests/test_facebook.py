@@ -187,7 +187,7 @@ def test_a_refused_delete_says_what_to_do_and_never_shows_the_token(loopback_ser
     assert says in message and "tok-secret" not in message and not caught.value.retry
 
 
-def test_metrics_ask_for_shares_reactions_and_comments_totals(loopback_server):
+def test_metrics_ask_for_reactions_comments_and_shares_as_likes_replies_and_reposts(loopback_server):
     answer = {
         "shares": {"count": 2},
         "reactions": {"data": [], "summary": {"total_count": 7, "viewer_reaction": "NONE"}},
@@ -195,7 +195,7 @@ def test_metrics_ask_for_shares_reactions_and_comments_totals(loopback_server):
         "id": "555_9001",
     }
     loopback_server.reply(200, json_body=answer)
-    assert network(loopback_server).metrics("555_9001") == {"reactions": 7, "comments": 3, "shares": 2}
+    assert network(loopback_server).metrics("555_9001") == {"likes": 7, "replies": 3, "reposts": 2}
     (request,) = loopback_server.requests
     assert (request.method, request.path.partition("?")[0]) == ("GET", "/v21.0/555_9001")
     assert query(request) == {
@@ -208,7 +208,37 @@ def test_metrics_ask_for_shares_reactions_and_comments_totals(loopback_server):
         "id": "555_1",
     }
     loopback_server.reply(200, json_body=quiet)  # no `shares` when nobody shared it
-    assert network(loopback_server).metrics("555_1") == {"reactions": 0, "comments": 0, "shares": 0}
+    assert network(loopback_server).metrics("555_1") == {"likes": 0, "replies": 0, "reposts": 0}
     loopback_server.reply(400, json_body={"error": {"message": "(#10) Permission denied", "code": 10}})
     with pytest.raises(PublishError, match="pages_read_engagement"):
         network(loopback_server).metrics("555_9001")
+
+
+def test_account_metrics_read_the_pages_followers_and_fans(loopback_server):
+    loopback_server.reply(200, json_body={"followers_count": 1520, "fan_count": 1498, "id": "555"})
+    assert network(loopback_server).account_metrics() == {"followers": 1520, "fans": 1498}
+    (request,) = loopback_server.requests
+    assert (request.method, request.path.partition("?")[0]) == ("GET", "/v21.0/555")
+    assert query(request) == {"fields": "followers_count,fan_count", "access_token": "page-token-1"}
+    loopback_server.reply(200, json_body={"followers_count": 12, "id": "555"})
+    assert network(loopback_server).account_metrics() == {"followers": 12}  # what it leaves out is not a zero
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ({"message": "(#10) This endpoint requires the 'pages_read_engagement' permission", "code": 10},
+         "check the page id and that the page token has pages_read_engagement"),
+        ({"message": "(#100) Object with ID '555' does not exist", "code": 100, "error_subcode": 33},
+         "check the page id and that the page token has pages_read_engagement"),
+        ({"message": "Error validating access token: Session has expired", "code": 190},
+         "get a new page access token"),
+    ],
+)  # fmt: skip
+def test_refused_account_metrics_say_what_to_do_and_never_show_the_token(loopback_server, error, says):
+    loopback_server.reply(400, json_body={"error": {**error, "type": "OAuthException", "fbtrace_id": "x"}})
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server, token="tok-secret").account_metrics()
+    message = str(caught.value)
+    assert message.startswith("Facebook refused the account's figures: " + error["message"])
+    assert message.endswith(f"; {says}") and "tok-secret" not in message and not caught.value.retry

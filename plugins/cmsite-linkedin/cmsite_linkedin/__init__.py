@@ -11,7 +11,16 @@ from urllib.parse import quote
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, json_answer, send
 from cmsite.social.media import Picture
-from cmsite.social.network import PUBLISHING, VERIFYING, Action, Network, Part, Published, PublishError
+from cmsite.social.network import (
+    COUNTING_ACCOUNT,
+    PUBLISHING,
+    VERIFYING,
+    Action,
+    Network,
+    Part,
+    Published,
+    PublishError,
+)
 
 API = "https://api.linkedin.com"
 API_VERSION = "202411"  # the LinkedIn-Version header (YYYYMM), unless the account sets api_version
@@ -26,6 +35,8 @@ SCOPES = {
     "metrics": "check that the token has r_organization_social (r_member_social for a member's post)",
     "verify": "check the access token",
 }
+# A refused follower count (Organization Lookup API): another page's URN, or a token without its permission
+FOLLOWERS_HINT = "check the author URN and that the token has rw_organization_admin"
 
 
 def little_text(text: str) -> str:
@@ -156,7 +167,8 @@ class LinkedIn(Network):
             )
 
     def metrics(self, remote_id: str) -> dict[str, int]:
-        """GET /rest/socialMetadata/{encoded URN}: every reaction (likes, praise…) and every comment."""
+        """GET /rest/socialMetadata/{encoded URN}: every reaction (likes, praise…) as likes, and every
+        comment as replies."""
         with self._client() as client:
             answer = _send(
                 client,
@@ -167,9 +179,28 @@ class LinkedIn(Network):
         summary = json_answer("LinkedIn", answer)
         reactions = summary.get("reactionSummaries") or {}
         return {
-            "reactions": sum(int(r.get("count", 0)) for r in reactions.values()),
-            "comments": int((summary.get("commentSummary") or {}).get("count", 0)),
+            "likes": sum(int(r.get("count", 0)) for r in reactions.values()),
+            "replies": int((summary.get("commentSummary") or {}).get("count", 0)),
         }
+
+    def account_metrics(self) -> dict[str, int]:
+        """GET /rest/networkSizes/{encoded URN}?edgeType=COMPANY_FOLLOWED_BY_MEMBER (Organization
+        Lookup API, "Retrieve Organization Follower Count"): the page's followers. LinkedIn gives
+        no such count of a member, nor how many posts or follows a page has."""
+        author = self._author
+        if not author.startswith("urn:li:organization:"):
+            raise NotImplementedError(
+                f"LinkedIn gives follower counts of organization pages only, and the author {author} is not one"
+            )
+        with self._client() as client:
+            answer = _send(
+                client,
+                "GET",
+                f"/rest/networkSizes/{quote(author, safe='')}",
+                params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"},
+                action=COUNTING_ACCOUNT,
+            )
+        return {"followers": int(json_answer("LinkedIn", answer)["firstDegreeSize"])}
 
 
 def _published(urn: str) -> Published:
@@ -234,6 +265,8 @@ def _check(response: Any, action: Action) -> None:
         raise busy("LinkedIn", response, message)
     if status == 401:
         hint = "renew the access token"
+    elif action is COUNTING_ACCOUNT:
+        hint = FOLLOWERS_HINT
     elif status == 404 and action is not PUBLISHING:
         hint = action.not_found("LinkedIn")
     else:

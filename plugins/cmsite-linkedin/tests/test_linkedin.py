@@ -14,8 +14,8 @@ from cmsite.social.network import Credentials, Media, Part, Published, PublishEr
 from cmsite.testing import Reply, make_picture
 
 
-def network(server, token="tok-123"):
-    options = {"author": "urn:li:organization:42", "api": server.url, "api_version": "202411"}
+def network(server, token="tok-123", author="urn:li:organization:42"):
+    options = {"author": author, "api": server.url, "api_version": "202411"}
     return LinkedIn(
         "default", options, Credentials(("LINKEDIN_ACCESS_TOKEN",), {"LINKEDIN_ACCESS_TOKEN": token})
     )
@@ -237,7 +237,7 @@ def test_a_refused_delete_says_what_to_do_and_never_shows_the_token(loopback_ser
         network(loopback_server).delete("urn:li:share:7001")
 
 
-def test_metrics_add_up_the_social_metadata_summary(loopback_server):
+def test_metrics_add_up_the_social_metadata_summary_as_likes_and_replies(loopback_server):
     summary = {
         "reactionSummaries": {
             "LIKE": {"reactionType": "LIKE", "count": 3},
@@ -248,12 +248,42 @@ def test_metrics_add_up_the_social_metadata_summary(loopback_server):
         "entity": "urn:li:share:7001",
     }
     loopback_server.reply(200, json_body=summary)
-    assert network(loopback_server).metrics("urn:li:share:7001") == {"reactions": 5, "comments": 4}
+    assert network(loopback_server).metrics("urn:li:share:7001") == {"likes": 5, "replies": 4}
     (request,) = loopback_server.requests
     assert (request.method, request.path) == ("GET", "/rest/socialMetadata/urn%3Ali%3Ashare%3A7001")
     assert_linkedin_headers(request)
     loopback_server.reply(200, json_body={"reactionSummaries": {}, "entity": "urn:li:share:7002"})
-    assert network(loopback_server).metrics("urn:li:share:7002") == {"reactions": 0, "comments": 0}
+    assert network(loopback_server).metrics("urn:li:share:7002") == {"likes": 0, "replies": 0}
     loopback_server.reply(403, json_body={"message": "Not enough permissions to access: socialMetadata.GET"})
     with pytest.raises(PublishError, match="r_organization_social"):
         network(loopback_server).metrics("urn:li:share:7001")
+
+
+def test_account_metrics_ask_for_the_organizations_follower_count(loopback_server):
+    loopback_server.reply(200, json_body={"firstDegreeSize": 219145})
+    assert network(loopback_server).account_metrics() == {"followers": 219145}
+    (request,) = loopback_server.requests
+    path, _, query = request.path.partition("?")
+    assert (request.method, path) == ("GET", "/rest/networkSizes/urn%3Ali%3Aorganization%3A42")
+    assert parse_qs(query) == {"edgeType": ["COMPANY_FOLLOWED_BY_MEMBER"]}
+    assert_linkedin_headers(request)
+
+
+def test_a_refused_follower_count_says_what_to_do_and_never_shows_the_token(loopback_server):
+    loopback_server.reply(401, json_body={"message": "Invalid access token", "status": 401})
+    with pytest.raises(PublishError, match="renew the access token") as caught:
+        network(loopback_server, token="very-secret").account_metrics()
+    assert "very-secret" not in str(caught.value) and not caught.value.retry
+    loopback_server.reply(403, json_body={"message": "Not enough permissions to access: networkSizes.GET"})
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server, token="very-secret").account_metrics()
+    assert str(caught.value) == (
+        "LinkedIn refused the account's figures (403): Not enough permissions to access: networkSizes.GET; "
+        "check the author URN and that the token has rw_organization_admin"
+    )
+
+
+def test_a_members_follower_count_is_not_asked(loopback_server):
+    with pytest.raises(NotImplementedError, match="follower counts of organization pages only"):
+        network(loopback_server, author="urn:li:person:AbCdEf").account_metrics()
+    assert loopback_server.requests == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy
 from cmsite.social.network import (
+    COUNTING_ACCOUNT,
     PUBLISHING,
     VERIFYING,
     Action,
@@ -36,7 +37,7 @@ SCOPES = {  # what the access token needs, by what cmsite asked
     "publish": "write:statuses and write:media",
     "find": "read:accounts and read:statuses",
     "delete": "write:statuses",
-    "metrics": "read:statuses",
+    "metrics": "read:statuses and read:accounts",  # a status's counts, the account's figures
     "verify": "read:accounts (write:statuses and write:media to post)",
 }
 # `cmsite accounts login`: OAuth out of band (Mastodon shows the code instead of redirecting), asking
@@ -49,6 +50,15 @@ LOGIN_HINTS = {
     "register": "check that the instance is the address of a Mastodon server, like https://mastodon.social",
     "authorise": "run the login again and paste the code the page shows (each code works once, for minutes)",
 }
+# The counts of a Status (https://docs.joinmastodon.org/entities/Status/) and of an Account
+# (https://docs.joinmastodon.org/entities/Account/), by the names `cmsite metrics` gives them.
+STATUS_COUNTS = {
+    "favourites_count": "likes",
+    "reblogs_count": "reposts",
+    "replies_count": "replies",
+    "quotes_count": "quotes",  # since Mastodon 4.5: an older server gives none
+}
+ACCOUNT_COUNTS = {"followers_count": "followers", "following_count": "following", "statuses_count": "posts"}
 _REMOTE_MENTION = re.compile(r"(?<![\w/@])@(\w+)@[\w.-]*\w")
 
 
@@ -99,15 +109,20 @@ class Mastodon(Network):
             http.hooks["response"].append(session.heard)
             yield session
 
-    def verify_credentials(self) -> str:
-        """GET /api/v1/accounts/verify_credentials: the token's account, as @name@server."""
+    def _request(self, action: Action, ask: Callable[[Any], Any]) -> Any:
+        """One request of `action` outside a send, with a client of its own: Mastodon's answer,
+        or its refusal as a PublishError that says what to do."""
         from mastodon import MastodonError
 
         with self.session() as session:
             try:
-                account = session.client.account_verify_credentials()
+                return ask(session.client)
             except MastodonError as exc:
-                raise _publish_error(session, exc, VERIFYING) from None
+                raise _publish_error(session, exc, action) from None
+
+    def verify_credentials(self) -> str:
+        """GET /api/v1/accounts/verify_credentials: the token's account, as @name@server."""
+        account = self._request(VERIFYING, lambda client: client.account_verify_credentials())
         acct = str(account.get("acct") or account.get("username") or "")
         server = urlsplit(str(account.get("url") or self.options["instance"])).hostname
         return f"@{acct}" if "@" in acct or not server else f"@{acct}@{server}"
@@ -195,23 +210,24 @@ class Mastodon(Network):
 
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """DELETE /api/v1/statuses/:id (the thread's replies stay)."""
-        from mastodon import MastodonError
-
-        with self.session() as session:
-            try:
-                session.client.status_delete(remote_id)
-            except MastodonError as exc:
-                raise _publish_error(session, exc, Action.deleting(remote_id)) from None
+        self._request(Action.deleting(remote_id), lambda client: client.status_delete(remote_id))
 
     def metrics(self, remote_id: str) -> dict[str, int]:
-        from mastodon import MastodonError
+        """GET /api/v1/statuses/:id: the status's STATUS_COUNTS, those the server gives."""
+        status = self._request(Action.counting(remote_id), lambda client: client.status(remote_id))
+        return _counts(status, STATUS_COUNTS)
 
-        with self.session() as session:
-            try:
-                status = session.client.status(remote_id)
-            except MastodonError as exc:
-                raise _publish_error(session, exc, Action.counting(remote_id)) from None
-        return {key: int(status.get(f"{key}_count", 0)) for key in ("replies", "reblogs", "favourites")}
+    def account_metrics(self) -> dict[str, int]:
+        """GET /api/v1/accounts/verify_credentials: the token's own account, with the counts of
+        its followers, follows and statuses (ACCOUNT_COUNTS)."""
+        account = self._request(COUNTING_ACCOUNT, lambda client: client.account_verify_credentials())
+        return _counts(account, ACCOUNT_COUNTS)
+
+
+def _counts(entity: Any, names: dict[str, str]) -> dict[str, int]:
+    """The counts of `names` that Mastodon's answer holds, by cmsite's names; one it leaves out
+    stays out (a zero would be made up)."""
+    return {name: int(entity[key]) for key, name in names.items() if entity.get(key) is not None}
 
 
 def _published(status: Any) -> Published:

@@ -20,6 +20,7 @@ from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy, graph_error, graph_missing, json_answer, send
 from cmsite.social.media import Picture, media_problems
 from cmsite.social.network import (
+    COUNTING_ACCOUNT,
     PUBLISHING,
     VERIFYING,
     Action,
@@ -45,7 +46,9 @@ PERMISSIONS = {
     "metrics": "give the app threads_basic and threads_manage_insights",
     "verify": "give the app threads_basic",
 }
-INSIGHTS = "views,likes,replies,reposts,quotes"  # the media insights `cmsite metrics` asks for
+INSIGHTS = "views,likes,replies,reposts,quotes"  # the media insights `cmsite metrics` asks for: shared names
+# The user insights that are the account's figures → the names of ACCOUNT_METRICS
+ACCOUNT_INSIGHTS = {"followers_count": "followers"}
 
 
 class Threads(Network):
@@ -252,13 +255,32 @@ class Threads(Network):
             raise PublishError(f"Threads did not delete post {remote_id}: it answered {answer}", retry=False)
 
     def metrics(self, remote_id: str) -> dict[str, int]:
-        """GET /{media-id}/insights: views, likes, replies, reposts and quotes, each as Threads names it."""
+        """GET /{media-id}/insights: views, likes, replies, reposts and quotes, whose Threads names are
+        the shared ones of POST_METRICS already."""
         action = Action.counting(remote_id)
         with self.session() as client:
             answer = self._request(
                 client, "GET", f"/{self._version}/{remote_id}/insights", {"metric": INSIGHTS}, action=action
             )
         return {item["name"]: int(item["values"][0]["value"]) for item in answer.get("data", [])}
+
+    def account_metrics(self) -> dict[str, int]:
+        """GET /{threads-user-id}/threads_insights?metric=followers_count (the Threads Insights API,
+        User Insights): the followers now, as its `total_value`; Threads gives no following or posts
+        count. Needs threads_manage_insights."""
+        with self.session() as client:
+            answer = self._request(
+                client,
+                "GET",
+                f"/{self._version}/{self._user}/threads_insights",
+                {"metric": ",".join(ACCOUNT_INSIGHTS)},
+                action=COUNTING_ACCOUNT,
+            )
+        return {
+            ACCOUNT_INSIGHTS[item["name"]]: int(item["total_value"]["value"])
+            for item in answer.get("data", [])
+            if item.get("name") in ACCOUNT_INSIGHTS
+        }
 
 
 def _image(picture: Media) -> dict[str, str]:
@@ -312,7 +334,7 @@ def _check(response: Any, action: Action) -> None:
         hint = PERMISSIONS[action.kind]
     elif action is PUBLISHING:
         hint = "check the text, the link and the user_id setting"
-    elif action is VERIFYING:
+    elif action in (VERIFYING, COUNTING_ACCOUNT):  # about the account, not a post
         hint = "check the user_id setting"
     else:
         hint = action.not_found("Threads") if graph_missing(response) else "check the post id"

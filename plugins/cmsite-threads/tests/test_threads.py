@@ -43,6 +43,7 @@ class FakeThreads:
         self.lose: dict[tuple[str, int], Reply] = {}
         self.steps: Counter[str] = Counter()
         self.insights: dict[str, dict[str, int]] = {}  # media id → what its insights answer
+        self.followers = 0  # what the user insights answer for followers_count
         self.hold: dict[str, threading.Event] = {}  # step → once done, its next answer waits for the event
         self.ready: set[str] = set()  # containers whose status was FINISHED when asked
         self.made = 0
@@ -111,6 +112,9 @@ class FakeThreads:
         if method == "DELETE" and len(parts) == 2:
             assert set(fields) == set(), fields  # nothing but the token
             return "delete", lambda: self._delete(parts[1])
+        if method == "GET" and parts[1:] == [self.user, "threads_insights"]:  # user insights
+            assert fields == {"metric": "followers_count"}, fields
+            return "user insights", self._followers
         if method == "GET" and len(parts) == 3 and parts[2] == "insights":
             assert fields == {"metric": "views,likes,replies,reposts,quotes"}, fields
             return "insights", lambda: self._insights(parts[1])
@@ -185,6 +189,16 @@ class FakeThreads:
                 {"name": name, "period": "lifetime", "values": [{"value": counts.get(name, 0)}],
                  "title": name.title(), "id": f"{media}/insights/{name}/lifetime"}
                 for name in ("views", "likes", "replies", "reposts", "quotes")
+            ]
+        }  # fmt: skip
+
+    def _followers(self) -> dict[str, object]:
+        """User insights as documented: followers_count is a total now, not a series of values."""
+        return {
+            "data": [
+                {"name": "followers_count", "period": "day", "title": "followers_count",
+                 "description": "The number of followers.", "total_value": {"value": self.followers},
+                 "id": f"{self.user}/insights/followers_count/day"}
             ]
         }  # fmt: skip
 
@@ -428,6 +442,36 @@ def test_metrics_are_the_posts_insights(loopback_server, threads):
         network(loopback_server).metrics(published.remote_id)
     with pytest.raises(PublishError, match="the post is not on Threads"):
         network(loopback_server).metrics("9999")
+
+
+def test_account_metrics_are_the_followers_threads_counts(loopback_server):
+    threads = FakeThreads(user="1234567")
+    threads.followers = 4821
+    loopback_server.handler(threads)
+    assert network(loopback_server, user_id="1234567").account_metrics() == {"followers": 4821}
+    assert threads.calls == [
+        ("GET", "/v1.0/1234567/threads_insights", {"metric": "followers_count", "access_token": TOKEN})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (_error(403, "Application does not have permission for this action", 10), "threads_manage_insights"),
+        (_error(400, "Error validating access token", 190), "get a new access token"),
+        (
+            _error(400, "Unsupported get request. Object with ID '42' does not exist", 100, subcode=33),
+            "check the user_id setting",
+        ),
+    ],
+)
+def test_refused_account_metrics_say_what_to_do(loopback_server, threads, reply, says):
+    threads.fail["user insights", 1] = reply
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).account_metrics()
+    message = str(caught.value)
+    assert message.startswith("Threads refused the account's figures (4") and says in message
+    assert "post" not in message and TOKEN not in message and not caught.value.retry
 
 
 SITE = "https://blog.cmsite.info"

@@ -74,6 +74,14 @@ class Webhook(Network):
         hint = action.not_found(self.label) if gone else "check the webhook address"
         raise PublishError(f"{self.label} refused {action.what} ({status}): {detail}; {hint}", retry=False)
 
+    def account_metrics(self) -> dict[str, int]:
+        """A webhook posts into a channel: it is no account that people follow. (Nor do the services
+        give it its messages' counts: `metrics` is the base one, which says so.)"""
+        raise NotImplementedError(
+            f"{self.label} gives an incoming webhook no figures: it posts into a channel, and has no "
+            "followers or posts of its own to count"
+        )
+
     def delete(self, remote_id: str, idempotency_key: str | None = None) -> None:
         """An incoming webhook only posts: Slack and Mattermost give no way to remove what it sent."""
         raise NotImplementedError(

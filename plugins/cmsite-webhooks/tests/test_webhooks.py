@@ -270,6 +270,9 @@ def test_slack_and_mattermost_cannot_delete_and_say_so(loopback_server, cls):
 
 
 @pytest.mark.parametrize("cls", [Discord, Slack, Mattermost])
-def test_webhooks_give_no_counts(loopback_server, cls):
-    assert network(cls, loopback_server).metrics("111") == {}
-    assert loopback_server.requests == []
+def test_webhooks_give_no_counts_and_say_so(loopback_server, cls):
+    with pytest.raises(NotImplementedError, match=f"{cls.label} gives no counts of a post"):
+        network(cls, loopback_server).metrics("111")
+    with pytest.raises(NotImplementedError, match=f"{cls.label} gives an incoming webhook no figures"):
+        network(cls, loopback_server).account_metrics()
+    assert loopback_server.requests == []  # nothing is asked of the webhook

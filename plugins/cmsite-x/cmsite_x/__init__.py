@@ -12,6 +12,7 @@ from cmsite.hookspecs import hookimpl
 from cmsite.social.http import busy
 from cmsite.social.media import Picture
 from cmsite.social.network import (
+    COUNTING_ACCOUNT,
     PUBLISHING,
     VERIFYING,
     Action,
@@ -27,14 +28,21 @@ API_HOST = "https://api.twitter.com"
 TIMEOUT = 30  # seconds without an answer before giving up (setting `timeout`)
 UPLOAD_HOST = "https://upload.twitter.com"  # v1.1 media/upload and media/metadata/create
 RECENT = 20  # how many of the account's latest posts `find_one` looks through
-# public_metrics fields → the names `cmsite metrics` shows (impressions only for the account's own posts)
+# A post's public_metrics → the shared names of POST_METRICS (impressions only for the account's own posts)
 METRICS = {
     "reply_count": "replies",
-    "retweet_count": "retweets",
+    "retweet_count": "reposts",
     "quote_count": "quotes",
     "like_count": "likes",
-    "bookmark_count": "bookmarks",
-    "impression_count": "impressions",
+    "bookmark_count": "saves",
+    "impression_count": "views",
+}
+# The account's public_metrics → ACCOUNT_METRICS; the lists it is on keep a name of their own
+ACCOUNT = {
+    "followers_count": "followers",
+    "following_count": "following",
+    "tweet_count": "posts",
+    "listed_count": "listed",
 }
 
 
@@ -192,8 +200,22 @@ class X(Network):
             raise PublishError(
                 f"X refused {action.what}: {detail}; {action.not_found(self.label)}", retry=False
             )
-        counts = answer.data.public_metrics or {}
-        return {name: int(counts[field]) for field, name in METRICS.items() if field in counts}
+        return _counts(answer.data.public_metrics, METRICS)
+
+    def account_metrics(self) -> dict[str, int]:
+        """GET /2/users/me?user.fields=public_metrics (docs.x.com, Users lookup: the user object's
+        public_metrics): followers, following, posts and the lists the account is on."""
+        with self.session() as client:
+            me = _ask(
+                client.get_me, user_fields=["public_metrics"], user_auth=True, action=COUNTING_ACCOUNT
+            ).data
+        return _counts(me.public_metrics, ACCOUNT)
+
+
+def _counts(public_metrics: dict[str, Any] | None, names: dict[str, str]) -> dict[str, int]:
+    """Each count X gave, under cmsite's name for it: one X leaves out is not a zero."""
+    counts = public_metrics or {}
+    return {name: int(counts[field]) for field, name in names.items() if field in counts}
 
 
 def _published(tweet_id: Any) -> Published:
@@ -255,6 +277,8 @@ def _publish_error(exc: Exception, action: Action = PUBLISHING) -> PublishError:
             hint = "check the keys and the app's write permission"
         elif action is PUBLISHING:
             hint = "fix the post"
+        elif action in (VERIFYING, COUNTING_ACCOUNT):  # about the account, not a post
+            hint = "check the keys and the app's access level"
         else:
             hint = action.not_found("X") if status == 404 else "check the post id"
         return PublishError(f"X refused {action.what} ({status}): {messages}; {hint}", retry=False)

@@ -221,7 +221,7 @@ def test_metrics_are_the_public_metrics_x_gives(loopback_server):
     tweet = {"id": "1001", "text": "one", "edit_history_tweet_ids": ["1001"], "public_metrics": counts}
     loopback_server.reply(200, json_body={"data": tweet})
     assert network(loopback_server).metrics("1001") == {
-        "retweets": 2, "replies": 1, "likes": 5, "quotes": 0, "impressions": 120,
+        "reposts": 2, "replies": 1, "likes": 5, "quotes": 0, "views": 120,
     }  # fmt: skip
     (request,) = loopback_server.requests
     assert request.method == "GET"
@@ -238,6 +238,39 @@ def test_metrics_of_a_post_x_does_not_have(loopback_server):
     loopback_server.reply(200, json_body={"errors": [not_found]})  # X answers 200 with only errors
     with pytest.raises(PublishError, match=r"Could not find tweet with id: \[1001\]\.; the post is not on X"):
         network(loopback_server).metrics("1001")
+
+
+def test_account_metrics_are_the_public_metrics_of_the_account(loopback_server):
+    figures = {"followers_count": 310, "following_count": 42, "tweet_count": 1250, "listed_count": 7,
+               "like_count": 90}  # fmt: skip
+    loopback_server.reply(200, json_body={"data": {**ME["data"], "public_metrics": figures}})
+    assert network(loopback_server).account_metrics() == {
+        "followers": 310, "following": 42, "posts": 1250, "listed": 7,
+    }  # fmt: skip
+    (request,) = loopback_server.requests
+    assert (request.method, request.path) == ("GET", "/2/users/me?user.fields=public_metrics")
+    assert_signed(request)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "says"),
+    [
+        (401, {"title": "Unauthorized", "status": 401, "detail": "Unauthorized"}, "check the keys"),
+        (
+            400,
+            {"title": "Invalid Request", "detail": "One or more parameters to your request was invalid."},
+            "check the keys and the app's access level",
+        ),
+    ],
+)
+def test_refused_account_metrics_say_what_to_do_and_never_show_the_keys(loopback_server, status, body, says):
+    loopback_server.reply(status, json_body=body)
+    with pytest.raises(PublishError) as caught:
+        network(loopback_server).account_metrics()
+    message = str(caught.value)
+    assert message.startswith(f"X refused the account's figures ({status})") and says in message
+    assert "post" not in message and not caught.value.retry
+    assert not any(secret in message for secret in KEYS.values())
 
 
 def test_a_server_that_never_answers_is_given_up_on_and_may_have_the_post():
