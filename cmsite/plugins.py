@@ -52,6 +52,7 @@ DEFAULT_PLUGINS = (
     "archives",
     "feeds",
     "calendar_file",
+    "pictures",
     "sitemap",
     "meta",
     "not_found",

@@ -25,6 +25,7 @@ from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
+from cmsite.content.figures import Figures
 from cmsite.content.item import LocalLink
 from cmsite.content.local_files import LocalFiles, as_written
 
@@ -83,7 +84,8 @@ class MarkdownRenderer:
 
     def __init__(self, extensions: list[Any], *, drop_html: bool = False, base_path: str = ""):
         self._files = LocalFiles(base_path)
-        extensions = [*extensions, DropRawHtml(), self._files] if drop_html else [*extensions, self._files]
+        own = [Figures(), self._files]
+        extensions = [*extensions, DropRawHtml(), *own] if drop_html else [*extensions, *own]
         self._md = markdown.Markdown(extensions=extensions, output_format="html")
 
     @contextmanager

@@ -32,6 +32,7 @@ from cmsite.errors import ContentError, ContentErrors
 from cmsite.render.fingerprint import template_digests
 from cmsite.render.lock import output_lock
 from cmsite.render.outputs import File, Page, Plan
+from cmsite.render.pictures import PICTURE_KINDS
 from cmsite.render.report import BuildReport
 from cmsite.render.state import BuildState, load_state, save_state, scan_inputs
 from cmsite.render.templates import compile_templates, make_environment, render_page
@@ -222,9 +223,11 @@ class Builder:
 
     def _page_fingerprint(self, page: Page) -> str:
         template = self._templates.get(page.template, page.template)
+        pictures = self._env.globals["pictures"].of_items(_items_in(page.item, page.context))
         return self._fingerprint_of(
-            self._common, template, page.url, page.kind, page.title, page.lang, page.item, page.context
-        )
+            self._common, template, page.url, page.kind, page.title, page.lang, page.item, page.context,
+            [(picture.url, picture.stamp) for picture in pictures],
+        )  # fmt: skip
 
     def _render_jobs(
         self,
@@ -444,10 +447,12 @@ def _items_in(*values: Any) -> Iterator[Item]:
 def _placement(site: Site, item: Item) -> tuple[Any, ...]:
     """What decides which pages exist, where an item is listed, and what every page shows of it.
 
-    A page's title is in every page's menu; a tag's spelling names its page.
+    A page's title is in every page's menu; a tag's spelling names its page; a picture shown
+    for the first time needs its copies made (cmsite.render.pictures).
     """
     return (
         item.url, item.date, item.updated, item.draft, site.is_published(item), item.lang,
         tuple(t.name for t in item.tags), item.category.name if item.category else None,
         item.title if item.kind != "post" else None,
+        tuple(link.url for link in item.local_links if link.kind in PICTURE_KINDS),
     )  # fmt: skip

@@ -15,6 +15,7 @@ from cmsite.errors import ContentError, display_path
 from cmsite.messages import load_translations
 from cmsite.render.i18n import DateFormatter
 from cmsite.render.outputs import Page
+from cmsite.render.pictures import Pictures
 from cmsite.render.theme import builtin_themes_dir
 from cmsite.urls import THEME_STATIC_URL
 
@@ -61,6 +62,8 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     env.globals["theme_url"] = lambda path: site.urls.url(THEME_STATIC_URL + path.lstrip("/"))
     env.globals["url"] = site.urls.url
     env.globals["memo"] = RenderMemo()
+    pictures = env.globals["pictures"] = Pictures(site)  # the builder reads their stamps
+    env.filters["pictures"] = pictures.enrich
     site.pm.hook.cmsite_jinja_environment(env=env, site=site)
     return env
 

@@ -398,15 +398,17 @@ def _charts(data: ReportData, counts: _Counts) -> list[Chart]:
 
 
 def _engagement_series(sent: list[SocialPost], counts: _Counts, ends: list[datetime]) -> list[Series]:
-    """Each network's engagement at each day's end, of the posts published by then."""
+    """Each network's engagement at each day's end, of the posts published by then: None until
+    one of them was counted, and no line at all for a network that gives no counts."""
     found = []
     for network, label in sorted({(p.network, p.label) for p in sent}, key=lambda n: n[1]):
         posts = [(p.id, _moment(p.published)) for p in sent if p.network == network]
-        points: list[Number] = [
-            sum(counts.engagement(post, end) for post, published in posts if (published or end) < end)
-            for end in ends
-        ]
-        found.append(Series(label, network, points))
+        points: list[Number] = []
+        for end in ends:
+            known = [post for post, published in posts if (published or end) < end and counts.of(post, end)]
+            points.append(sum(counts.engagement(post, end) for post in known) if known else None)
+        if any(point is not None for point in points):
+            found.append(Series(label, network, points))
     return found
 
 
