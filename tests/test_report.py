@@ -76,6 +76,7 @@ def reported_site(folder: SiteFolder) -> SiteFolder:
             ("2026-09-22 10:00", "toot", "t0", "likes", 6),
             ("2026-10-02 10:00", "toot", "t0", "likes", 8),
             ("2026-10-06 10:00", "toot", "t1", "likes", 3),
+            ("2026-10-15 06:00", "toot", "t1", "likes", 9),  # the same day, earlier: not in the data file
             ("2026-10-15 10:00", "toot", "t1", "likes", 10),
             ("2026-10-15 10:00", "toot", "t1", "replies", 2),
             ("2026-10-21 10:00", "toot", "t2", "likes", 4),
@@ -176,6 +177,7 @@ def test_made_again_from_its_data_file_the_report_is_the_same_byte_for_byte(repo
     data = json.loads(data_file.read_text())
     assert {s["entry"] for s in data["snapshots"]} == {"t0", "t1", "t2", "c1", None}
     assert max(s["taken"] for s in data["snapshots"]) < "2026-11-01"  # nothing taken after the month
+    assert [s["value"] for s in data["snapshots"] if (s["entry"], s["metric"]) == ("t1", "likes")] == [3, 10]
     store = open_store(reported.site())  # the queue changes afterwards: the data file does not
     with store.transaction() as db:
         store.add_snapshots(db, [Snapshot(at("2026-10-30 10:00"), "toot", "default", "t1", "likes", 500)])
