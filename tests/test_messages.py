@@ -76,6 +76,20 @@ def test_a_mistyped_network_in_a_plan_gets_the_name_meant(named_site):
     )
 
 
+def test_google_plus_is_said_to_be_gone_not_unknown(named_site):
+    named_site.post("2026-05-04-a.md", "title: A\nsocial:\n  - network: google+\n  - network: GooglePlus")
+    lines = cli(named_site, "check").output.splitlines()
+    gone = "Google+ closed in April 2019: there is no such network to send to; remove it from the plan"
+    assert (
+        f"content/posts/2026-05-04-a.md:4: unknown network 'google+': {gone}; known networks: bluesky, x (see `cmsite plugins`)"
+        in lines
+    )
+    assert any(
+        line.startswith("content/posts/2026-05-04-a.md:5: unknown network 'googleplus': Google+ closed")
+        for line in lines
+    )
+
+
 def test_a_mistyped_network_in_the_settings_gets_the_name_meant(named_site):
     text = configure(
         named_site, "[networks.blueksy]\ntimeout = 5\n\n[[social.defaults]]\nnetwork = 'Twitter'\n"

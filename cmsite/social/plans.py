@@ -61,7 +61,11 @@ STANDALONE_KEYS = (
     "repeat",
 )  # fmt: skip
 # Networks known by another name: what people type for them, and what to write instead.
-FORMER_NAMES = {"twitter": "X (the former Twitter) is `x`"}
+GONE = "Google+ closed in April 2019: there is no such network to send to; remove it from the plan"
+FORMER_NAMES = {
+    "twitter": "X (the former Twitter) is `x`",
+    **dict.fromkeys(("google+", "googleplus", "google-plus", "google plus", "gplus", "g+"), GONE),
+}
 
 
 class PlanError(ValueError):
