@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,9 +159,12 @@ class Pictures:
             resized.save(buffer, RESIZED[picture.format], **options)
         made = buffer.getvalue()
         self.cache.mkdir(parents=True, exist_ok=True)
-        temporary = kept.with_suffix(".tmp")
-        temporary.write_bytes(made)
-        temporary.replace(kept)
+        handle, temporary = tempfile.mkstemp(
+            dir=self.cache, prefix=f".{kept.name}."
+        )  # two workers may make it at once
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(made)
+        os.replace(temporary, kept)
         return made
 
 
