@@ -245,6 +245,7 @@ def serve(
     reach the folder you deploy. The editorial calendar is at /_cmsite/calendar/, never in it.
     """
     from cmsite.serve.server import DevServer
+    from cmsite.social.styling import COPIES
 
     def start(session: Any) -> Any:
         try:
@@ -254,6 +255,7 @@ def serve(
                 port=port,
                 base_path=session.site.urls.base_path,
                 calendar=session.calendar_page,
+                social_images=session.site.cache_dir / COPIES,
             )
         except OSError as exc:
             raise click.ClickException(
@@ -328,12 +330,14 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
     try:
         from cmsite.queue.service import sync_warnings
         from cmsite.render.builder import check_site
+        from cmsite.social.accounts import mark_unset_settings, secrets_environment
         from cmsite.social.planner import planned_posts
         from cmsite.social.site_url import mark_site_url
 
         plan = check_site(site)
         social = planned_posts(site)
-        site_url_warnings = mark_site_url(site, social)
+        social_warnings = mark_site_url(site, social)
+        social_warnings += mark_unset_settings(site, social, secrets_environment(site.root))
         problems = [error for post in social for error in post.problems()]
         if problems:
             raise ContentErrors(problems)
@@ -343,7 +347,7 @@ def check(ctx: click.Context, drafts: bool, future: bool, as_json: bool) -> None
         _fail(exc.errors, as_json=as_json, what="fix them and run `cmsite check` again")
     except PluginError as exc:
         _plugin_failure(exc)
-    warnings = [*site.warnings, *site_url_warnings]
+    warnings = [*site.warnings, *social_warnings]
     if not as_json:
         _warn(warnings)
         for warning in queue_warnings:
@@ -477,12 +481,16 @@ def preview(
         unsent = not_sent(site, posts)  # a damaged queue database is an error
         if paths:
             posts, empty = planned_in(site, posts, paths)
+    copies = _social_copies(site, posts)
     if as_json:
-        rows = [{**_preview_row(post, site.config.tz), "not_sent": unsent.get(post.id)} for post in posts]
+        rows = [
+            {**_preview_row(post, site.config.tz, copies[n]), "not_sent": unsent.get(post.id)}
+            for n, post in enumerate(posts)
+        ]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        for post in posts:
-            _show_planned(post, site.config, unsent.get(post.id))
+        for n, post in enumerate(posts):
+            _show_planned(post, site.config, unsent.get(post.id), copies[n])
         for path in empty:
             click.echo(f"{path} plans no social posts.")
         planned = count(len(posts), "planned social post", "planned social posts")
@@ -524,21 +532,36 @@ def _preview_since(
         sys.exit(1)
 
 
-def _preview_row(post: Any, tz: tzinfo) -> dict[str, Any]:
-    """A planned post as `cmsite preview --json` prints it; a plan that could not be read has no time."""
+def _social_copies(site: Any, posts: list[Any]) -> list[list[dict[str, str] | None]]:
+    """Each post's pictures as its network gets them (`[social.images]`): the copy's file and the
+    address `cmsite serve` shows it at, or None for a picture sent as it is."""
+    from cmsite.social.styling import preview_copies, served_at
+
+    return [
+        [{"path": str(c), "url": served_at(site, c)} if c else None for c in preview_copies(site, post)]
+        for post in posts
+    ]
+
+
+def _preview_row(post: Any, tz: tzinfo, copies: list[dict[str, str] | None]) -> dict[str, Any]:
+    """A planned post as `cmsite preview --json` prints it; a plan that could not be read has no time.
+    Each picture's `copy` is the file its network gets (None: the picture as it is)."""
     return {
         "id": post.id, "source": post.source, "line": post.line, "network": post.network,
         "account": post.account, "at": post.at.astimezone(tz).isoformat() if post.id else None,
         "status": post.status, "texts": post.written, "lengths": post.lengths, "limit": post.limit,
-        "media": [m.__dict__ for m in post.media], "warnings": post.warnings,
+        "media": [{**m.__dict__, "copy": copy} for m, copy in zip(post.media, copies, strict=True)],
+        "warnings": post.warnings,
         "errors": [e.as_dict() for e in post.errors],
         "repetition": post.repetition, "repetitions": post.repetitions,
     }  # fmt: skip
 
 
-def _show_planned(post: Any, config: Any, unsent: str | None = None) -> None:
-    """A planned post for a person: where, when and how long, each text as sent, then why it
-    will not be sent (`unsent`), and its problems."""
+def _show_planned(
+    post: Any, config: Any, unsent: str | None = None, copies: list[dict[str, str] | None] | None = None
+) -> None:
+    """A planned post for a person: where, when and how long, each text as sent and its pictures
+    (with the `copies` its network gets), then why it will not be sent (`unsent`), and its problems."""
     where = f"{post.source}:{post.line}" if post.line else post.source
     if post.id:
         when = post.at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
@@ -548,7 +571,7 @@ def _show_planned(post: Any, config: Any, unsent: str | None = None) -> None:
             f"{_repetition(post)}",
             bold=True,
         )
-        _show_texts(post)
+        _show_texts(post, copies or [None] * len(post.media))
     else:
         click.secho(where, bold=True)
     if unsent:
@@ -569,14 +592,16 @@ def _repetition(post: Any) -> str:
     return f" · repeat {post.repetition} of {post.repetitions}"
 
 
-def _show_texts(post: Any) -> None:
+def _show_texts(post: Any, copies: list[dict[str, str] | None]) -> None:
     """Each post of the thread as it will be sent, numbered when there are several, and its pictures."""
     for number, text in enumerate(post.written, 1):
         if len(post.written) > 1:
             click.echo(f"  [{number}/{len(post.written)}]")
         click.echo("\n".join("  │ " + line for line in text.splitlines()))
-    for media in post.media:
+    for media, copy in zip(post.media, copies, strict=True):
         click.echo(f"  + picture {media.path} — alt: {media.alt or '(none)'}")
+        if copy:
+            click.echo(f"    sent as {copy['path']} (in `cmsite serve`: {copy['url']})")
 
 
 @main.command()
@@ -956,6 +981,26 @@ def queue_delete(ctx: click.Context, entry_id: str, by_hand: bool, as_json: bool
         click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
+@queue.command("migrate")
+@click.option("--to", "url", required=True, help="The empty PostgreSQL database: postgresql://USER@HOST/DB.")
+@click.pass_context
+def queue_migrate(ctx: click.Context, url: str) -> None:
+    """Copy the SQLite queue, whole (ids, states, approvals, counts), into an empty PostgreSQL
+    database, and keep the SQLite file aside; its password comes from CMSITE_QUEUE_PASSWORD (docs/teams.md)."""
+    from cmsite.errors import display_path
+    from cmsite.queue.service import migrate
+
+    site = _open_site(ctx)
+    with _refusals(), _planning_errors(as_json=False, what="nothing was copied"):
+        done = migrate(site, url)
+    click.echo(
+        f"copied {count(done.entries, 'entry', 'entries')}, {count(done.approvals, 'approval', 'approvals')} "
+        f"and {count(done.snapshots, 'snapshot', 'snapshots')} to {done.url}; the SQLite queue is kept as "
+        f'{display_path(done.kept, site.root)}.\nNow set `[queue] url = "{done.url}"` in cmsite.toml (or '
+        "CMSITE_QUEUE_URL) on every machine that publishes, with the password in CMSITE_QUEUE_PASSWORD."
+    )
+
+
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
 @click.option("--until", "until", help="Send what is due up to this time (site's zone), not only now.")
@@ -982,7 +1027,8 @@ def publish(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--until") from None
     store, _ = _sync(site, as_json=as_json, quiet=True)
-    with _planning_errors(as_json=as_json, what="nothing was sent"):  # a placeholder [site] url
+    # a placeholder [site] url; a queue database lost half-way (a QueueError that says what was left)
+    with _planning_errors(as_json=as_json, what="nothing was sent"), _refusals(as_json=as_json):
         done = publish_due(site, store, until=limit, only=only, dry_run=dry_run, lock=not no_lock)
     if done.locked_out:
         click.echo("another cmsite publish is running on this site; nothing to do", err=True)

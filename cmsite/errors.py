@@ -36,7 +36,9 @@ class ContentErrors(Exception):
     """Raised with every error found, so the user fixes them all in one pass."""
 
     def __init__(self, errors: list[ContentError]):
-        self.errors = sorted(set(errors))
+        self.errors = sorted(
+            set(errors), key=lambda e: (e.path, e.line or 0, e.message)
+        )  # a file's error may have no line
         super().__init__("\n".join(str(e) for e in self.errors))
 
 

@@ -35,7 +35,7 @@ from cmsite.render.report import BuildReport
 from cmsite.render.theme import find_theme
 from cmsite.social.network import Network
 from cmsite.social.settings import settings_errors
-from cmsite.urls import UnsafeURL, Urls
+from cmsite.urls import ARCHIVES_URL, TAGS_INDEX_URL, UnsafeURL, Urls
 
 CACHE_DIR = ".cmsite"
 
@@ -224,6 +224,7 @@ class Site:
         menu += [
             {"title": p.title, "url": p.url, "kind": "page"} for p in self.pages if p.meta.get("menu", True)
         ]
+        menu += self._index_links()
         config = self.config
         return SiteView(
             title=config.title,
@@ -237,6 +238,16 @@ class Site:
             extra=config.extra,
             collections=self.collections,
         )
+
+    def _index_links(self) -> list[dict[str, str]]:
+        """The built-in archives and tags indexes, when they exist: every page leads to the posts
+        by date and by subject (the theme names them)."""
+        links = []
+        if self.posts and self.pm.get_plugin("archives") is not None:
+            links.append({"title": "", "url": self.urls.url(ARCHIVES_URL), "kind": "archives"})
+        if any(p.tags or p.category for p in self.posts) and self.pm.get_plugin("taxonomies") is not None:
+            links.append({"title": "", "url": self.urls.url(TAGS_INDEX_URL), "kind": "tags"})
+        return links
 
     def plan(self, changed: Iterable[Path] | None = None) -> Plan:
         """Load the content and decide every output: pages, files and where each goes."""

@@ -675,7 +675,7 @@ def _time_passes(store: Any) -> None:
     """Every retry delay and every lease of the store's active entries over now."""
     from cmsite.queue.store import ACTIVE
 
-    now = datetime.now(UTC) - timedelta(microseconds=1)
+    now = store.now() - timedelta(microseconds=1)  # the store's clock: a PostgreSQL server's
     with store.transaction() as db:
         for entry in store.all():
             if entry.status in ACTIVE and (entry.next_attempt or entry.lease_until):

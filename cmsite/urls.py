@@ -18,6 +18,8 @@ from cmsite.errors import shorten
 MAX_NAME_BYTES = 255  # the longest file or folder name Linux and macOS file systems take
 MAX_PATH_BYTES = 2000  # the longest site path; sitemaps and many servers refuse longer URLs
 THEME_STATIC_URL = "/theme/"  # where the theme's static files are served
+ARCHIVES_URL = "/archives/"  # the built-in archives' index
+TAGS_INDEX_URL = "/tags/"  # the built-in taxonomies' index of tags and categories
 _UNFIT = re.compile(r"[\x00-\x1f\x7f\\]")  # browsers drop or escape these: the link would miss its file
 
 

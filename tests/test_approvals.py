@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from postgres import postgres_server, postgres_url, queue_environment, queue_url
 
 from cmsite.cli import main
 from cmsite.queue.approvals import approval_of
@@ -20,6 +21,8 @@ from cmsite.site import Site
 from cmsite.testing import TOY_NETWORKS, TestSite
 
 PAST = datetime.now(UTC) - timedelta(days=2)  # queued now: the queue holds the entry itself
+
+__all__ = ["postgres_server", "postgres_url", "queue_environment", "queue_url"]  # fixtures
 
 
 def run(site: TestSite, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -39,8 +42,9 @@ def rows(site: TestSite) -> dict[str, dict]:
 
 
 @pytest.fixture
-def site(site_folder: TestSite) -> TestSite:
-    """Approval on for toot, off for chirp; old plans are sent however late; no page check."""
+def site(site_folder: TestSite, queue_environment: str | None) -> TestSite:
+    """Approval on for toot, off for chirp; old plans are sent however late; no page check. Its queue
+    is in SQLite, then in PostgreSQL (CMSITE_QUEUE_URL): each test runs on both stores."""
     site_folder.write("plugins/networks.py", TOY_NETWORKS)
     config = site_folder.root / "cmsite.toml"
     config.write_text(

@@ -51,6 +51,8 @@ SCHEMES = ["javascript:", "vbscript:", "data:text", "data:image/svg"]
 
 def hostile_site(root: Path, raw_html: str | None) -> TestSite:
     site = TestSite(root)
+    config = site.root / "cmsite.toml"  # no share list: its script is the theme's, the dangers the writer's
+    config.write_text("[share]\nnetworks = []\n\n" + config.read_text())
     if raw_html:
         config = site.root / "cmsite.toml"
         config.write_text(config.read_text() + f'raw_html = "{raw_html}"\n')

@@ -119,3 +119,32 @@ def test_a_picture_added_while_writing_gets_its_copies_in_the_same_rebuild(site_
     for url, width in re.findall(r"(\S+) (\d+)w", new["srcset"] or ""):
         with Image.open(site_folder.output / url.lstrip("/")) as copy:
             assert copy.width == int(width)
+
+
+def test_the_cover_is_on_its_post_unless_the_text_shows_it_and_small_in_lists(site_folder):
+    make_picture(site_folder.root / "content/images/cover.jpg", 1600, 900)
+    cover = "image: /images/cover.jpg\nimage_alt: The team around a table"
+    site_folder.post("2026-11-01-covered.md", f"title: Covered\ndate: 2026-11-01\n{cover}", "Words only.\n")
+    site_folder.post(
+        "2026-11-02-shown.md", f"title: Shown\ndate: 2026-11-02\n{cover}", "![Team](/images/cover.jpg)\n"
+    )
+    site_folder.build()
+    (shown,) = Pictures((site_folder.output / "posts/covered/index.html").read_text()).images
+    assert (shown["class"], shown["alt"], shown["width"], shown.get("loading")) == (
+        "u-photo entry-cover", "The team around a table", "1600", None,
+    )  # fmt: skip
+    assert "/images/cover-800w.jpg 800w" in (shown["srcset"] or "")
+    shown_page = Pictures((site_folder.output / "posts/shown/index.html").read_text())
+    assert [i.get("class") for i in shown_page.images] == [None]  # the text's picture only, not twice
+    thumbs = [i for i in Pictures((site_folder.output / "index.html").read_text()).images if i.get("class")]
+    assert {(t["sizes"], t["loading"], t["height"]) for t in thumbs} == {("11rem", "lazy", "900")}
+
+
+def test_the_menu_leads_to_the_tags_only_when_there_are_some(site_folder):
+    site_folder.post("2026-11-01-plain.md", "title: Plain\ndate: 2026-11-01")
+    site_folder.build()
+    page = (site_folder.output / "index.html").read_text()
+    assert 'class="nav-archives" href="/archives/"' in page and "nav-tags" not in page
+    site_folder.post("2026-11-01-plain.md", "title: Plain\ndate: 2026-11-01\ntags: [notes]")
+    site_folder.build()
+    assert 'class="nav-tags" href="/tags/"' in (site_folder.output / "index.html").read_text()

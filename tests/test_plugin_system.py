@@ -325,10 +325,11 @@ def test_watch_paths(site_folder):
     assert site.theme_dir in paths
 
 
-SDK_MODULES = {"mastodon", "atproto", "tweepy", "httpx", "requests", "PIL"}
-# What only some commands use: rendering, feeds, YAML and Markdown, X's counting rules (issue 17).
+SDK_MODULES = {"mastodon", "atproto", "tweepy", "httpx", "requests"}
+# What only some commands use: rendering, feeds, YAML and Markdown, X's counting rules (issue 17),
+# Pillow (a build draws the Open Graph cards of posts with it, issue 20).
 HEAVY_MODULES = SDK_MODULES | {
-    "jinja2", "markdown", "yaml", "feedgen", "lxml", "pygments", "twitter_text", "regex", "sqlite3", "watchdog",
+    "PIL", "jinja2", "markdown", "yaml", "feedgen", "lxml", "pygments", "twitter_text", "regex", "sqlite3", "watchdog",
 }  # fmt: skip
 HEAVY_CMSITE = {"cmsite.site", "cmsite.content.loader", "cmsite.render.templates", "cmsite.social.counting"}
 

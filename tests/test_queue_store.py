@@ -1,13 +1,16 @@
-"""The state store: its state machine enforced, compare-and-set updates, and stores made by cmsite 0.1 migrated."""
+"""The state store: its state machine enforced, compare-and-set updates, and stores made by cmsite 0.1
+migrated. The tests of what both stores do run against each (SQLite, PostgreSQL): see tests/postgres.py."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from postgres import empty_store, postgres_server, postgres_url, queue_url
 
 from cmsite.queue.store import (
     SCHEMA_VERSION,
@@ -25,13 +28,15 @@ RELEASE_0_1 = Path(__file__).parent / "data" / "queue-0.1-release.sqlite"  # mad
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
+__all__ = ["empty_store", "postgres_server", "postgres_url", "queue_url"]  # fixtures
+
+
 @pytest.fixture
-def store(tmp_path):
-    store = QueueStore(tmp_path / "queue.sqlite")
-    with store.transaction() as db:
-        store.insert(db, Entry("e1", "content/a.md", "mastodon", "default", NOW, ["Hello"]))
-    yield store
-    store.close()
+def store(empty_store):
+    """A store of each kind in turn, holding one pending entry, e1."""
+    with empty_store.transaction() as db:
+        empty_store.insert(db, Entry("e1", "content/a.md", "mastodon", "default", NOW, ["Hello"]))
+    return empty_store
 
 
 def test_every_status_has_its_transitions_and_deleted_is_final():
@@ -112,8 +117,8 @@ def test_published_urls_are_read_without_changing_the_queue_wherever_it_is(tmp_p
     assert published_urls(path) == {}
 
 
-def test_snapshots_are_added_never_replaced_and_read_up_to_a_time(tmp_path):
-    store = QueueStore(tmp_path / "queue.sqlite")
+def test_snapshots_are_added_never_replaced_and_read_up_to_a_time(empty_store):
+    store = empty_store
     first, second = NOW, NOW + timedelta(days=1)
     with store.transaction() as db:
         store.add_snapshots(db, [Snapshot(first, "toot", "default", "e1", "likes", 3)])
@@ -143,3 +148,62 @@ def test_a_store_from_before_snapshots_gets_their_table_and_keeps_the_rest(tmp_p
         store.add_snapshots(db, [Snapshot(NOW, "toot", "default", "e1", "likes", 1)])
     assert len(store.snapshots()) == 1
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+
+
+def test_an_entry_reads_back_as_it_was_written_with_what_happened_to_it(store):
+    """Every field, through each store's types (text and JSON in SQLite, timestamptz and jsonb in
+    PostgreSQL), comes back the same: one decoder, `entry_from_row`, reads both."""
+    full = Entry(
+        "e2", "content/b.md", "bluesky", "team", NOW, ["One", "Two ✓"], [{"path": "/a.png", "alt": "A"}],
+        "https://blog.example/b/", "B", "About b", 7,
+    )  # fmt: skip
+    later = NOW + timedelta(hours=1, microseconds=5)
+    with store.transaction() as db:
+        store.insert(db, full)
+        assert store.update(db, "e2", expect=Status.PENDING, approved=1)
+        assert store.update(
+            db, "e2", expect=Status.PENDING, status=Status.CANCELLED, cancelled_by=CancelledBy.PLAN
+        )
+        assert store.update(
+            db, "e2", expect=Status.CANCELLED, status=Status.PENDING, parts=[{"remote_id": "r1", "url": "u1"}],
+            tried_at=later, next_attempt=later, attempts=2, error="503 busy",
+        )  # fmt: skip
+    entry = store.get("e2")
+    assert entry.as_dict() == {
+        **full.as_dict(), "approved": True, "cancelled_by": CancelledBy.PLAN, "attempts": 2, "error": "503 busy",
+        "parts": [{"remote_id": "r1", "url": "u1"}], "tried_at": later.isoformat(), "next_attempt": later.isoformat(),
+    }  # fmt: skip
+    assert entry.at.utcoffset() == timedelta(0)
+    assert [e.id for e in store.all()] == ["e2", "e1"]  # by time, then network: bluesky first
+    assert store.get("nope") is None
+
+
+def test_a_transaction_that_raises_leaves_nothing_behind(store):
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        store.update(db, "e1", expect=Status.PENDING, status=Status.CANCELLED)
+        store.insert(db, Entry("e2", "content/b.md", "mastodon", "default", NOW, ["Hi"]))
+        raise RuntimeError("stopped half-way")
+    assert [(e.id, e.status) for e in store.all()] == [("e1", Status.PENDING)]
+
+
+def test_approvals_are_kept_in_order_and_read_per_entry(empty_store):
+    from cmsite.queue.store import Approval, Via
+
+    first = Approval("e1", "Claire", NOW, "d1", Via.COMMAND, "fine", "cmsite queue approve")
+    second = Approval("e2", "", NOW + timedelta(minutes=1), "d2", Via.MARKDOWN, place="a.md:7", mark="Claire")
+    third = Approval("e1", "Dom", NOW + timedelta(minutes=2), "d3", Via.COMMAND)
+    with empty_store.transaction() as db:
+        for approval in (first, second, third):
+            empty_store.add_approval(db, approval)
+    assert [(a.entry_id, a.by, a.number) for a in empty_store.approvals()] == [
+        ("e1", "Claire", 1), ("e2", "", 2), ("e1", "Dom", 3),
+    ]  # fmt: skip
+    kept = empty_store.approvals("e1")
+    assert kept == [replace(first, number=1), replace(third, number=3)]
+    assert empty_store.approvals()[1] == replace(second, number=2)
+
+
+def test_the_store_clock_is_in_utc_and_moves(empty_store):
+    before = empty_store.now()
+    assert before.utcoffset() == timedelta(0)
+    assert empty_store.now() >= before

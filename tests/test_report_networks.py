@@ -4,14 +4,17 @@ server of every network plugin.
 Each plugin's own tests check its `metrics` and `account_metrics` alone, and tests/test_report.py
 checks the report with toy networks and snapshots written by hand. This module runs the chain a
 community manager relies on at the end of a month, with every installed plugin: the sample site
-(copied), one account of every network pointed at a loopback server that checks each request
-(method, path, credentials) and answers in the network's documented shape, the October entries of
-its queue as the publisher records them, three `collect` rounds in October with growing counts,
-then `cmsite report 2026-10` and `cmsite metrics --json` as real processes.
+(copied), one account of each of its nine networks (Mastodon, Bluesky, X, Threads, LinkedIn,
+Facebook, Instagram, Pinterest, and a Discord webhook) pointed at a loopback server that checks
+each request (method, path, query, credentials) and answers in the network's documented shape,
+the October entries of its queue as the publisher records them, three `collect` rounds in October
+with growing counts, then `cmsite report 2026-10` and `cmsite metrics --json` as real processes.
 
 The report is checked against what the servers answered (computed here from their answers, not
 read back from another run): engagement per network, followers at the start and at the end of
 the month, and the webhook (Discord), which gives no counts, shown as giving none — never 0.
+Counts a network gives under its own names (Instagram's reach, Pinterest's two kinds of clicks)
+are read and kept, but are no column of the report: its engagement adds the shared names only.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote
@@ -73,6 +76,8 @@ SECRETS = {  # fake credentials, given to the commands through their environment
     "THREADS_ACCESS_TOKEN": "threads-token-Hd62",
     "LINKEDIN_ACCESS_TOKEN": "linkedin-token-Rt55",
     "FACEBOOK_PAGE_TOKEN": "facebook-page-token-Ew38",
+    "INSTAGRAM_ACCESS_TOKEN": "instagram-token-Uj27",
+    "PINTEREST_ACCESS_TOKEN": "pinterest-token-Bs49",
 }
 HIDDEN = [*SECRETS.values(), DISCORD_HOOK]  # the webhook's address is its secret
 
@@ -87,13 +92,14 @@ class Api(FakeNetwork):
     credentials; the answer is round `round`'s numbers in the network's own shape.
 
     `counted(r)` and `figures(r)` are the numbers the test makes up, under cmsite's shared names
-    (what people did with the post; the account's followers…); `post(r)` and `account(r)` write
-    them as the network answers. `asked` logs each request."""
+    (what people did with the post; the account's followers…) and, for a few, the network's `own`;
+    `post(r)` and `account(r)` write them as the network answers. `asked` logs each request."""
 
     network: ClassVar[str]
     label: ClassVar[str]  # the network's name in the report
     remote_id: ClassVar[str]
     remote_url: ClassVar[str]
+    own: ClassVar[tuple[str, ...]] = ()  # counts under the network's own names: no column of the report
 
     def __init__(self) -> None:
         super().__init__()
@@ -136,9 +142,13 @@ class Api(FakeNetwork):
     def account(self, r: int) -> Any:
         raise NotImplementedError
 
+    def shared(self, r: int) -> dict[str, int]:
+        """The counts under cmsite's shared names: the report's columns."""
+        return {name: value for name, value in self.counted(r).items() if name not in self.own}
+
     def engagement(self, r: int) -> int:
-        """What people did with the post: every count but views (seen is not done)."""
-        return sum(value for name, value in self.counted(r).items() if name != "views")
+        """What people did with the post: every shared count but views (seen is not done)."""
+        return sum(value for name, value in self.shared(r).items() if name != "views")
 
 
 class MastodonApi(Api):
@@ -413,6 +423,126 @@ class FacebookApi(Api):
         return {"followers_count": f["followers"], "fan_count": f["fans"], "id": self.page}
 
 
+class InstagramApi(Api):
+    """Graph API (graph.instagram.com, Instagram Login): the media's insights (IG Media Insights)
+    and the professional account's counts (IG User fields), the access token in the query."""
+
+    label = "Instagram"
+    network, remote_id = "instagram", "18047000000000001"
+    remote_url = "https://www.instagram.com/p/DBq8xT2Nk4L/"
+    user = "17841400000000000"  # the sample site's user_id
+    insights: ClassVar[dict[str, str]] = {  # Instagram's metric → cmsite's name
+        "views": "views", "likes": "likes", "comments": "replies", "shares": "reposts", "saved": "saves",
+        "reach": "reach",
+    }  # fmt: skip
+    own = ("reach",)  # the accounts that saw it: seen, not done
+
+    def post_request(self):
+        return f"/v25.0/{self.remote_id}/insights", {
+            "metric": ",".join(self.insights),
+            "access_token": SECRETS["INSTAGRAM_ACCESS_TOKEN"],
+        }
+
+    def account_request(self):
+        return f"/v25.0/{self.user}", {
+            "fields": "followers_count,follows_count,media_count",
+            "access_token": SECRETS["INSTAGRAM_ACCESS_TOKEN"],
+        }
+
+    def check_credentials(self, headers):
+        assert "authorization" not in headers  # the token is in the query, checked with it
+
+    def counted(self, r):
+        return {
+            "views": 520 + 310 * r,
+            "likes": 14 + 6 * r,
+            "replies": 2 + r,
+            "reposts": r,
+            "saves": 3 + 2 * r,
+            "reach": 380 + 190 * r,
+        }
+
+    def figures(self, r):
+        return {"followers": 1520 + 18 * r, "following": 87, "posts": 412 + r}
+
+    def post(self, r):
+        c = self.counted(r)
+        return {
+            "data": [
+                {"name": name, "period": "lifetime", "values": [{"value": c[ours]}], "title": name.title(),
+                 "description": "", "id": f"{self.remote_id}/insights/{name}/lifetime"}
+                for name, ours in self.insights.items()
+            ]
+        }  # fmt: skip
+
+    def account(self, r):
+        f = self.figures(r)
+        return {
+            "followers_count": f["followers"], "follows_count": f["following"], "media_count": f["posts"],
+            "id": self.user,
+        }  # fmt: skip
+
+
+class PinterestApi(Api):
+    """API v5: a Pin's analytics (GET /v5/pins/{pin_id}/analytics, a summary of its impressions,
+    saves and clicks over at most the last 90 days) and GET /v5/user_account, with the access token
+    as a bearer token."""
+
+    label = "Pinterest"
+    network, remote_id = "pinterest", "813744707000000001"
+    remote_url = "https://www.pinterest.com/pin/813744707000000001/"
+    own = ("pin_clicks", "outbound_clicks")  # the two kinds of clicks, counted once in `clicks`
+
+    def post_request(self):
+        today = datetime.now(UTC).date()  # Pinterest's day: its analytics end by today
+        return f"/v5/pins/{self.remote_id}/analytics", {
+            "start_date": str(today - timedelta(days=89)),  # the widest range it takes
+            "end_date": str(today),
+            "metric_types": "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK",
+            "app_types": "ALL",
+            "split_field": "NO_SPLIT",
+        }
+
+    def account_request(self):
+        return "/v5/user_account", {}
+
+    def check_credentials(self, headers):
+        assert headers.get("authorization") == f"Bearer {SECRETS['PINTEREST_ACCESS_TOKEN']}"
+
+    def counted(self, r):
+        pin, outbound = 11 + 5 * r, 4 + 3 * r
+        return {
+            "views": 900 + 650 * r,
+            "saves": 6 + 4 * r,
+            "clicks": pin + outbound,
+            "pin_clicks": pin,
+            "outbound_clicks": outbound,
+        }
+
+    def figures(self, r):
+        return {
+            "followers": 430 + 9 * r, "following": 61, "posts": 275 + r, "boards": 7,
+            "monthly_views": 41000 + 800 * r,
+        }  # fmt: skip
+
+    def post(self, r):
+        c = self.counted(r)
+        summary = {"IMPRESSION": c["views"], "SAVE": c["saves"], "PIN_CLICK": c["pin_clicks"],
+                   "OUTBOUND_CLICK": c["outbound_clicks"]}  # fmt: skip
+        daily = [{"date": "2026-10-06", "data_status": "READY", "metrics": summary}]  # all on the Pin's day
+        return {"all": {"daily_metrics": daily, "summary_metrics": summary, "lifetime_metrics": summary}}
+
+    def account(self, r):
+        f = self.figures(r)
+        return {
+            "account_type": "BUSINESS", "id": "549755813888", "username": "carnet",
+            "business_name": "Carnet de bord", "website_url": "https://carnet.example.org",
+            "board_count": f["boards"], "pin_count": f["posts"],
+            "follower_count": f["followers"], "following_count": f["following"],
+            "monthly_views": f["monthly_views"],
+        }  # fmt: skip
+
+
 class DiscordApi(Api):
     """A Discord webhook: cmsite must ask it nothing, since a webhook gives no counts."""
 
@@ -424,7 +554,9 @@ class DiscordApi(Api):
         raise AssertionError("a webhook is never asked for counts")
 
 
-APIS = (MastodonApi, BlueskyApi, XApi, ThreadsApi, LinkedInApi, FacebookApi)  # those that count
+APIS = (  # those that count
+    MastodonApi, BlueskyApi, XApi, ThreadsApi, LinkedInApi, FacebookApi, InstagramApi, PinterestApi,
+)  # fmt: skip
 
 
 @dataclass
@@ -460,6 +592,10 @@ def sample_site(root: Path, apis: dict[str, Api]) -> TestSite:
         'instance = "https://social.example"': f'instance = "{apis["mastodon"].url}"',
         "[networks.bluesky]\n": f'[networks.bluesky]\nappview = "{apis["bluesky"].url}"\nservice = "{apis["bluesky"].url}"\n',
         "[networks.linkedin]\n": f'[networks.linkedin]\napi = "{apis["linkedin"].url}"\n',
+        f'[networks.instagram]\nuser_id = "{InstagramApi.user}"': (
+            f'[networks.instagram]\napi = "{apis["instagram"].url}"\nuser_id = "{InstagramApi.user}"'
+        ),
+        "[networks.pinterest]\n": f'[networks.pinterest]\napi = "{apis["pinterest"].url}"\n',
     }
     for old, new in changes.items():
         assert old in config, f"the sample site's cmsite.toml changed: {old!r} is gone"
@@ -475,17 +611,23 @@ def sample_site(root: Path, apis: dict[str, Api]) -> TestSite:
 
 def record_october(site: Site, apis: dict[str, Api]) -> None:
     """The October post's announcements, as the publisher records them once sent: its own plans
-    (Mastodon, Bluesky, Discord) as planned, and the same announcement on the other networks."""
+    (Mastodon, Bluesky, Discord) as planned, and the same announcement on the other networks —
+    with a picture where the network takes no post without one."""
     site.load()
     post = next(item for item in site.items if item.shown == OCTOBER_POST)
     planned = {p.network: p for p in each_planned_post(site) if p.source == OCTOBER_POST}
     assert set(planned) == {"mastodon", "bluesky", "discord"}, "the sample's October plans changed"
     entries = [replace(entry_of(p), status=Status.PUBLISHED) for p in planned.values()]
+    pictures = {  # Instagram takes JPEG only: the sample's JPEG; Pinterest, the post's own picture
+        "instagram": [{"path": "/images/posting-queue.jpg", "alt": "The posting queue, network by network"}],
+        "pinterest": [{"path": post.image, "alt": post.image_alt}],
+    }
     for name, when in (("x", "2026-10-05 12:00"), ("threads", "2026-10-05 16:00"),
-                       ("linkedin", "2026-10-06 07:00"), ("facebook", "2026-10-06 10:00")):  # fmt: skip
+                       ("instagram", "2026-10-05 18:00"), ("linkedin", "2026-10-06 07:00"),
+                       ("facebook", "2026-10-06 10:00"), ("pinterest", "2026-10-06 19:00")):  # fmt: skip
         entries.append(
             Entry(f"october-{name}", OCTOBER_POST, name, "default", at(when), [f"{post.title} {post.abs_url}"],
-                  link=post.abs_url, title=post.title, status=Status.PUBLISHED)
+                  media=pictures.get(name, []), link=post.abs_url, title=post.title, status=Status.PUBLISHED)
         )  # fmt: skip
     store = open_store(site)
     with store.transaction() as db:
@@ -571,7 +713,7 @@ def test_the_report_s_engagement_and_followers_are_what_the_networks_answered(oc
     for api in october.counting():
         assert value("engagement", api.network, "posts") == "1", api.network
         assert value("engagement", api.network, "engagement") == str(api.engagement(last)), api.network
-        for metric, count in api.counted(last).items():
+        for metric, count in api.shared(last).items():
             assert value("engagement", api.network, metric) == str(count), (api.network, metric)
         for metric in ("followers", *(["fans"] if "fans" in api.figures(first) else [])):
             start, end = api.figures(first)[metric], api.figures(last)[metric]
@@ -590,7 +732,7 @@ def test_the_report_s_engagement_and_followers_are_what_the_networks_answered(oc
     assert f'<a href="{url}">{title}</a> — Engagement <data value="{total}">' in html
     page = Page.of(october.folder / f"report-{MONTH}.html")
     labels = sorted(
-        ["Mastodon", "Bluesky", "X", "Threads", "LinkedIn", "Facebook"]
+        ["Mastodon", "Bluesky", "X", "Threads", "LinkedIn", "Facebook", "Instagram", "Pinterest"]
     )  # Discord gives no counts: no line
     engagement = dict(zip(labels, _series_values(page.charts["engagement"]), strict=True))
     for api in october.counting():  # on the chart, each network ends the month at its engagement

@@ -50,7 +50,7 @@ def test_new_site_builds_at_once(tmp_path):
     assert "http.server" in build.output
     home = (target / "output/index.html").read_text(encoding="utf-8")
     assert "Hello, world" in home and "Notes de Léa" in home
-    assert nav(home) == ["Home", "About"]
+    assert nav(home) == ["Home", "About", "Archives", "Tags"]
 
 
 def test_new_refuses_a_folder_with_files(tmp_path):
@@ -71,7 +71,9 @@ def test_without_a_terminal_nothing_is_asked_and_the_defaults_build(tmp_path):
     )  # fmt: skip
     assert (target / "content/images/sample.png").read_bytes().startswith(b"\x89PNG")
     post = built(target, "posts/hello-world/index.html")
-    assert '<img alt="Green hills under a yellow sun" src="/images/sample.png">' in post
+    assert (
+        '<img alt="Green hills under a yellow sun" src="/images/sample.png" width=' in post
+    )  # and its size (pictures)
     assert (target / "output/images/sample.png").is_file()
     assert ".env" in (target / ".gitignore").read_text().splitlines()
 
@@ -93,7 +95,7 @@ def test_each_option_reaches_the_settings_and_the_starter_files_are_french(tmp_p
     assert "# Réseaux sociaux" in toml and "Social networks" not in toml
     assert "hors de git" in (target / ".gitignore").read_text(encoding="utf-8")
     home = built(target, "index.html")
-    assert nav(home) == ["Accueil", "À propos"]
+    assert nav(home) == ["Accueil", "À propos", "Archives", "Étiquettes"]
     assert "Bonjour tout le monde" in home and "Voici le premier billet" in home
     assert "Qui écrit ici" in (target / "output/a-propos/index.html").read_text(encoding="utf-8")
 
@@ -207,7 +209,7 @@ def test_on_a_terminal_it_asks_in_turn_then_the_next_command_builds_a_french_sit
         "Carnet de Léa", "fr", "Europe/Paris", "https://carnet.example.net", "Léa Martin",
     )  # fmt: skip
     home = (site / "output/index.html").read_text(encoding="utf-8")
-    assert nav(home) == ["Accueil", "À propos"]
+    assert nav(home) == ["Accueil", "À propos", "Archives", "Étiquettes"]
     assert "Bonjour tout le monde" in home and "Carnet de Léa" in home
     post = (site / "output/posts/bonjour/index.html").read_text(encoding="utf-8")
     assert 'alt="Des collines vertes sous un soleil jaune" src="/images/sample.png"' in post

@@ -258,7 +258,7 @@ def test_a_reader_given_unchecked_settings_raises_content_errors(site):
         (
             "[social]\ndefault = []\n",
             "default =",
-            "[social] unknown setting 'default'; known settings: defaults",
+            "[social] unknown setting 'default'; known settings: defaults, images",
         ),
         ("[social]\ndefaults = 'wall'\n", "defaults =", "[social] defaults must be a list of plans"),
         (
@@ -337,10 +337,13 @@ def network_plugins():
 
 
 def options_read(module) -> set[str]:
-    """The setting names a plugin's code reads: `self.options.get("k")`, `self.options["k"]`,
-    `self.required_option("k", ...)`."""
+    """The setting names a plugin's code reads, in any module of its package:
+    `self.options.get("k")`, `self.options["k"]`, `self.required_option("k", ...)`."""
     found = set()
-    for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+    main = Path(module.__file__)
+    sources = sorted(main.parent.glob("*.py")) if main.name == "__init__.py" else [main]
+    trees = [ast.parse(source.read_text(encoding="utf-8")) for source in sources]
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
             owner, first = node.func.value, node.args[0]
             reads = node.func.attr == "required_option" or (
@@ -385,6 +388,10 @@ def documented_settings() -> list[object]:
 @pytest.mark.parametrize("toml", documented_settings())
 def test_every_documented_setting_is_accepted(site_folder, monkeypatch, toml):
     monkeypatch.setenv("CMSITE_DISABLE_PLUGINS", "")  # the installed network plugins, as documented
+    site_folder.write(  # the logo of [social.images]
+        "images/logo.svg",
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="2"><rect width="4" height="2"/></svg>',
+    )
     configure(site_folder, toml)
     result = cmsite(site_folder, "check")
     assert result.exit_code == 0, f"{toml}\n{result.output}"

@@ -153,6 +153,8 @@ def test_standalone_social_posts(social_site):
             "path": "/images/room.jpg",
             "alt": "The meetup room, chairs in a circle",
             "url": "https://blog.cmsite.info/images/room.jpg",  # where networks that fetch it find it
+            "focus": None,  # the centre
+            "copy": None,  # no [social.images]: sent as it is
         }
     ]
     assert toot["at"] == "2026-06-01T18:00:00+02:00"

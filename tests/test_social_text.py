@@ -193,3 +193,8 @@ def test_a_missing_setting_says_where_to_set_it():
     )
     assert ready.missing_settings() == [] and ready.required_option("url") == "u"
     assert ready.account_secret("BOARD_TOKEN") == "t"
+
+
+def test_utf16_counts_code_units_the_most_a_character_may_mean():
+    utf16 = counting.counter("utf16")
+    assert [utf16(t) for t in ("a", "é", "e\u0301", "👍", "👩🏽‍💻", "Noël 👍")] == [1, 1, 2, 2, 7, 7]

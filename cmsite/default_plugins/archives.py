@@ -10,8 +10,7 @@ from cmsite.content.grouping import by_period
 from cmsite.hookspecs import hookimpl
 from cmsite.render.i18n import locale_for
 from cmsite.render.outputs import Page, paginate
-
-ARCHIVES_URL = "/archives/"
+from cmsite.urls import ARCHIVES_URL
 
 
 @hookimpl(trylast=True)

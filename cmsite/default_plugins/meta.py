@@ -6,6 +6,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from cmsite.default_plugins.cards import card_url
 from cmsite.hookspecs import hookimpl
 from cmsite.render.i18n import locale_for
 from cmsite.render.outputs import Page
@@ -21,17 +22,23 @@ def cmsite_head_tags(page: Page, site: Any) -> list[Markup]:
     tags = [Markup(f'<link rel="canonical" href="{escape(page.abs_url)}">')]
     if description:
         tags.append(_meta("name", "description", description))
-    tags += [_meta("property", key, value) for key, value in _open_graph(page, config, title, description)]
+    picture = _picture(item, site) if item else []
+    properties = _open_graph(page, config, title, description) + picture + _article(item)
+    tags += [_meta("property", key, value) for key, value in properties]
+    shown = dict(picture)
     card = {
-        "twitter:card": "summary_large_image" if item and item.image else "summary",
+        "twitter:card": "summary_large_image" if picture else "summary",
         "twitter:title": title,
+        "twitter:image": shown.get("og:image", ""),
+        "twitter:image:alt": shown.get("og:image:alt", ""),
     }
+    card = {key: value for key, value in card.items() if value}
     tags += [_meta("name", key, value) for key, value in card.items()]
     return tags
 
 
 def _open_graph(page: Page, config: Any, title: str, description: str) -> list[tuple[str, str]]:
-    """The page's Open Graph properties, in the order they are written."""
+    """The page's Open Graph properties but its picture and article's, in the order they are written."""
     item = page.item
     properties = [
         ("og:type", "article" if item and item.kind == "post" else "website"),
@@ -42,21 +49,32 @@ def _open_graph(page: Page, config: Any, title: str, description: str) -> list[t
     ]
     if description:
         properties.append(("og:description", description))
-    if item:
-        properties += _image(item) + _article(item)
     return properties
 
 
-def _image(item: Any) -> list[tuple[str, str]]:
-    """The picture a link preview shows, and its description."""
-    if not item.image:
+def _picture(item: Any, site: Any) -> list[tuple[str, str]]:
+    """The picture a link preview shows, and its description: the item's own, or its card
+    (cmsite.default_plugins.cards), whose size is known before a network fetches it."""
+    if item.image:
+        return [("og:image", item.image)] + ([("og:image:alt", item.image_alt)] if item.image_alt else [])
+    card = card_url(site, item)
+    if card is None:
         return []
-    return [("og:image", item.image)] + ([("og:image:alt", item.image_alt)] if item.image_alt else [])
+    from cmsite.render.cards import SIZE  # Pillow, imported by builds only
+
+    width, height = SIZE
+    return [
+        ("og:image", site.urls.absolute(card)),
+        ("og:image:type", "image/png"),
+        ("og:image:width", str(width)),
+        ("og:image:height", str(height)),
+        ("og:image:alt", item.title),
+    ]
 
 
 def _article(item: Any) -> list[tuple[str, str]]:
     """A dated post's times and tags; pages and undated items have none."""
-    if item.kind != "post" or not item.date:
+    if item is None or item.kind != "post" or not item.date:
         return []
     times = [("article:published_time", item.date.isoformat())]
     if item.updated:

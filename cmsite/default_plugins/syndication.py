@@ -1,6 +1,6 @@
 """Where each post was published on social networks: "Also on …" links and feed links.
 
-Reads the publishing queue (never writes it) and gives every post `item.meta["syndication"]`,
+Reads the publishing queue (never writes it; the SQLite file, or a team's PostgreSQL store) and gives every post `item.meta["syndication"]`,
 a list of {network, url}, which the theme shows with microformats2 `u-syndication` and the
 feeds add to the end of each entry's content. A page shows a new link on the next build after publishing.
 """
@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 from cmsite.hookspecs import hookimpl
 from cmsite.messages import load_translations
-from cmsite.queue.store import published_urls, queue_path
+from cmsite.queue.service import published_links
+from cmsite.queue.store import queue_path
 
 # Each item's links come from the queue alone: a quick rebuild may call cmsite_items_collected again.
 quick_rebuild_safe = True
@@ -58,5 +59,5 @@ def _published(site: Any) -> dict[str, list[dict[str, str]]]:
     labels = {name: network.label for name, network in site.networks.items()}
     return {
         source: [{"network": labels.get(network, network), "url": url} for network, url in copies]
-        for source, copies in published_urls(queue_path(site)).items()
+        for source, copies in published_links(site).items()
     }

@@ -7,8 +7,7 @@ from typing import Any
 from cmsite.content.grouping import by_term
 from cmsite.hookspecs import hookimpl
 from cmsite.render.outputs import Page, paginate
-
-TAGS_INDEX_URL = "/tags/"
+from cmsite.urls import TAGS_INDEX_URL
 
 
 @hookimpl(trylast=True)

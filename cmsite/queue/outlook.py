@@ -130,8 +130,11 @@ def not_sent(site: Site, posts: list[PlannedPost]) -> dict[str, str]:
     """Why each plan that will not go out at its time does not, by id: what `cmsite preview` marks
     (a plan with errors is left out: its errors say why). The sync runs on a copy of the store."""
     store = open_store(site, copy=True)
-    report = sync_site(site, store, posts)
-    rows = {row.entry.id: row for row in queue_rows(site, store, report.waiting, show_all=True)}
+    try:
+        report = sync_site(site, store, posts)
+        rows = {row.entry.id: row for row in queue_rows(site, store, report.waiting, show_all=True)}
+    finally:
+        store.close()
     held = (rows.get(post.id) for post in posts if post.id and not post.errors)
     return {row.entry.id: row.reason for row in held if row and _holds(row)}
 

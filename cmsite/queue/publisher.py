@@ -38,18 +38,20 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmsite.messages import count
 from cmsite.queue.store import ACTIVE, Entry, Status, Store, TakenOver
 from cmsite.social.accounts import network_for, secrets_environment, unready
 from cmsite.social.http import not_live
-from cmsite.social.media import OutsideSite, media_file
+from cmsite.social.media import MediaError, OutsideSite, media_file
 from cmsite.social.network import Media, Network, Published, PublishError, SocialPost
 from cmsite.social.redact import Redactor
 from cmsite.social.settings import needs_approval, queue_settings
+from cmsite.social.styling import social_copy
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -93,7 +95,8 @@ class Publisher:
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.settings = queue_settings(site.config)
         self.lease = timedelta(seconds=self.settings.lease_seconds)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        # The store's clock: the database server's for PostgreSQL, so skewed machines agree on leases.
+        self.clock = clock or store.now
 
     def due(self, until: datetime | None = None, only: str | None = None) -> list[Entry]:
         """Active entries whose time has come; an unknown one only when it is to be looked for again
@@ -153,8 +156,8 @@ class Publisher:
         """
         now = self.clock()
         with self.store.transaction() as db:
-            entry = self.store.get(entry_id)
-            if entry is None:
+            entry = self.store.lock(db, entry_id)
+            if entry is None:  # gone, or another publisher is claiming it right now
                 return None
             lease = {"lease_owner": self.owner, "lease_until": now + self.lease}
             lease_over = entry.lease_until is None or entry.lease_until <= now
@@ -196,7 +199,7 @@ class Publisher:
         try:
             with self._holding(entry, Status.SENDING, expect=entry.status):
                 published = network.publish(
-                    self._post(entry),
+                    self._post(entry, network),
                     entry.id,
                     sent=[Published(p["remote_id"], p["url"]) for p in entry.parts],
                     unsure=unsure,
@@ -296,10 +299,12 @@ class Publisher:
                 db, entry_id, expect=status, owner=self.owner, now=now, lease_until=now + self.lease
             )
 
-    def _post(self, entry: Entry) -> SocialPost:
+    def _post(self, entry: Entry, network: Network) -> SocialPost:
         return SocialPost(
             texts=entry.texts,
-            media=[self.picture(m["path"], m["alt"]) for m in entry.media],
+            media=[
+                self._styled(self.picture(m["path"], m["alt"]), network, m.get("focus")) for m in entry.media
+            ],
             link=entry.link,
             title=entry.title,
             summary=entry.summary,
@@ -408,6 +413,17 @@ class Publisher:
         except OutsideSite as exc:  # checked when planned; a link changed since is never followed
             raise PublishError(str(exc), retry=False) from None
         return Media(str(file), alt, self.site.published_url(file))
+
+    def _styled(self, media: Media, network: Network, focus: list[float] | None) -> Media:
+        """The picture with the copy `[social.images]` makes for this network (the site's logo, the
+        network's shape around `focus`) as the file to upload; its public address stays the source's."""
+        try:
+            copy = social_copy(
+                self.site, type(network), Path(media.path), (focus[0], focus[1]) if focus else None
+            )
+        except MediaError as exc:
+            raise PublishError(f"{network.label}: {exc}", retry=False) from None
+        return replace(media, path=str(copy)) if copy else media
 
 
 class _Recorder:

@@ -7,12 +7,13 @@ text that comes from a network has been through the site's `Redactor` (the Publi
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmsite.errors import ContentErrors
+from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.queue.approvals import by_entry, entry_digest, holds
 from cmsite.queue.lock import PublishLock
 from cmsite.queue.publisher import Outcome, Publisher
@@ -24,16 +25,19 @@ from cmsite.queue.store import (
     DamagedQueue,
     Entry,
     QueueStore,
+    QueueUnreachable,
     Status,
+    Store,
     Via,
     damaged_queue,
+    published_urls,
     queue_path,
 )
 from cmsite.queue.sync import Waiting, sync_site
 from cmsite.social.accounts import secrets_environment, unready
 from cmsite.social.network import Network, PublishError, part_key
 from cmsite.social.redact import Redactor
-from cmsite.social.settings import needs_approval
+from cmsite.social.settings import needs_approval, queue_settings
 from cmsite.social.site_url import site_url_errors
 
 if TYPE_CHECKING:
@@ -45,20 +49,183 @@ class QueueError(Exception):
     """A queue command that cannot be done, with what to do instead."""
 
 
+QUEUE_URL = "CMSITE_QUEUE_URL"  # a PostgreSQL store's address, over `[queue] url`
+QUEUE_PASSWORD = "CMSITE_QUEUE_PASSWORD"  # its password (or libpq's PGPASSWORD, ~/.pgpass)
+
+
 def redactor(site: Site) -> Redactor:
-    """The one redaction step for this site: every credential of every installed network, from the
-    environment and the site's .env, hidden in whatever is about to be printed or logged."""
-    return Redactor.for_networks(site.networks.values(), secrets_environment(site.root))
+    """The one redaction step for this site: every credential of every installed network, and the
+    queue database's password, from the environment and the site's .env, hidden in whatever is
+    about to be printed or logged."""
+    from cmsite.social.network import Credentials
+
+    environ = secrets_environment(site.root)
+    networks = [
+        value
+        for network in site.networks.values()
+        for value in Credentials.for_network(network, environ).values()
+    ]
+    return Redactor([*networks, *_queue_secrets(environ)])
 
 
-def open_store(site: Site, *, copy: bool = False) -> QueueStore:
-    """The site's store: `[queue] path`, or .cmsite/queue.sqlite; ContentErrors when it is damaged.
-    `copy`: a copy in memory, the file only read (see QueueStore)."""
+def _queue_secrets(environ: Mapping[str, str]) -> list[str]:
+    """CMSITE_QUEUE_PASSWORD, and a password written in CMSITE_QUEUE_URL."""
+    from urllib.parse import urlsplit
+
+    try:
+        in_url = urlsplit(environ.get(QUEUE_URL, "")).password
+    except ValueError:
+        in_url = None
+    return [secret for secret in (environ.get(QUEUE_PASSWORD), in_url) if secret]
+
+
+def open_store(site: Site, *, copy: bool = False) -> Store:
+    """The site's store: PostgreSQL when CMSITE_QUEUE_URL (the environment or .env) or `[queue] url`
+    names a server, else SQLite at `[queue] path` or .cmsite/queue.sqlite. ContentErrors when the
+    SQLite file is damaged, or the server cannot be reached: nothing is done then.
+    `copy`: what is written is not kept (see QueueStore and PostgresStore)."""
+    environ = secrets_environment(site.root)
+    url = server_url(site, environ)
+    if url:
+        return _server_store(
+            url, environ, copy=copy, where=QUEUE_URL if environ.get(QUEUE_URL) else "cmsite.toml"
+        )
     path = queue_path(site)
+    if not path.exists() and migrated(path).exists():  # a new empty queue would send it all again
+        raise ContentErrors([_moved_away(site, path)])
     try:
         return QueueStore(path, copy=copy)
     except DamagedQueue as exc:
         raise ContentErrors([damaged_queue(site, path, str(exc))]) from None
+
+
+def server_url(site: Site, environ: Mapping[str, str] | None = None) -> str | None:
+    """The PostgreSQL store's address when the site uses one (CMSITE_QUEUE_URL over `[queue] url`)."""
+    environ = secrets_environment(site.root) if environ is None else environ
+    return environ.get(QUEUE_URL) or queue_settings(site.config).url
+
+
+def published_links(site: Site) -> dict[str, list[tuple[str, str]]]:
+    """Where each post was published: source → [(network, URL)], by network then time. From the
+    SQLite file read-only, or from the server's store; empty when there is no queue or it cannot
+    be read now — a build never fails for the queue's sake."""
+    if not server_url(site):
+        return published_urls(queue_path(site))
+    try:
+        store = open_store(site, copy=True)
+    except ContentErrors:
+        return {}
+    try:
+        sent = [e for e in store.all() if e.status == Status.PUBLISHED and e.remote_url and e.published_at]
+    finally:
+        store.close()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for entry in sorted(sent, key=lambda e: (e.network, e.published_at)):
+        found.setdefault(entry.source, []).append((entry.network, str(entry.remote_url)))
+    return found
+
+
+def migrated(path: Path) -> Path:
+    """Where `cmsite queue migrate` keeps the SQLite queue it copied to a server."""
+    return path.with_name(path.name + ".migrated")
+
+
+def _moved_away(site: Site, path: Path) -> ContentError:
+    return ContentError(
+        display_path(path, site.root),
+        None,
+        f"the queue was moved to a PostgreSQL database by `cmsite queue migrate` (the SQLite queue is kept as "
+        f"{migrated(path).name}): set `[queue] url` in cmsite.toml, or CMSITE_QUEUE_URL, to that database "
+        "on this machine too; nothing was sent nor changed",
+    )
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What `cmsite queue migrate` copied, to where (the URL without its password, as cmsite.toml
+    takes it), and where the SQLite queue is now."""
+
+    url: str
+    entries: int
+    approvals: int
+    snapshots: int
+    kept: Path
+
+
+def migrate(site: Site, url: str) -> Migration:
+    """Copy the site's SQLite queue, whole, into the empty PostgreSQL database at `url`, then move the
+    SQLite file aside (`migrated`), so that no publisher goes on with it. Under the site's publish
+    lock and SQLite's write lock: no publisher of this machine changes the queue meanwhile, and an
+    entry a live publisher holds stops it (run it again once that send is over). QueueError or
+    ContentErrors when it cannot: nothing is copied nor moved then."""
+    from cmsite.queue.postgres import shown_url
+
+    path = queue_path(site)
+    if not path.is_file():
+        raise QueueError(f"no SQLite queue at {display_path(path, site.root)}: nothing to migrate")
+    target = _server_store(url, secrets_environment(site.root), copy=False, where="--to")
+    lock = PublishLock.of_site(site.cache_dir)
+    try:
+        if not lock.acquire():
+            raise QueueError("a cmsite publish is running on this site; run migrate again once it is done")
+        copied = _copy_queue(site, path, target)
+        path.rename(migrated(path))  # before the lock is let go: no publish of this machine goes on with it
+    finally:
+        lock.release()
+        target.close()
+    return Migration(shown_url(url, mask=""), *copied, migrated(path))
+
+
+def _copy_queue(site: Site, path: Path, target: Any) -> tuple[int, int, int]:
+    """(entries, approvals, snapshots) copied from the SQLite queue at `path` into `target`."""
+    try:
+        source = QueueStore(path)
+    except DamagedQueue as exc:
+        raise ContentErrors([damaged_queue(site, path, str(exc))]) from None
+    try:
+        with source.transaction():
+            entries, approvals, snapshots = source.all(), source.approvals(), source.snapshots()
+            now = source.now()
+            if busy := [e.id for e in entries if e.status in _HELD and e.lease_until and e.lease_until > now]:
+                raise QueueError(
+                    f"a publisher holds {', '.join(busy)} (claimed or sending); stop the publishers, "
+                    "and run migrate again once their leases are over"
+                )
+            if held := target.fill(entries, approvals, snapshots):
+                raise QueueError(
+                    f"the database holds a queue already ({held} rows); migrate copies into an empty one only"
+                )
+    finally:
+        source.close()
+    return len(entries), len(approvals), len(snapshots)
+
+
+_HELD = frozenset({Status.CLAIMED, Status.SENDING})
+
+
+def _server_store(url: str, environ: Mapping[str, str], *, copy: bool, where: str) -> Store:
+    """The PostgreSQL store at `url`, or ContentErrors saying why not (the password never shown)."""
+    from cmsite.queue.postgres import PostgresStore, is_server_url, shown_url
+
+    password = environ.get(QUEUE_PASSWORD) or None
+    if not is_server_url(url):
+        message = (
+            "the queue's url must be a PostgreSQL address, postgresql://USER@HOST[:PORT]/DATABASE, "
+            f"not {shown_url(url)!r}"
+        )
+        raise ContentErrors([ContentError(where, None, Redactor([password or ""])(message))])
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ContentErrors(
+            [ContentError(where, None, "a PostgreSQL queue needs psycopg: pip install 'cmsite[postgres]'")]
+        ) from None
+    try:
+        return PostgresStore(url, password=password, copy=copy)
+    except QueueUnreachable as exc:
+        raise ContentErrors(
+            [ContentError(where, None, f"{exc}; nothing was sent nor changed, and the next run tries again")]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -90,7 +257,7 @@ _CHANGES: dict[str, tuple[frozenset[Status], dict[str, Any]]] = {
 }
 
 
-def change(store: QueueStore, name: str, entry_id: str) -> Change:
+def change(store: Store, name: str, entry_id: str) -> Change:
     """retry or cancel one entry; QueueError when its status does not allow it."""
     allowed, values = _CHANGES[name]
     entry = stored_entry(store, entry_id)
@@ -108,7 +275,7 @@ APPROVABLE = frozenset({Status.PENDING, Status.FAILED, Status.CLAIMED, Status.UN
 
 def approve(
     site: Site,
-    store: QueueStore,
+    store: Store,
     waiting: Iterable[Waiting],
     entry_ids: Iterable[str],
     *,
@@ -135,7 +302,7 @@ def approve(
     return done
 
 
-def _approvable(store: QueueStore, plans: dict[str, Entry], entry_id: str) -> Entry:
+def _approvable(store: Store, plans: dict[str, Entry], entry_id: str) -> Entry:
     """The entry to approve: a plan waiting for its post, or a stored entry not sent yet."""
     if entry_id in plans:
         return plans[entry_id]
@@ -149,7 +316,7 @@ def _approvable(store: QueueStore, plans: dict[str, Entry], entry_id: str) -> En
 
 
 def awaiting_approval(
-    site: Site, store: QueueStore, waiting: Iterable[Waiting], days: Container[date]
+    site: Site, store: Store, waiting: Iterable[Waiting], days: Container[date]
 ) -> list[str]:
     """The ids of the entries, and plans waiting for their post, of the `days` (in the site's
     zone) that wait for an approval: approval is on for their account, and nobody approved
@@ -169,7 +336,7 @@ def awaiting_approval(
 
 def approve_month(
     site: Site,
-    store: QueueStore,
+    store: Store,
     waiting: Iterable[Waiting],
     month: Container[date],
     *,
@@ -185,7 +352,11 @@ def approve_month(
 def sync_warnings(site: Site, posts: Iterable[PlannedPost]) -> list[str]:
     """What the next sync will warn about (a changed plan whose post was sent, or cancelled by
     hand), found by syncing a copy in memory of the store: `cmsite check` writes nothing."""
-    return sync_site(site, open_store(site, copy=True), posts).warnings
+    store = open_store(site, copy=True)
+    try:
+        return sync_site(site, store, posts).warnings
+    finally:
+        store.close()
 
 
 def told(done: Change, site: Site) -> str:
@@ -208,7 +379,7 @@ def told(done: Change, site: Site) -> str:
     return f"{what}: {approved}; it is {entry.status}: `cmsite queue retry {entry.id}` queues it again"
 
 
-def found(store: QueueStore, entry_id: str, url: str = "") -> Change:
+def found(store: Store, entry_id: str, url: str = "") -> Change:
     """A person looked: the post whose fate was unknown is on the network. Record it as sent
     (at `url`, when given) — published when it was the last of its thread, else queued for
     the rest, which the next publish sends after it."""
@@ -226,14 +397,14 @@ def found(store: QueueStore, entry_id: str, url: str = "") -> Change:
     return Change("found", entry)
 
 
-def _update(store: QueueStore, entry: Entry, **values: Any) -> None:
+def _update(store: Store, entry: Entry, **values: Any) -> None:
     """A person's change, made only if no publisher or sync moved the entry since it was read."""
     with store.transaction() as db:
         if not store.update(db, entry.id, expect=entry.status, **values):
             raise QueueError(f"entry {entry.id} changed meanwhile; `cmsite queue --all` shows it now")
 
 
-def stored_entry(store: QueueStore, entry_id: str) -> Entry:
+def stored_entry(store: Store, entry_id: str) -> Entry:
     entry = store.get(entry_id)
     if entry is None:
         raise QueueError(
@@ -253,7 +424,7 @@ class Deletion:
     warnings: list[str] = field(default_factory=list)
 
 
-def delete(site: Site, store: QueueStore, entry_id: str, *, by_hand: bool = False) -> Deletion:
+def delete(site: Site, store: Store, entry_id: str, *, by_hand: bool = False) -> Deletion:
     """Delete a published entry's post on its network (unless a person already did), then record
     the entry as deleted. Anything that stops it is a QueueError; nothing is recorded then."""
     entry = stored_entry(store, entry_id)
@@ -309,9 +480,17 @@ class PublishRun:
         return any(o.status in ("failed", "unknown", "held") for o in self.outcomes)
 
 
+# What a run that lost its store half-way leaves, and what becomes of it.
+LOST_MID_RUN = (
+    "the run stopped there. What it sent before is recorded; a post it was sending then is recorded as "
+    "sending, and once its lease is over the next run looks for it on its network before sending it again "
+    "(where the network cannot be asked, `cmsite queue` shows it as unknown, for you to look)"
+)
+
+
 def publish(
     site: Site,
-    store: QueueStore,
+    store: Store,
     *,
     until: datetime | None = None,
     only: str | None = None,
@@ -328,7 +507,10 @@ def publish(
         return PublishRun([], locked_out=True)
     try:
         publisher = Publisher(site, store)
-        outcomes = publisher.run(until=until, only=only, dry_run=dry_run)
+        try:
+            outcomes = publisher.run(until=until, only=only, dry_run=dry_run)
+        except QueueUnreachable as exc:
+            raise QueueError(f"{exc}; {LOST_MID_RUN}") from None
         held = {(o.network, o.account) for o in outcomes if o.status == "held"}
         return PublishRun(outcomes, unready=unready(site, held, publisher.environ))
     finally:

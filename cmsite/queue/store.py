@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -97,6 +98,10 @@ class InvalidTransition(Exception):
 
 class TakenOver(Exception):
     """The entry is no longer where this publisher left it: another one holds it now."""
+
+
+class QueueUnreachable(Exception):
+    """A server store cannot be reached, or refused us: the message says which, its password hidden."""
 
 
 class DamagedQueue(Exception):
@@ -292,22 +297,30 @@ class Entry:
         }
 
 
-def _time(value: str | None) -> datetime | None:
+def _time(value: str | datetime | None) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
     return datetime.fromisoformat(value) if value else None
 
 
-def _row(row: sqlite3.Row) -> Entry:
-    data = dict(row)
-    data.pop("updated")
+def _json(value: Any) -> Any:
+    """A JSON column: text in SQLite, already decoded in PostgreSQL (jsonb)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def entry_from_row(data: Mapping[str, Any]) -> Entry:
+    """An entry from one row of `entries`, as either store gives it (one decoder for both)."""
+    data = dict(data)  # a sqlite3.Row too
+    data.pop("updated", None)
     return Entry(
         **{
             **data,
             "at": _time(data["at"]),
-            "texts": json.loads(data["texts"]),
-            "media": json.loads(data["media"]),
+            "texts": _json(data["texts"]),
+            "media": _json(data["media"]),
             "status": Status(data["status"]),
             "cancelled_by": CancelledBy(data["cancelled_by"]) if data["cancelled_by"] else None,
-            "parts": json.loads(data["parts"]),
+            "parts": _json(data["parts"]),
             "approved": bool(data["approved"]),
             "next_attempt": _time(data["next_attempt"]),
             "lease_until": _time(data["lease_until"]),
@@ -317,13 +330,66 @@ def _row(row: sqlite3.Row) -> Entry:
     )
 
 
+def approval_from_row(data: Mapping[str, Any]) -> Approval:
+    """An approval from one row of `approvals`, as either store gives it."""
+    return Approval(**{**data, "at": _time(data["at"]), "via": Via(data["via"])})
+
+
+def snapshot_from_row(row: Sequence[Any]) -> Snapshot:
+    """A snapshot from (taken, network, account, entry_id, metric, value), as either store gives it."""
+    return Snapshot(_time(row[0]) or datetime.min, *row[1:])
+
+
+def snapshots_query(until: datetime | None, since: datetime | None, mark: str) -> tuple[str, list[datetime]]:
+    """The SELECT both stores run for `Store.snapshots` (`mark`: their placeholder), and its arguments."""
+    bounds = [(f"taken >= {mark}", since), (f"taken <= {mark}", until)]
+    where = " AND ".join(test for test, moment in bounds if moment is not None)
+    return (
+        "SELECT taken, network, account, entry_id, metric, value FROM metric_snapshots"
+        f"{' WHERE ' + where if where else ''} ORDER BY taken, number",
+        [moment for _, moment in bounds if moment is not None],
+    )
+
+
+def compare_and_set(
+    entry_id: str,
+    expect: Status | Iterable[Status],
+    owner: str | None,
+    now: datetime | None,
+    values: dict[str, Any],
+    mark: str,
+    also: str = "",
+) -> tuple[str, list[Any]]:
+    """The UPDATE both stores run for `Store.update` (`mark`: their placeholder, ? or %s), and its
+    arguments: `values` (encoded for the store) set only while the entry is in one of the
+    `expect`ed statuses and, with `owner`, while that publisher holds a lease running past `now`
+    (`also`: one more assignment, written as it is). InvalidTransition when the state machine
+    does not allow the move."""
+    expected = [expect] if isinstance(expect, Status) else list(expect)
+    check_transition(expected, values)
+    assignments = ", ".join([*(f"{key} = {mark}" for key in values), *([also] if also else [])])
+    condition = f"id = {mark} AND status IN ({', '.join([mark] * len(expected))})"
+    arguments: list[Any] = [*values.values(), entry_id, *map(str, expected)]
+    if owner is not None:
+        condition += f" AND lease_owner = {mark} AND lease_until > {mark}"
+        arguments += [owner, now or local_now()]
+    return f"UPDATE entries SET {assignments} WHERE {condition}", arguments
+
+
 class Store(Protocol):
-    """What the publisher and the sync need from a state store. SQLite (below) is the one cmsite
-    ships; a server database for teams running publishers on several machines implements the same.
+    """What the publisher and the sync need from a state store: SQLite (`QueueStore`, below), the
+    embedded default, or PostgreSQL (cmsite.queue.postgres) for publishers on several machines.
+
+    `now` is the clock leases are measured by: the machine's for SQLite, the database server's
+    for PostgreSQL, so that publishers whose clocks disagree still agree on whose lease runs.
+    `lock` takes an entry for the transaction it is called in, or gives None at once when another
+    transaction holds it (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite holds the whole file already).
     """
 
     def transaction(self) -> AbstractContextManager[Any]: ...
+    def now(self) -> datetime: ...
     def get(self, entry_id: str) -> Entry | None: ...
+    def lock(self, db: Any, entry_id: str) -> Entry | None: ...
     def all(self) -> list[Entry]: ...
     def insert(self, db: Any, entry: Entry) -> None: ...
     def update(
@@ -340,6 +406,7 @@ class Store(Protocol):
     def add_approval(self, db: Any, approval: Approval) -> None: ...
     def snapshots(self, until: datetime | None = None, since: datetime | None = None) -> list[Snapshot]: ...
     def add_snapshots(self, db: Any, snapshots: Iterable[Snapshot]) -> None: ...
+    def close(self) -> None: ...
 
 
 def queue_path(site: Site) -> Path:
@@ -482,13 +549,21 @@ class QueueStore:
             raise
         db.execute("COMMIT")
 
+    def now(self) -> datetime:
+        return local_now()
+
     def get(self, entry_id: str) -> Entry | None:
         row = self.db.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
-        return _row(row) if row else None
+        return entry_from_row(row) if row else None
+
+    def lock(self, db: sqlite3.Connection, entry_id: str) -> Entry | None:
+        """The entry: a transaction (BEGIN IMMEDIATE) holds the whole file already."""
+        return self.get(entry_id)
 
     def all(self) -> list[Entry]:
         return [
-            _row(row) for row in self.db.execute("SELECT * FROM entries ORDER BY at, network, account, id")
+            entry_from_row(row)
+            for row in self.db.execute("SELECT * FROM entries ORDER BY at, network, account, id")
         ]
 
     def insert(self, db: sqlite3.Connection, entry: Entry) -> None:
@@ -514,24 +589,16 @@ class QueueStore:
     ) -> bool:
         """Set `values` if the entry is in one of the `expect`ed statuses — and, with `owner`, if that
         publisher still holds a lease running past `now`. False when it changed nothing."""
-        expected = [expect] if isinstance(expect, Status) else list(expect)
-        check_transition(expected, values)
         encoded = {key: _encoded(value) for key, value in values.items()}
         encoded["updated"] = now_text()
-        assignments = ", ".join(f"{key} = ?" for key in encoded)
-        condition = f"id = ? AND status IN ({', '.join('?' * len(expected))})"
-        arguments: list[Any] = [*encoded.values(), entry_id, *map(str, expected)]
-        if owner is not None:
-            condition += " AND lease_owner = ? AND lease_until > ?"
-            arguments += [owner, utc(now or datetime.now(UTC))]
-        cursor = db.execute(f"UPDATE entries SET {assignments} WHERE {condition}", arguments)
-        return cursor.rowcount == 1
+        statement, arguments = compare_and_set(entry_id, expect, owner, now, encoded, "?")
+        return db.execute(statement, [_encoded(argument) for argument in arguments]).rowcount == 1
 
     def approvals(self, entry_id: str | None = None) -> list[Approval]:
         """Every approval (of one entry), oldest first."""
         where, arguments = ("WHERE entry_id = ?", (entry_id,)) if entry_id is not None else ("", ())
         rows = self.db.execute(f"SELECT * FROM approvals {where} ORDER BY number", arguments).fetchall()
-        return [Approval(**{**dict(row), "at": _time(row["at"]), "via": Via(row["via"])}) for row in rows]
+        return [approval_from_row(dict(row)) for row in rows]
 
     def add_approval(self, db: sqlite3.Connection, approval: Approval) -> None:
         db.execute(
@@ -544,15 +611,9 @@ class QueueStore:
 
     def snapshots(self, until: datetime | None = None, since: datetime | None = None) -> list[Snapshot]:
         """Every snapshot (taken from `since`, up to `until`, both included), oldest first."""
-        bounds = [("taken >= ?", since), ("taken <= ?", until)]
-        where = " AND ".join(test for test, moment in bounds if moment is not None)
-        arguments = [utc(moment) for _, moment in bounds if moment is not None]
-        rows = self.db.execute(
-            "SELECT taken, network, account, entry_id, metric, value FROM metric_snapshots"
-            f"{' WHERE ' + where if where else ''} ORDER BY taken, number",
-            arguments,
-        )
-        return [Snapshot(datetime.fromisoformat(row[0]), *row[1:]) for row in rows]
+        query, moments = snapshots_query(until, since, "?")
+        rows = self.db.execute(query, [utc(moment) for moment in moments])
+        return [snapshot_from_row(row) for row in rows]
 
     def add_snapshots(self, db: sqlite3.Connection, snapshots: Iterable[Snapshot]) -> None:
         db.executemany(
@@ -598,3 +659,13 @@ def utc(moment: datetime) -> str:
 
 def now_text() -> str:
     return datetime.now(UTC).isoformat()
+
+
+CLOCK_OFFSET = "CMSITE_CLOCK_OFFSET_SECONDS"
+
+
+def local_now() -> datetime:
+    """This machine's time, in UTC. `CMSITE_CLOCK_OFFSET_SECONDS` (for tests) moves it by that
+    many seconds, as a machine whose clock is off would: the PostgreSQL store does not read it."""
+    offset = float(os.environ.get(CLOCK_OFFSET) or 0)
+    return datetime.now(UTC) + timedelta(seconds=offset)

@@ -98,7 +98,10 @@ def entry_of(post: PlannedPost) -> Entry:
         account=post.account,
         at=post.at,
         texts=post.written,
-        media=[{"path": m.path, "alt": m.alt} for m in post.media],
+        media=[
+            {"path": m.path, "alt": m.alt, **({"focus": list(m.focus)} if m.focus else {})}
+            for m in post.media
+        ],
         link=post.link,
         title=post.title,
         summary=post.summary,

@@ -116,9 +116,10 @@ class Pictures:
         }
         return list(found.values())
 
-    def enrich(self, page_html: str, eager: int = 1) -> Markup:
-        """The HTML with each local `<img>` given its size, its copies and, after the first
-        `eager` ones, `loading="lazy"`; attributes the writer set are kept."""
+    def enrich(self, page_html: str, eager: int = 1, sizes: str = SIZES) -> Markup:
+        """The HTML with each local `<img>` given its size, its copies (`sizes`: how wide the
+        page shows it) and, after the first `eager` ones, `loading="lazy"`; attributes the writer
+        set are kept."""
         seen = 0
 
         def complete(found: re.Match[str]) -> str:
@@ -132,7 +133,7 @@ class Pictures:
             seen += 1
             added = {"width": picture.width, "height": picture.height}
             if srcset := picture.srcset():
-                added |= {"srcset": srcset, "sizes": SIZES}
+                added |= {"srcset": srcset, "sizes": sizes}
             if seen > eager:
                 added |= {"loading": "lazy", "decoding": "async"}
             extra = "".join(

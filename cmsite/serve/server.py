@@ -5,7 +5,9 @@ Only this server adds the script, to HTML responses as they leave; the files tha
 (Server-Sent Events, which browsers reconnect by themselves) and reloads the tab when
 its page was rewritten, or shows the build's errors over the page until the next good save.
 The editorial calendar is made for each request at `/_cmsite/calendar/[YYYY-MM/]`, a path no
-built site has, and is never written to the output folder.
+built site has, and is never written to the output folder; so are the pictures as networks get
+them (with the logo and crop of `[social.images]`, which `cmsite preview` makes and lists), at
+`/_cmsite/social-images/DIGEST/NAME`, from the folder they are kept in.
 
 Anything may connect, so the server stays safe and quiet whatever arrives: it answers only
 requests addressed to a loopback name (a DNS-rebinding page on another name could otherwise
@@ -38,6 +40,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 NOWHERE = os.path.join(os.devnull, "outside-the-site")  # never a file: a 404
 BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 CALENDAR_PAGE = re.compile(r"calendar/(?:(\d{4}-\d{2})/)?")  # this month, or one month
+SOCIAL_COPY = re.compile(r"social-images/([0-9a-f]{32}/[^/.][^/]*)")  # a copy's digest, then its name
 
 
 class DevServer(ThreadingHTTPServer):
@@ -52,9 +55,11 @@ class DevServer(ThreadingHTTPServer):
         base_path: str = "",
         client_timeout: float = CLIENT_TIMEOUT_SECONDS,
         calendar: Callable[[str | None], str] | None = None,
+        social_images: Path | None = None,
     ) -> None:
         self.output = output
         self.calendar = calendar  # a month (`2026-11`, None: this one) → its calendar page
+        self.social_images = social_images  # where the copies sent to networks are kept
         self.hub = hub
         self.base_path = base_path.rstrip("/")
         self.client_timeout = client_timeout
@@ -205,6 +210,8 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
             self._event_stream()
         elif (found := CALENDAR_PAGE.fullmatch(name)) and self.server.calendar is not None:
             self._calendar(found[1])
+        elif (found := SOCIAL_COPY.fullmatch(name)) and self.server.social_images is not None:
+            self._social_copy(self.server.social_images / found[1])
         else:
             super().send_error(HTTPStatus.NOT_FOUND)
 
@@ -223,6 +230,21 @@ class DevRequestHandler(SimpleHTTPRequestHandler):
             super().send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "No calendar", problems)
             return
         self._send_html(page.encode(), HTTPStatus.OK, missing=True)
+
+    def _social_copy(self, file: Path) -> None:
+        """A picture as a network gets it; a 404 until `cmsite preview` (or a send) made it."""
+        try:
+            data = file.read_bytes() if file.is_file() else None
+        except OSError:
+            data = None
+        if data is None:
+            super().send_error(HTTPStatus.NOT_FOUND)
+            return
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", self.guess_type(str(file)))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _event_stream(self) -> None:
         """Server-Sent Events: what changed since the tab's version, then each build as it happens."""

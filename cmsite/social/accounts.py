@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmsite.errors import ContentError
 from cmsite.social.network import Credentials, Network, PublishError
 from cmsite.social.redact import Redactor
 from cmsite.social.settings import account_options
 
 if TYPE_CHECKING:
     from cmsite.site import Site
+    from cmsite.social.planner import PlannedPost
 
 # What `cmsite accounts` found for an account; the first two are no problem.
 ACCEPTED = "accepted"  # the network said who the account is
@@ -74,6 +76,28 @@ def unready(site: Site, accounts: Iterable[Key], environ: Mapping[str, str]) -> 
         if network is not None and (missing := network.missing_settings()):
             found[key] = missing
     return found
+
+
+def mark_unset_settings(
+    site: Site, posts: list[PlannedPost], environ: Mapping[str, str]
+) -> list[ContentError]:
+    """Put on each plan that would go out the settings its account lacks to send (a Pinterest
+    board, a Facebook page id), where `cmsite check` shows a plan's errors, once the account's
+    secrets are set: `publish` would hold its entries, and only `cmsite accounts` would say why.
+    Before (a site tried out before its accounts are set up), they are returned as warnings,
+    once per account. Offline: cmsite.toml and the environment are read, no network is asked."""
+    warnings: dict[str, ContentError] = {}
+    for post in posts:
+        network = network_for(site, post.network, post.account, environ) if post.goes_out else None
+        if network is None or not (unset := network.unset_settings()):
+            continue
+        if all(name in network.secrets for name in network.secret_names()):
+            post.errors += [ContentError(post.source, post.line, message) for message in unset]
+        else:
+            warnings |= {
+                m: ContentError(post.source, post.line, f"warning: {m}") for m in unset if m not in warnings
+            }
+    return list(warnings.values())
 
 
 def configured_accounts(site: Site) -> list[Key]:

@@ -134,6 +134,12 @@ def code_points(text: str) -> int:
     return len(text)
 
 
+def utf16(text: str) -> int:
+    """UTF-16 code units (an emoji is 2): the most a limit given in "characters" without saying
+    which may mean, so that a text within it is within the network's whatever it counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def x_weighted(text: str) -> int:
     return x_count.parse(text).weighted_length
 
@@ -320,6 +326,7 @@ def fingerprint() -> str:
 
 @cache
 def counter(name: str):  # type: ignore[no-untyped-def]
-    """The counting function for a rule name used by networks: x, mastodon, graphemes, threads, code_points."""
+    """The counting function for a rule name used by networks: x, mastodon, graphemes, threads,
+    code_points, utf16."""
     rules = {"x": x_weighted, "mastodon": mastodon, "graphemes": graphemes, "threads": threads}
-    return {**rules, "code_points": code_points}[name]
+    return {**rules, "code_points": code_points, "utf16": utf16}[name]

@@ -42,6 +42,8 @@ class Media:
     path: str
     alt: str
     url: str | None = None  # where the deployed site serves it; None if the site does not publish the file
+    # The point a crop keeps (fractions of the width and height from the top left); None: the centre.
+    focus: tuple[float, float] | None = None
 
 
 @dataclass
@@ -237,6 +239,10 @@ class Network(ABC):
     # True: the network fetches each picture from the site's public URL (`Media.url`) instead of
     # receiving its bytes, so it gets the file as it is and cmsite cannot send a smaller copy.
     fetches_media: ClassVar[bool] = False
+    # The shape ("16:9", "1.91:1") the network shows a picture in best: the copy sent is cropped to
+    # it around the plan's focus point (cmsite/social/styling.py); None: sent in its own shape.
+    # `[social.images.crop]` in cmsite.toml overrides it per network. Plugins cite the network's docs.
+    preferred_aspect: ClassVar[str | None] = None
     # The environment variables the default account cannot send without; another account's are named
     # with its name after the network's (MASTODON_TEAM_ACCESS_TOKEN), but for `shared_credentials`,
     # which every account uses as they are (an app's keys).
@@ -278,9 +284,12 @@ class Network(ABC):
         unset key of `required_settings` — with what to do, all at once. Nothing is asked of the
         network: `publish` and `cmsite accounts` call it before anything goes out."""
         secrets = [_unset_variable(name) for name in self.secret_names() if name not in self.secrets]
-        return secrets + [
-            self._unset_option(key) for key in self.required_settings if not self.options.get(key)
-        ]
+        return secrets + self.unset_settings()
+
+    def unset_settings(self) -> list[str]:
+        """Each key of `required_settings` this account's table leaves unset, with what to write.
+        No secret is read: `cmsite check` reports them at each plan for the account."""
+        return [self._unset_option(key) for key in self.required_settings if not self.options.get(key)]
 
     def account_secret(self, name: str) -> str:
         """The account's value of the secret `name` (a variable of `credentials`, as the default

@@ -38,6 +38,7 @@ from cmsite.social.plans import (
     unknown_network,
 )
 from cmsite.social.slots import SiteSlots
+from cmsite.social.styling import untouched_warnings
 
 if TYPE_CHECKING:
     from cmsite.site import Site
@@ -322,7 +323,7 @@ def _render(site: Site, plan: Plan, origin: Origin, excerpts: ExcerptCache) -> P
     _validate(network, post, origin, "texts" if plan.texts else "text")
     errors, warnings = media_problems(network, plan.media, lambda path: media_file(site, path))
     post.errors += [origin.error(message) for message in errors]
-    post.warnings += warnings
+    post.warnings += warnings + untouched_warnings(site, network, plan.media)
     return post
 
 
@@ -428,11 +429,13 @@ def _excerpt(
 
 
 def _validate(network: type[Network], post: PlannedPost, origin: Origin, text_key: str) -> None:
-    """The network's verdict on the texts as they will be sent. The problems the texts have on
-    their own are about `text:`; those that come with the pictures are about the plan."""
-    problems = network.validate(SocialPost(texts=post.written, media=post.media, link=post.link))
+    """The network's verdict on the texts as they will be sent, with the post's title (a Pin's
+    own field). The problems the texts have on their own are about `text:`; those that come with
+    the pictures are about the plan."""
+    words = {"texts": post.written, "link": post.link, "title": post.title, "summary": post.summary}
+    problems = network.validate(SocialPost(media=post.media, **words))
     if problems:
-        of_text = set(network.validate(SocialPost(texts=post.written, media=[], link=post.link)))
+        of_text = set(network.validate(SocialPost(media=[], **words)))
         post.errors += [origin.error(m, text_key if m in of_text else None) for m in problems]
 
 

@@ -24,6 +24,7 @@ standalone posts from `content/social/*.md` (the body is the text; front matter
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -157,7 +158,7 @@ def parse_at(value: Any, published: datetime | None, tz: tzinfo) -> datetime:
 
 
 def parse_media(value: Any, default_alt: str = "") -> list[Media]:
-    """`media: [{path: x.png, alt: ...}]`, or `media: [x.png]` with `alt:` beside it."""
+    """`media: [{path: x.png, alt: ..., focus: 0.3, 0.6}]`, or `media: [x.png]` with `alt:` beside it."""
     if value is None:
         return []
     if not isinstance(value, list):
@@ -167,10 +168,30 @@ def parse_media(value: Any, default_alt: str = "") -> list[Media]:
         if isinstance(entry, str):
             found.append(Media(entry, default_alt))
         elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            found.append(Media(entry["path"], str(entry.get("alt") or default_alt)))
+            alt = str(entry.get("alt") or default_alt)
+            found.append(Media(entry["path"], alt, focus=parse_focus(entry.get("focus"), entry["path"])))
         else:
             raise PlanError("media must be a list of paths or of {path: ..., alt: ...}")
     return found
+
+
+def parse_focus(value: Any, path: str) -> tuple[float, float] | None:
+    """`focus: 0.3, 0.6` (or `[0.3, 0.6]`): the point a crop keeps, as fractions of the picture's
+    width and height from its top left corner; None (the centre) when not given."""
+    if value is None:
+        return None
+    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else [value]
+    try:
+        x, y = (float(part) for part in parts)
+    except (TypeError, ValueError):
+        x = y = math.nan
+    if not (0 <= x <= 1 and 0 <= y <= 1):  # a NaN is in no range
+        raise PlanError(
+            f"focus of {shorten(path)}: {shorten(str(value))} is not a point of the picture; write two "
+            "fractions of its width and height from the top left, like focus: 0.3, 0.6 (0.5, 0.5 is the centre)",
+            key="media",
+        )
+    return (x, y)
 
 
 def parse_plan(

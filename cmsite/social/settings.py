@@ -1,5 +1,6 @@
-"""The settings publishing reads from cmsite.toml — `[queue]`, `[[social.defaults]]`, and
-`[networks.NAME]` with its accounts — checked when a site opens, and read into typed values.
+"""The settings publishing reads from cmsite.toml — `[queue]`, `[[social.defaults]]`,
+`[social.images]` (cmsite/social/image_settings.py), and `[networks.NAME]` with its
+accounts — checked when a site opens, and read into typed values.
 
 Every command opens the site first (`settings_errors`, which needs the installed networks'
 declarations), so a wrong value is a `cmsite.toml:LINE` error, all of them at once, before
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from cmsite.config import Range, SettingsErrors, is_web_address, read_table, table_at
 from cmsite.errors import ContentErrors, shorten
+from cmsite.social.image_settings import check_images
 from cmsite.social.plans import PlanError, parse_plan, unknown_network
 from cmsite.social.slots import account_slots, no_slots, slots_at
 
@@ -33,6 +35,8 @@ class QueueSettings:
     """`[queue]`: how the publisher sends, retries and waits for approval."""
 
     path: str | None = None  # the store, relative to the site; .cmsite/queue.sqlite when unset
+    # a PostgreSQL store instead (postgresql://user@host/db; the password in CMSITE_QUEUE_PASSWORD)
+    url: str | None = None
     approval: bool = False  # only approved entries are sent
     max_attempts: int = 5  # network answers before a retried entry is failed
     lease_seconds: float = 600.0  # how long a claim holds without being renewed
@@ -51,6 +55,7 @@ _QUEUE_KINDS = {
     "catch_up_hours": float,
     "wait_for_page": bool,
     "page_timeout_seconds": float,
+    "url": str,
 }
 _QUEUE_RANGES = {
     "max_attempts": Range(1),
@@ -81,6 +86,7 @@ def settings_errors(
     errors = SettingsErrors(config)
     _read_queue(config.raw, errors)
     _check_social(config, errors)
+    check_images(config, errors, networks, strict=strict)
     for name in table_at(config.raw, ("networks",), errors):
         if name in networks:
             _check_network(config.raw, networks[name], errors)
@@ -143,7 +149,30 @@ def _read_queue(raw: Mapping[str, Any], errors: SettingsErrors) -> QueueSettings
     values = read_table(table, _QUEUE_KINDS, ("queue",), errors, _QUEUE_RANGES)
     if hours is False:
         values["catch_up_hours"] = None
+    if (url := values.get("url")) is not None and (problem := _queue_url_problem(url)):
+        errors.add(("queue", "url"), problem)
+        del values["url"]
     return QueueSettings(**values)
+
+
+def _queue_url_problem(url: str) -> str | None:
+    """What is wrong with `[queue] url`: not a PostgreSQL address, or one holding its password
+    (cmsite.toml is committed, a secret is not)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        parts, password = None, None
+    if parts is None or parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+        return "[queue] url must be a PostgreSQL address, postgresql://USER@HOST[:PORT]/DATABASE"
+    if password is not None:
+        return (
+            "[queue] url holds a password: take it out, and put it in the environment or the site's "
+            ".env as CMSITE_QUEUE_PASSWORD"
+        )
+    return None
 
 
 def _check_network(raw: Mapping[str, Any], network: type[Network], errors: SettingsErrors) -> None:
@@ -172,10 +201,12 @@ def _check_settings(
 
 def _check_social(config: SiteConfig, errors: SettingsErrors) -> None:
     """`[social]` holds `defaults`: the plans of every post without its own, checked once here
-    rather than on each post."""
+    rather than on each post; and `images` (cmsite/social/image_settings.py)."""
     social = table_at(config.raw, ("social",), errors)
-    for key in social.keys() - {"defaults"}:
-        errors.add(("social", key), f"[social] unknown setting {shorten(key)}; known settings: defaults")
+    for key in social.keys() - {"defaults", "images"}:
+        errors.add(
+            ("social", key), f"[social] unknown setting {shorten(key)}; known settings: defaults, images"
+        )
     defaults = social.get("defaults", [])
     if not isinstance(defaults, list):
         errors.add(

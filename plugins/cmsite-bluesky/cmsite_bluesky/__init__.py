@@ -32,6 +32,7 @@ LOOKING = Action("find", "to read the post's record")  # for a part whose answer
 # (lexicons/app/bsky/, bluesky-social/atproto) → the names `cmsite metrics` gives them
 METRICS = {"replyCount": "replies", "repostCount": "reposts", "quoteCount": "quotes", "likeCount": "likes"}
 ACCOUNT_METRICS = {"followersCount": "followers", "followsCount": "following", "postsCount": "posts"}
+THUMB_BYTES = 1_000_000  # app.bsky.embed.external#external: thumb, image/*, maxSize 1000000 (its lexicon)
 
 
 def record_key(idempotency_key: str, number: int = 0) -> str:
@@ -78,6 +79,8 @@ class Bluesky(Network):
         "handle": (str, None),
         # counts come from an AppView (a PDS keeps records, not likes); the public one needs no login
         "appview": (str, "https://public.api.bsky.app"),
+        # a link card's picture: the og:image of the post's page, fetched and uploaded (`_card`)
+        "link_thumb": (bool, True),
     }
 
     def _client(self, base_url: str) -> Any:
@@ -121,7 +124,9 @@ class Bluesky(Network):
                 "facets": _resolved(client, facets(part.text)),
             }
             if part.pictures or part.link:
-                record["embed"] = _images(client, part.pictures) if part.pictures else _card(part.post)
+                record["embed"] = (
+                    _images(client, part.pictures) if part.pictures else self._card(client, part.post)
+                )
             if part.reply_to and part.root:
                 record["reply"] = {"root": _ref(session, part.root), "parent": _ref(session, part.reply_to)}
             created = client.com.atproto.repo.create_record(
@@ -143,6 +148,32 @@ class Bluesky(Network):
             return None
         session.cids[found.uri] = found.cid
         return self._published(found.uri)
+
+    def _card(self, client: Any, post: SocialPost) -> dict[str, Any]:
+        """The link card of the post's page, with the picture the page names for link previews
+        (its `image:`, or the card cmsite drew) as `thumb`: Bluesky shows only what is uploaded
+        ("Website card embeds", docs.bsky.app). A page whose picture cannot be had gets none."""
+        from atproto import models
+
+        from cmsite.social.link_picture import link_picture
+
+        external: dict[str, Any] = {
+            "uri": post.link,
+            "title": post.title or post.link,
+            "description": post.summary,
+        }
+        picture = self.options.get("link_thumb", True) and link_picture(
+            str(post.link),
+            timeout=float(self.options.get("timeout", TIMEOUT)),
+            max_bytes=THUMB_BYTES,
+            types=self.media_types,
+        )
+        if picture:
+            blob = client.com.atproto.repo.upload_blob(
+                picture.data, headers={"Content-Type": picture.mime}
+            ).blob
+            external["thumb"] = models.get_model_as_dict(blob)
+        return {"$type": "app.bsky.embed.external", "external": external}
 
     def _published(self, uri: str) -> Published:
         handle = self.options.get("handle")
@@ -207,14 +238,6 @@ def _counts(view: Any, names: dict[str, str]) -> dict[str, int]:
     by cmsite's names; one it leaves out stays out (a zero would be made up)."""
     found = view.model_dump(by_alias=True)
     return {name: int(found[field]) for field, name in names.items() if found.get(field) is not None}
-
-
-def _card(post: SocialPost) -> dict[str, Any]:
-    """The link card of the post's page."""
-    return {
-        "$type": "app.bsky.embed.external",
-        "external": {"uri": post.link, "title": post.title or post.link, "description": post.summary},
-    }
 
 
 def _images(client: Any, pictures: list[Picture]) -> dict[str, Any]:

@@ -51,9 +51,9 @@ def test_record_keys_are_valid_tids_and_deterministic():
     assert record_key("entry-1") == record_key("entry-1") != record_key("entry-1", 1)
 
 
-def network(pds, account, password=None):
+def network(pds, account, password=None, **more):
     handle, secret = account
-    options = {"service": pds["pds"], "handle": handle}
+    options = {"service": pds["pds"], "handle": handle, "link_thumb": False, **more}  # pages of example.org
     return Bluesky(
         "default",
         options,

@@ -57,6 +57,9 @@ class X(Network):
     max_media_bytes = 5_000_000
     max_alt_length = 1000
     media_types = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+    # X's media best practices (developer.x.com, upload media): a post with one picture is shown at
+    # 16:9 (1200×675 recommended), the rest cut off in the timeline; cmsite crops to it around `focus:`.
+    preferred_aspect = "16:9"
     credentials = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
     shared_credentials = ("X_API_KEY", "X_API_SECRET")  # the app's keys; each account has its own tokens
     login_help = (

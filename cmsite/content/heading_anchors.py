@@ -1,0 +1,42 @@
+"""A name for the ¶ link each heading ends with (the table-of-contents extension adds it).
+
+Its text, the pilcrow, says nothing to someone who hears the page: a screen reader reads
+"pilcrow" or nothing at all. Each link gets a name in the site's language instead
+("Link to this section"); the theme shows the ¶ on hover and on keyboard focus only, and
+the link stays in the tab order and in the accessibility tree all the time.
+"""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as etree
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+TOC_PRIORITY = 5  # Python-Markdown's "toc" tree processor, which adds the links
+
+
+class HeadingAnchors(Extension):
+    """Names every link of class `link_class` inside a heading `label`."""
+
+    def __init__(self, link_class: str, label: str):
+        super().__init__()
+        self.link_class, self.label = link_class, label
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_NameAnchors(md, self), "cmsite_heading_anchors", TOC_PRIORITY - 1)
+
+
+class _NameAnchors(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, settings: HeadingAnchors):
+        super().__init__(md)
+        self.settings = settings
+
+    def run(self, root: etree.Element) -> None:
+        for heading in root.iter():
+            if heading.tag not in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                continue
+            for link in heading.iter("a"):
+                if link.get("class") == self.settings.link_class:
+                    link.set("aria-label", self.settings.label)
