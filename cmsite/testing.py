@@ -34,12 +34,14 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import parse_qs, urlsplit
 from typing import Any
 
 import pytest
@@ -496,6 +498,82 @@ def run_cmsite(
     return subprocess.run(
         command, capture_output=True, text=True, env={**environ, **(env or {})}, timeout=300
     )
+
+
+def graph_error(
+    status: int,
+    message: str,
+    code: int,
+    *,
+    subcode: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    user_msg: str | None = None,
+) -> Reply:
+    """An error answer as Meta's Graph API words it (Threads, Instagram, Facebook)."""
+    body: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbC1"}
+    if subcode is not None:
+        body |= {"error_subcode": subcode, "is_transient": False}
+    if user_msg:
+        body["error_user_msg"] = user_msg
+    return Reply(status, json.dumps({"error": body}).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+class GraphMissing(LookupError):
+    """An object id a fake Graph API does not have (or not for this token): its answer is Meta's 100/33."""
+
+
+class GraphRefused(Exception):
+    """A request a fake Graph API refuses as documented: `reply` is its answer."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
+class FakeGraphApi:
+    """What a loopback fake of one of Meta's Graph APIs (Threads, Instagram) does with every request,
+    whatever the network: the fields of the query and of a form body, the call recorded in `calls`
+    as (method, path, fields), a token other than `token` refused with code 190, and faults per
+    step: `fail[step, n]` answers the n-th request of that step instead of doing it, `lose[step, n]`
+    answers it after doing it, `hold[step]` holds the next answer of the step until the event is set
+    (the client may give up waiting: a lost answer). A subclass routes each request:
+    `_route(method, path, fields) -> (step, a function that answers or raises GraphMissing or
+    GraphRefused)`, asserting that the request is a documented one."""
+
+    token: str
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, str]]] = []
+        self.fail: dict[tuple[str, int], Reply] = {}
+        self.lose: dict[tuple[str, int], Reply] = {}
+        self.hold: dict[str, threading.Event] = {}
+        self.steps: Counter[str] = Counter()
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        url = urlsplit(request.path)
+        fields = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if request.method == "POST":
+            assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+            fields.update({k: v[0] for k, v in parse_qs(request.body.decode()).items()})
+        self.calls.append((request.method, url.path, dict(fields)))
+        if fields.pop("access_token", None) != self.token:
+            return graph_error(400, "Invalid OAuth access token - Cannot parse access token", 190)
+        step, answer = self._route(request.method, url.path, fields)
+        self.steps[step] += 1
+        if (step, self.steps[step]) in self.fail:
+            return self.fail[step, self.steps[step]]
+        try:
+            body = answer()
+        except GraphMissing as missing:
+            return graph_error(400, f"Unsupported request. Object with ID '{missing}' does not exist", 100, subcode=33)
+        except GraphRefused as refused:
+            return refused.reply
+        if held := self.hold.pop(step, None):
+            held.wait(10)
+        lost = self.lose.get((step, self.steps[step]))
+        return lost or Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+    def _route(self, method: str, path: str, fields: dict[str, str]) -> tuple[str, Callable[[], Any]]:
+        raise NotImplementedError
 
 
 class FakeNetwork:

@@ -5,12 +5,7 @@ comments, insights, deletion with Facebook Login). Another token than TOKEN is r
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import Counter
-from urllib.parse import parse_qs, urlsplit
-
-from cmsite.testing import RecordedRequest, Reply
+from cmsite.testing import FakeGraphApi, GraphMissing, GraphRefused, graph_error
 
 TOKEN = "IGAAT-instagram-token-0123456789"
 USER = "17841400000000001"
@@ -39,79 +34,25 @@ ROUTES = {
 }
 
 
-def error(
-    status: int, message: str, code: int, *, subcode: int | None = None, headers=None, user_msg=None
-) -> Reply:
-    body: dict = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbC1"}
-    if subcode is not None:
-        body |= {"error_subcode": subcode, "is_transient": False}
-    if user_msg:
-        body["error_user_msg"] = user_msg
-    return Reply(
-        status, json.dumps({"error": body}).encode(), {"Content-Type": "application/json", **(headers or {})}
-    )
+class FakeInstagram(FakeGraphApi):
+    """Instagram's part of the Graph API (FakeGraphApi records the calls and makes the faults):
+    `status` is what the next status_code looks answer (the last one repeated); `media` and
+    `comments` are what the account has, oldest first."""
 
-
-class Missing(LookupError):
-    """An object id the fake does not have (or not for this token)."""
-
-
-class Refused(Exception):
-    """A request Instagram refuses as documented: its answer."""
-
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
-
-
-class FakeInstagram:
-    """`calls`: (method, path, fields) of each request; `fail[step, n]` answers the n-th request of a
-    step instead of doing it, `lose[step, n]` after doing it; `hold[step]` holds the next answer of
-    a step until the event is set; `status` is what the next status_code looks answer (the last one
-    repeated); `media` and `comments` are what the account has, oldest first."""
+    token = TOKEN
 
     def __init__(self, login: str = "instagram") -> None:
+        super().__init__()
         self.login = login
-        self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.containers: dict[str, dict[str, str]] = {}
         self.states: dict[str, str] = {}  # container → status_code once asked or published
         self.media: dict[str, dict[str, str]] = {}
         self.comments: dict[str, dict[str, str]] = {}
         self.status = ["FINISHED"]
-        self.fail: dict[tuple[str, int], Reply] = {}
-        self.lose: dict[tuple[str, int], Reply] = {}
-        self.hold: dict[str, threading.Event] = {}
-        self.steps: Counter[str] = Counter()
         self.quota = (0, 100)  # used, total in 24 hours (content_publishing_limit)
         self.insights: dict[str, dict[str, int]] = {}
         self.counts = {"followers_count": 1520, "follows_count": 87, "media_count": 412}
         self.made = 0
-
-    def __call__(self, request: RecordedRequest) -> Reply:
-        url = urlsplit(request.path)
-        fields = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if request.method == "POST":
-            assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-            fields.update({k: v[0] for k, v in parse_qs(request.body.decode()).items()})
-        self.calls.append((request.method, url.path, dict(fields)))
-        if fields.pop("access_token", None) != TOKEN:
-            return error(400, "Invalid OAuth access token - Cannot parse access token", 190)
-        step, answer = self._route(request.method, url.path, fields)
-        self.steps[step] += 1
-        if (step, self.steps[step]) in self.fail:
-            return self.fail[step, self.steps[step]]
-        try:
-            body = answer()
-        except Missing as missing:
-            return error(
-                400, f"Unsupported request. Object with ID '{missing}' does not exist", 100, subcode=33
-            )
-        except Refused as refused:
-            return refused.reply
-        if held := self.hold.pop(step, None):  # the client may give up waiting: the answer is lost
-            held.wait(10)
-        return self.lose.get((step, self.steps[step])) or Reply(
-            200, json.dumps(body).encode(), {"Content-Type": "application/json"}
-        )
 
     def _route(self, method: str, path: str, fields: dict[str, str]):
         """The step a request is, and what answers it: a documented request with its documented
@@ -179,8 +120,8 @@ class FakeInstagram:
             or len(re.findall(r"#\w", caption)) > hashtags
             or len(re.findall(r"@\w", caption)) > tags
         ):
-            raise Refused(
-                error(
+            raise GraphRefused(
+                graph_error(
                     400,
                     "Invalid parameter",
                     100,
@@ -202,7 +143,7 @@ class FakeInstagram:
         assert self.containers[creation_id].get("is_carousel_item") != "true", "never an item alone"
         used, total = self.quota
         if used >= total:
-            raise Refused(error(400, "Application request limit reached", 9, subcode=2207042))
+            raise GraphRefused(graph_error(400, "Application request limit reached", 9, subcode=2207042))
         self.quota = (used + 1, total)
         self.states[creation_id] = "PUBLISHED"
         media = f"179{len(self.media) + 1:05d}"
@@ -250,7 +191,7 @@ class FakeInstagram:
 
     def _delete(self, media: str, fields: dict[str, str]) -> dict[str, object]:
         if self.login != "facebook":  # graph.instagram.com has no such request
-            raise Refused(error(400, "Unsupported delete request.", 100, subcode=33))
+            raise GraphRefused(graph_error(400, "Unsupported delete request.", 100, subcode=33))
         self._known(media)
         del self.media[media]
         self.comments = {k: c for k, c in self.comments.items() if c["media"] != media}
@@ -258,7 +199,7 @@ class FakeInstagram:
 
     def _known(self, media: str) -> dict[str, str]:
         if media not in self.media:
-            raise Missing(media)
+            raise GraphMissing(media)
         return self.media[media]
 
     def posts(self) -> list[tuple[str, list[str]]]:

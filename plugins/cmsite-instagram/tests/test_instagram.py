@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from fake_instagram import SITE, TOKEN, USER, Clock, FakeInstagram, error, network, pictures
+from fake_instagram import SITE, TOKEN, USER, Clock, FakeInstagram, network, pictures
 
 from cmsite.social.network import Media, Part, Published, PublishError, SocialPost
-from cmsite.testing import make_picture
+from cmsite.testing import graph_error, make_picture
 
 V = "/v25.0"
 # A picture post: the limit read, the container made, its status looked at, published, its address asked.
@@ -134,7 +134,9 @@ def test_the_first_comment_carries_the_link_after_the_post(loopback_server, inst
 def test_a_first_comment_whose_answer_was_lost_is_made_once_when_the_post_is_found(
     loopback_server, instagram, tmp_path, how
 ):
-    getattr(instagram, how)["comment", 1] = error(503 if how == "fail" else 500, "Service unavailable", 2)
+    getattr(instagram, how)["comment", 1] = graph_error(
+        503 if how == "fail" else 500, "Service unavailable", 2
+    )
     post = SocialPost(["The room is ready."], media=pictures(tmp_path, "room.jpg"), link=LINK)
     account = network(loopback_server, first_comment="{link}")
     with pytest.raises(PublishError, match=r"published the post .* but not its first comment") as caught:
@@ -150,7 +152,7 @@ def test_a_first_comment_whose_answer_was_lost_is_made_once_when_the_post_is_fou
 def test_a_refused_first_comment_waits_for_a_person_since_the_post_is_out(
     loopback_server, instagram, tmp_path
 ):
-    instagram.fail["comment", 1] = error(403, "Permissions error", 10)
+    instagram.fail["comment", 1] = graph_error(403, "Permissions error", 10)
     post = SocialPost(["The room."], media=pictures(tmp_path, "room.jpg"), link=LINK)
     with pytest.raises(PublishError) as caught:
         network(loopback_server, first_comment="{link}").publish(post, "k")
@@ -179,7 +181,7 @@ def test_the_publishing_limit_is_read_before_sending_and_said(loopback_server, i
 
 
 def test_a_limit_reached_at_publication_is_tried_again(loopback_server, instagram, tmp_path):
-    instagram.fail["publish", 1] = error(400, "Application request limit reached", 9, subcode=2207042)
+    instagram.fail["publish", 1] = graph_error(400, "Application request limit reached", 9, subcode=2207042)
     with pytest.raises(PublishError, match="request limit reached") as caught:
         network(loopback_server).publish(SocialPost(["Full."], media=pictures(tmp_path, "room.jpg")), "k")
     assert caught.value.retry and not instagram.media
@@ -231,12 +233,12 @@ def test_the_fake_refuses_what_instagram_refuses(loopback_server, instagram, tmp
 @pytest.mark.parametrize(
     ("reply", "retry", "says"),
     [
-        (error(429, "Too many calls", 4, headers={"Retry-After": "120"}), True, "Too many calls"),
-        (error(400, "Application request limit reached", 4), True, "request limit"),
-        (error(500, "An unexpected error has occurred", 2), True, "unexpected error"),
-        (error(503, "Service temporarily unavailable", 2), True, "unavailable"),
-        (error(400, "Error validating access token", 190), False, "get a new access token"),
-        (error(403, "Permissions error", 10), False, "instagram_business_content_publish"),
+        (graph_error(429, "Too many calls", 4, headers={"Retry-After": "120"}), True, "Too many calls"),
+        (graph_error(400, "Application request limit reached", 4), True, "request limit"),
+        (graph_error(500, "An unexpected error has occurred", 2), True, "unexpected error"),
+        (graph_error(503, "Service temporarily unavailable", 2), True, "unavailable"),
+        (graph_error(400, "Error validating access token", 190), False, "get a new access token"),
+        (graph_error(403, "Permissions error", 10), False, "instagram_business_content_publish"),
     ],
 )
 def test_api_errors_are_retried_or_refused_with_what_to_do(
@@ -252,7 +254,7 @@ def test_api_errors_are_retried_or_refused_with_what_to_do(
 
 
 def test_permissions_are_named_for_the_login(loopback_server, instagram, tmp_path):
-    instagram.fail["create", 1] = error(403, "Permissions error", 10)
+    instagram.fail["create", 1] = graph_error(403, "Permissions error", 10)
     with pytest.raises(PublishError, match="instagram_content_publish and pages_read_engagement"):
         network(loopback_server, login="facebook").publish(
             SocialPost(["x"], media=pictures(tmp_path, "r.jpg")), "k"
@@ -261,14 +263,14 @@ def test_permissions_are_named_for_the_login(loopback_server, instagram, tmp_pat
 
 def test_a_server_error_is_unknown_only_for_the_publication(loopback_server, instagram, tmp_path):
     room = pictures(tmp_path, "room.jpg")
-    instagram.fail["publish", 1] = error(503, "Service unavailable", 2, headers={"Retry-After": "30"})
+    instagram.fail["publish", 1] = graph_error(503, "Service unavailable", 2, headers={"Retry-After": "30"})
     with pytest.raises(PublishError) as caught:
         network(loopback_server).publish(SocialPost(["x"], media=room), "k")
     assert caught.value.retry and caught.value.maybe_sent and caught.value.retry_after == 30
 
 
 def test_no_permalink_does_not_undo_a_publication(loopback_server, instagram, tmp_path):
-    instagram.fail["permalink", 1] = error(500, "Temporarily unavailable", 2)
+    instagram.fail["permalink", 1] = graph_error(500, "Temporarily unavailable", 2)
     published = network(loopback_server).publish(SocialPost(["Out."], media=pictures(tmp_path, "r.jpg")), "k")
     assert published == Published("17900001", "")
 
@@ -324,7 +326,7 @@ def test_delete_with_facebook_login(loopback_server, instagram, tmp_path):
         network(loopback_server, login="facebook").delete(gone.remote_id)
     assert str(caught.value).startswith(f"Instagram refused to delete post {gone.remote_id} (400)")
     assert "the post is not on Instagram" in str(caught.value) and not caught.value.retry
-    instagram.fail["delete", 3] = error(403, "Permissions error", 10)
+    instagram.fail["delete", 3] = graph_error(403, "Permissions error", 10)
     with pytest.raises(PublishError, match="instagram_basic and instagram_manage_contents"):
         network(loopback_server, login="facebook").delete(keep.remote_id)
 
@@ -354,7 +356,7 @@ def test_metrics_are_the_posts_insights_under_the_shared_names(loopback_server, 
     assert instagram.calls == [
         ("GET", f"{V}/{published.remote_id}/insights", {"metric": "views,likes,comments,shares,saved,reach", "access_token": TOKEN})
     ]  # fmt: skip
-    instagram.fail["insights", 2] = error(403, "Permissions error", 10)
+    instagram.fail["insights", 2] = graph_error(403, "Permissions error", 10)
     with pytest.raises(PublishError, match="instagram_business_manage_insights"):
         network(loopback_server).metrics(published.remote_id)
     with pytest.raises(PublishError, match="the post is not on Instagram"):
@@ -366,7 +368,7 @@ def test_account_metrics_are_followers_following_and_posts(loopback_server, inst
     assert instagram.calls == [
         ("GET", f"{V}/{USER}", {"fields": "followers_count,follows_count,media_count", "access_token": TOKEN})
     ]
-    instagram.fail["user", 2] = error(400, "Error validating access token", 190)
+    instagram.fail["user", 2] = graph_error(400, "Error validating access token", 190)
     with pytest.raises(
         PublishError, match=r"^Instagram refused the account's figures \(400\).*new access token"
     ):

@@ -11,10 +11,11 @@ import threading
 from importlib import metadata
 
 import pytest
-from fake_instagram import TOKEN, USER, error
+from fake_instagram import TOKEN, USER
 
 from cmsite.testing import (
     KILL_POINTS_PLUGIN,
+    graph_error,
     make_picture,
     publish_and_list,
     publish_until_done,
@@ -90,12 +91,12 @@ def test_killed_at_any_step_then_run_again_posts_each_entry_once(site, instagram
 @pytest.mark.parametrize(
     ("step", "how", "reply"),
     [
-        ("limit", "fail", error(429, "Too many calls", 4, headers={"Retry-After": "1"})),
-        ("create", "fail", error(429, "Too many calls", 4)),
-        ("status", "fail", error(500, "An unexpected error has occurred", 2)),
-        ("publish", "fail", error(503, "Service unavailable", 2)),
-        ("publish", "lose", error(500, "An unexpected error has occurred", 2)),
-        ("comment", "lose", error(502, "Bad gateway", 2)),
+        ("limit", "fail", graph_error(429, "Too many calls", 4, headers={"Retry-After": "1"})),
+        ("create", "fail", graph_error(429, "Too many calls", 4)),
+        ("status", "fail", graph_error(500, "An unexpected error has occurred", 2)),
+        ("publish", "fail", graph_error(503, "Service unavailable", 2)),
+        ("publish", "lose", graph_error(500, "An unexpected error has occurred", 2)),
+        ("comment", "lose", graph_error(502, "Bad gateway", 2)),
     ],
     ids=[
         "limit-429",
@@ -117,7 +118,7 @@ def test_429_and_5xx_are_tried_again_and_each_post_is_made_once(site, instagram,
 
 @pytest.mark.parametrize("status", [401, 403, 422, 500])
 def test_a_token_that_instagram_echoes_back_is_never_shown_or_stored(site, loopback_server, status):
-    echo = error(status, f"Invalid token {TOKEN} (access_token={TOKEN})", 190 if status == 401 else 100)
+    echo = graph_error(status, f"Invalid token {TOKEN} (access_token={TOKEN})", 190 if status == 401 else 100)
     loopback_server.handler(lambda request: echo)
     published, listed = publish_and_list(site, [TOKEN], cli_environ())
     assert json.loads(published.stdout) and json.loads(listed.stdout), (published.stderr, listed.stderr)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +11,7 @@ from cmsite_threads import Threads
 
 from cmsite.cli import main
 from cmsite.social.network import Credentials, Media, Part, Published, PublishError, SocialPost
-from cmsite.testing import RecordedRequest, Reply, make_picture
+from cmsite.testing import FakeGraphApi, GraphMissing, Reply, graph_error, make_picture
 
 TOKEN = "threads-token-1"
 
@@ -27,50 +25,23 @@ ONE_POST_STEPS = [
 ]
 
 
-class FakeThreads:
+class FakeThreads(FakeGraphApi):
     """The part of graph.threads.net the plugin uses: the token's profile, containers, their status,
     publication, posts. A request with another token than TOKEN is refused as the Graph API refuses it."""
 
+    token = TOKEN
+
     def __init__(self, user: str = "me") -> None:
+        super().__init__()
         self.user = user
         self.containers: dict[str, dict[str, str]] = {}
         self.posts: dict[str, dict[str, str]] = {}
-        self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.status = ["FINISHED"]  # what the next status checks answer, the last one repeated
-        # (step, n) → the answer to the n-th request of that step ("create", "publish", "list",
-        # "replies", "permalink", "delete"…): `fail` answers instead of doing it, `lose` after doing it
-        self.fail: dict[tuple[str, int], Reply] = {}
-        self.lose: dict[tuple[str, int], Reply] = {}
-        self.steps: Counter[str] = Counter()
+        # steps ("create", "publish", "list", "replies", "permalink", "delete"…) for FakeGraphApi's faults
         self.insights: dict[str, dict[str, int]] = {}  # media id → what its insights answer
         self.followers = 0  # what the user insights answer for followers_count
-        self.hold: dict[str, threading.Event] = {}  # step → once done, its next answer waits for the event
         self.ready: set[str] = set()  # containers whose status was FINISHED when asked
         self.made = 0
-
-    def __call__(self, request: RecordedRequest) -> Reply:
-        url = urlsplit(request.path)
-        fields = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if request.method == "POST":
-            assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-            fields.update({k: v[0] for k, v in parse_qs(request.body.decode()).items()})
-        self.calls.append((request.method, url.path, dict(fields)))
-        if fields.pop("access_token", None) != TOKEN:
-            return _error(400, "Invalid OAuth access token - Cannot parse access token", 190)
-        step, answer = self._route(request.method, url.path, fields)
-        self.steps[step] += 1
-        if (step, self.steps[step]) in self.fail:
-            return self.fail[step, self.steps[step]]
-        try:
-            body = answer()
-        except Missing as missing:
-            return _error(
-                400, f"Unsupported request. Object with ID '{missing}' does not exist", 100, subcode=33
-            )
-        if held := self.hold.pop(step, None):  # the client may give up waiting: the answer is lost
-            held.wait(10)
-        lost = self.lose.get((step, self.steps[step]))
-        return lost or Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     def _route(self, method: str, path: str, fields: dict[str, str]):
         parts = path.strip("/").split("/")
@@ -205,23 +176,10 @@ class FakeThreads:
     def _known(self, media: str) -> None:
         """What the Graph API answers for an object it does not have (or not for this token)."""
         if media not in self.posts:
-            raise Missing(media)
+            raise GraphMissing(media)
 
     def _shown(self, media: str, names: tuple[str, ...]) -> dict[str, str]:
         return {name: self.posts[media][name] for name in names}
-
-
-class Missing(LookupError):
-    """A media id the fake does not have."""
-
-
-def _error(
-    status: int, message: str, code: int, headers: dict[str, str] | None = None, subcode: int | None = None
-) -> Reply:
-    body = {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "Ab1"}}
-    if subcode is not None:
-        body["error"]["error_subcode"] = subcode
-    return Reply(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
 
 
 @pytest.fixture
@@ -285,12 +243,12 @@ def test_publishing_waits_until_the_container_is_ready(loopback_server, threads)
 @pytest.mark.parametrize(
     ("reply", "retry", "says"),
     [
-        (_error(429, "Too many calls", 4, {"Retry-After": "120"}), True, "Too many calls"),
-        (_error(400, "Application request limit reached", 4), True, "request limit"),
-        (_error(500, "An unexpected error has occurred", 2), True, "unexpected error"),
-        (_error(400, "Error validating access token", 190), False, "get a new access token"),
-        (_error(403, "Permissions error", 10), False, "threads_content_publish"),
-        (_error(400, "Param text must be at most 500 characters long.", 100), False, "500 characters"),
+        (graph_error(429, "Too many calls", 4, headers={"Retry-After": "120"}), True, "Too many calls"),
+        (graph_error(400, "Application request limit reached", 4), True, "request limit"),
+        (graph_error(500, "An unexpected error has occurred", 2), True, "unexpected error"),
+        (graph_error(400, "Error validating access token", 190), False, "get a new access token"),
+        (graph_error(403, "Permissions error", 10), False, "threads_content_publish"),
+        (graph_error(400, "Param text must be at most 500 characters long.", 100), False, "500 characters"),
     ],
 )
 def test_api_errors_are_retried_or_refused_with_what_to_do(loopback_server, threads, reply, retry, says):
@@ -330,8 +288,8 @@ def test_an_answer_without_the_new_id_is_unknown_only_for_the_publication(loopba
 
 
 def test_a_server_error_is_unknown_only_for_the_publication(loopback_server, threads):
-    threads.fail["create", 1] = _error(500, "An unexpected error has occurred", 2)
-    threads.fail["publish", 1] = _error(503, "Service unavailable", 2, {"Retry-After": "30"})
+    threads.fail["create", 1] = graph_error(500, "An unexpected error has occurred", 2)
+    threads.fail["publish", 1] = graph_error(503, "Service unavailable", 2, headers={"Retry-After": "30"})
     for maybe_sent in (False, True):
         with pytest.raises(PublishError) as caught:
             network(loopback_server).publish(SocialPost(["x"]), "k")
@@ -340,7 +298,7 @@ def test_a_server_error_is_unknown_only_for_the_publication(loopback_server, thr
 
 
 def test_no_permalink_does_not_undo_a_publication(loopback_server, threads):
-    threads.fail["permalink", 1] = _error(500, "Temporarily unavailable", 2)
+    threads.fail["permalink", 1] = graph_error(500, "Temporarily unavailable", 2)
     published = network(loopback_server).publish(SocialPost(["Out."]), "k")
     assert published == published.__class__("9001", "")
 
@@ -410,8 +368,8 @@ def test_delete_removes_the_post(loopback_server, threads):
     ("reply", "says"),
     [
         (None, "the post is not on Threads"),  # already gone: the fake answers as the Graph API does
-        (_error(403, "Application does not have permission for this action", 10), "threads_delete"),
-        (_error(400, "Error validating access token", 190), "get a new access token"),
+        (graph_error(403, "Application does not have permission for this action", 10), "threads_delete"),
+        (graph_error(400, "Error validating access token", 190), "get a new access token"),
     ],
 )
 def test_a_refused_delete_says_what_to_do(loopback_server, threads, reply, says):
@@ -437,7 +395,7 @@ def test_metrics_are_the_posts_insights(loopback_server, threads):
     ((method, path, fields),) = threads.calls
     assert (method, path) == ("GET", f"/v1.0/{published.remote_id}/insights")
     assert fields == {"metric": "views,likes,replies,reposts,quotes", "access_token": TOKEN}
-    threads.fail["insights", 2] = _error(403, "Application does not have permission for this action", 10)
+    threads.fail["insights", 2] = graph_error(403, "Application does not have permission for this action", 10)
     with pytest.raises(PublishError, match="threads_manage_insights"):
         network(loopback_server).metrics(published.remote_id)
     with pytest.raises(PublishError, match="the post is not on Threads"):
@@ -457,10 +415,13 @@ def test_account_metrics_are_the_followers_threads_counts(loopback_server):
 @pytest.mark.parametrize(
     ("reply", "says"),
     [
-        (_error(403, "Application does not have permission for this action", 10), "threads_manage_insights"),
-        (_error(400, "Error validating access token", 190), "get a new access token"),
         (
-            _error(400, "Unsupported get request. Object with ID '42' does not exist", 100, subcode=33),
+            graph_error(403, "Application does not have permission for this action", 10),
+            "threads_manage_insights",
+        ),
+        (graph_error(400, "Error validating access token", 190), "get a new access token"),
+        (
+            graph_error(400, "Unsupported get request. Object with ID '42' does not exist", 100, subcode=33),
             "check the user_id setting",
         ),
     ],

@@ -12,10 +12,11 @@ from importlib import metadata
 
 import pytest
 from cmsite_threads import Threads
-from test_threads import TOKEN, FakeThreads, _error
+from test_threads import TOKEN, FakeThreads
 
 from cmsite.testing import (
     KILL_POINTS_PLUGIN,
+    graph_error,
     plan_on,
     publish_and_list,
     publish_until_done,
@@ -103,7 +104,7 @@ def in_flight(site, threads):
 )
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_a_thread_whose_part_failed_is_finished_with_each_part_once(site, settings, threads, k, step, how):
-    getattr(threads, how)[step, k] = _error(503 if how == "fail" else 500, "Service unavailable", 2)
+    getattr(threads, how)[step, k] = graph_error(503 if how == "fail" else 500, "Service unavailable", 2)
     plan_on(site, "threads", thread_text(Threads), settings, thread=True)
     runs = publish_until_done(site, ENVIRON)
     assert [outcome.status for outcome in runs[-1]] == ["published"]
@@ -116,7 +117,7 @@ def test_a_thread_whose_part_failed_is_finished_with_each_part_once(site, settin
 
 @pytest.mark.parametrize("status", [401, 403, 422, 500])
 def test_a_token_that_threads_echoes_back_is_never_shown_or_stored(site, settings, loopback_server, status):
-    echo = _error(status, f"Invalid token {TOKEN} (access_token={TOKEN})", 190 if status == 401 else 100)
+    echo = graph_error(status, f"Invalid token {TOKEN} (access_token={TOKEN})", 190 if status == 401 else 100)
     loopback_server.handler(lambda request: echo)
     plan_on(site, "threads", "A note.", settings)
     published, listed = publish_and_list(site, [TOKEN], cli_environ())
