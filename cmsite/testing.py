@@ -41,8 +41,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import parse_qs, urlsplit
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -515,7 +515,9 @@ def graph_error(
         body |= {"error_subcode": subcode, "is_transient": False}
     if user_msg:
         body["error_user_msg"] = user_msg
-    return Reply(status, json.dumps({"error": body}).encode(), {"Content-Type": "application/json", **(headers or {})})
+    return Reply(
+        status, json.dumps({"error": body}).encode(), {"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 class GraphMissing(LookupError):
@@ -564,7 +566,9 @@ class FakeGraphApi:
         try:
             body = answer()
         except GraphMissing as missing:
-            return graph_error(400, f"Unsupported request. Object with ID '{missing}' does not exist", 100, subcode=33)
+            return graph_error(
+                400, f"Unsupported request. Object with ID '{missing}' does not exist", 100, subcode=33
+            )
         except GraphRefused as refused:
             return refused.reply
         if held := self.hold.pop(step, None):
