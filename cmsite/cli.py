@@ -721,7 +721,12 @@ def report(
             ) from None
         except PdfUnavailable as exc:
             raise click.ClickException(f"{exc}; no report was written") from None
-    written = views.write_files(folder, files)
+    try:
+        written = views.write_files(folder, files)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the report in {folder}: {exc.strerror or exc}; choose another folder with -o"
+        ) from None
     if as_json:
         click.echo(
             json.dumps(

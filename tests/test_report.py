@@ -372,3 +372,15 @@ def test_the_documented_analytics_section_works_as_written(reported):
     assert "visitors,,,,,Visitors,496,300,196\n" in rows  # 1 + 2 + … + 31 against 30 × 10
     assert "chart_visitors,,,Visitors,2026-10-31,visitors,31,,\n" in rows
     assert "Visitors to the blog" in (reported.root / "reports" / f"report-{MONTH}.html").read_text()
+
+
+def test_a_folder_that_cannot_be_written_is_said_without_a_traceback(reported, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = cli("--site", reported.root, "report", MONTH, "-o", blocker / "reports")
+    assert result.exit_code == 1
+    assert (
+        f"cannot write the report in {blocker / 'reports'}" in result.output
+        and "choose another folder" in result.output
+    )
+    assert "Traceback" not in result.output
