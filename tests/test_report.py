@@ -384,3 +384,14 @@ def test_a_folder_that_cannot_be_written_is_said_without_a_traceback(reported, t
         and "choose another folder" in result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_the_site_s_own_report_template_replaces_the_theme_s(reported):
+    reported.write(
+        "templates/report/month.html",
+        '<!DOCTYPE html><html lang="{{ lang }}"><title>Our report</title><p>{{ month_name }}: '
+        "{{ report.blog['posts'].value }} posts</p></html>\n",
+    )
+    assert cli("--site", reported.root, "report", MONTH, "--format", "html").exit_code == 0
+    page = (reported.root / "reports" / f"report-{MONTH}.html").read_text()
+    assert "<title>Our report</title><p>October 2026: 2 posts</p>" in page
