@@ -44,6 +44,10 @@ class BlogPost:
     published: str  # ISO time, UTC
     words: int
 
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.published)
+
 
 @dataclass(frozen=True)
 class SocialPost:
@@ -63,6 +67,12 @@ class SocialPost:
     attempts: int
     error: str | None
     cancelled_by: str | None
+
+    @property
+    def when(self) -> datetime:
+        """When it belongs to a month: when it went out, else when it was planned."""
+        sent = self.status in SENT and self.published
+        return datetime.fromisoformat(self.published if sent else self.at)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,7 @@ def gather(site: Site, store: Store, month: Month, made: datetime) -> ReportData
         if item.kind == "post" and not item.draft and within(item.date)
     ]
     labels = {name: network.label for name, network in site.networks.items()}
-    social = [_social(entry, labels) for entry in store.all() if within(_when(entry))]
+    social = [post for post in (_social(entry, labels) for entry in store.all()) if within(post.when)]
     kept = {post.id for post in social}
     snapshots = _snapshots(store.snapshots(until=until, since=start - LOOKBACK), kept, start, tz)
     data = ReportData(
@@ -165,11 +175,6 @@ def gather(site: Site, store: Store, month: Month, made: datetime) -> ReportData
     found = site.pm.hook.cmsite_report_sections(site=site, month=month, data=data)
     sections = [section for each in found for section in each or ()]
     return ReportData(**{**data.__dict__, "sections": sections})
-
-
-def _when(entry: Entry) -> datetime:
-    """When a post belongs to a month: when it went out, else when it was planned."""
-    return entry.published_at if entry.status in SENT and entry.published_at else entry.at
 
 
 def _social(entry: Entry, labels: dict[str, str]) -> SocialPost:

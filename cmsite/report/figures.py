@@ -209,9 +209,7 @@ def _moment(text: str | None) -> datetime | None:
 
 def _in(data: ReportData, month: Month, post: SocialPost | BlogPost) -> bool:
     start, end = data.bounds(month)
-    when = _moment(post.published if isinstance(post, BlogPost) or post.status in SENT else None)
-    when = when or _moment(getattr(post, "at", None))
-    return when is not None and start <= when < end
+    return start <= post.when < end
 
 
 def _blog(data: ReportData) -> dict[str, Compared]:
@@ -239,9 +237,7 @@ def _top_blog_posts(data: ReportData, counts: _Counts) -> list[Ranked]:
 def _outcome(post: SocialPost) -> str:
     if post.status in SENT:
         return "sent_after_retry" if post.attempts > 1 else "sent"
-    return {"published": "sent", "failed": "failed", "unknown": "unknown", "cancelled": "cancelled"}.get(
-        post.status, "expired" if post.status == "expired" else "waiting"
-    )
+    return post.status if post.status in ("failed", "unknown", "cancelled", "expired") else "waiting"
 
 
 ACTIVITY = ("sent", "sent_after_retry", "failed", "unknown", "expired", "cancelled", "waiting")
