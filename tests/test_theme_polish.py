@@ -201,7 +201,12 @@ def test_the_home_page_shows_each_posts_cover_picture(tab, base_url):
         tab.get_by_role("article").filter(has_text="The month in figures").get_by_role("img", name=COVER_ALT)
     )
     expect(cover).to_be_visible()
-    assert cover.evaluate("img => img.complete && img.naturalWidth") == 400  # fetched from this site
+    loaded = (  # a lazy picture loads when the browser gets to it: wait for its load (or error) event
+        "img => img.complete ? img.naturalWidth : new Promise(done => {"
+        " img.addEventListener('load', () => done(img.naturalWidth), {once: true});"
+        " img.addEventListener('error', () => done(0), {once: true}); })"
+    )
+    assert cover.evaluate(loaded) == 400  # fetched from this site
     box = cover.bounding_box()
     assert box and 60 <= box["width"] <= 200  # a thumbnail, not the whole picture
     expect(tab.get_by_role("article").filter(has_text="A plain post").get_by_role("img")).to_have_count(0)
