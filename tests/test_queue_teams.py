@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import pytest
 from postgres import PASSWORD, postgres_server, postgres_url
 
@@ -301,6 +302,48 @@ def test_a_server_gone_half_way_stops_the_run_and_the_next_one_sends_nothing_twi
         assert again.returncode == 0, again.stderr
         assert {o["status"] for o in json.loads(again.stdout)} == {"published"}
         assert board.posted == ["first", "second"]  # "first" found on the board, not sent again
+
+
+def test_a_run_of_many_slow_sends_holds_two_connections_to_the_server(site_folder, team):
+    """The lease of each send outlasting a third of it is renewed from one thread for the whole run:
+    a thread per send, each with its own connection kept until the end, took a server's hundred
+    clients in a run of a hundred sends."""
+
+    class Watched(Publisher):
+        def renew(self, entry_id: str, status: Status) -> bool:
+            kept = super().renew(entry_id, status)
+            if threading.current_thread() is not threading.main_thread():
+                renewed.set()  # by the thread that keeps leases, not by the send itself
+            return kept
+
+    def slow(text: str) -> None:  # each post answered once its lease was renewed while in flight
+        assert renewed.wait(60), "the lease was not renewed during the send"
+        renewed.clear()
+
+    renewed = threading.Event()
+    board = Board(slow)
+    with LoopbackServer() as server:
+        server.handler(board)
+        site = board_site(site_folder, server.url)
+        config = site.root / "cmsite.toml"
+        config.write_text(config.read_text().replace("lease_seconds = 600", "lease_seconds = 0.3"))
+        for number in range(10):
+            site.write(
+                f"content/social/2026-11-20-more-{number}.md",
+                f"---\nnetworks: [board]\nat: 2026-11-20 10:00\n---\nmore {number}\n",
+            )
+        built = site.site()
+        built.load()
+        store = open_store(built)
+        sync_site(built, store, each_planned_post(built))
+        outcomes = Watched(built, store).run()
+        assert [o.status for o in outcomes] == ["published"] * 12
+        with psycopg.connect(team, password=PASSWORD, autocommit=True) as watcher:
+            (clients,) = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cmsite'"
+            ).fetchone()
+        store.close()
+    assert clients == 2  # the run's own, and the lease keeper's
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ same one), commit "sending", call the network, then commit the result. Each of t
 writes is a compare-and-set on the status and on this publisher still holding an
 unexpired lease: a publisher that stalled past its lease (a slow hook, a pause) finds
 the entry taken over and sends nothing. While a network call is in flight a second
-thread renews the lease, so a slow answer never lets another publisher in.
+thread renews the lease (cmsite.queue.lease), so a slow answer never lets another publisher in.
 
 A thread is recorded part by part as the network confirms each one, and a retry resumes
 at the first part not confirmed. A crash between "sending" and the result leaves the
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmsite.messages import count
+from cmsite.queue.lease import LeaseKeeper
 from cmsite.queue.store import ACTIVE, Entry, Status, Store, TakenOver
 from cmsite.social.accounts import network_for, secrets_environment, unready
 from cmsite.social.http import not_live
@@ -97,6 +97,7 @@ class Publisher:
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         # The store's clock: the database server's for PostgreSQL, so skewed machines agree on leases.
         self.clock = clock or store.now
+        self.keeper = LeaseKeeper(self.renew, self.lease.total_seconds() / 3)
 
     def due(self, until: datetime | None = None, only: str | None = None) -> list[Entry]:
         """Active entries whose time has come; an unknown one only when it is to be looked for again
@@ -121,6 +122,12 @@ class Publisher:
         The accounts of the due entries are checked first, offline: an entry whose account lacks
         a credential or a setting is "held" (it stays as it is, to go once the account is set),
         and the entries of the other accounts go out."""
+        try:
+            return self._run(until, only, dry_run)
+        finally:
+            self.keeper.close()
+
+    def _run(self, until: datetime | None, only: str | None, dry_run: bool) -> list[Outcome]:
         outcomes = []
         due = self.due(until, only)
         lacking = unready(self.site, ((entry.network, entry.account) for entry in due), self.environ)
@@ -276,20 +283,8 @@ class Publisher:
                 lease_until=self.clock() + self.lease, tried_at=entry.tried_at or self.clock(),
             ):  # fmt: skip
                 raise TakenOver(entry.id)
-        done = threading.Event()
-        renewing = threading.Thread(target=self._renew, args=(entry.id, status, done), daemon=True)
-        renewing.start()
-        try:
+        with self.keeper.keeping(entry.id, status):
             yield
-        finally:
-            done.set()
-            renewing.join()
-
-    def _renew(self, entry_id: str, status: Status, done: threading.Event) -> None:
-        """Every third of a lease, push its end further, while this publisher still holds it."""
-        while not done.wait(self.lease.total_seconds() / 3):
-            if not self.renew(entry_id, status):
-                return
 
     def renew(self, entry_id: str, status: Status) -> bool:
         """Extend this publisher's lease on an entry in `status`; False when it is no longer ours."""
