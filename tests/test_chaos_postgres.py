@@ -34,6 +34,7 @@ TEAM = chaos.Chaos(
 )  # fmt: skip
 AHEAD = {"CMSITE_CLOCK_OFFSET_SECONDS": "3600"}  # the clock of two of the four machines
 RESTART_ROUND = 1
+RUN_TIMEOUT = max(300, SINGLES)  # seconds a publisher may take: a run sends a quarter of the posts
 
 
 class Restart:
@@ -134,7 +135,7 @@ def run_team(site: TestSite, environ: dict[str, str], rng: random.Random, *, cal
             threading.Timer(rng.uniform(0.3, 4.0), chaos._kill, args=(process,)).start()
     outputs = []
     for process in processes:
-        out, err = process.communicate(timeout=300)
+        out, err = process.communicate(timeout=RUN_TIMEOUT)
         outputs += [out, err]
     return outputs
 
