@@ -37,6 +37,7 @@ _FIELDS: dict[tuple[str, str], tuple[type | tuple[type, ...], Any]] = {
     ("build", "posts_per_page"): (int, 10),
     ("build", "feed_items"): (int, 20),
     ("build", "raw_html"): (str, "keep"),
+    ("build", "markdown"): (str, "python-markdown"),  # the engine's name: checked once plugins load
     ("build", "allow_links_outside"): (bool, False),
     ("plugins", "enable"): (list, None),
     ("plugins", "disable"): (list, []),
@@ -84,6 +85,7 @@ class SiteConfig:
     posts_per_page: int = 10
     feed_items: int = 20
     raw_html: str = "keep"  # or "drop": raw HTML and script links out of Markdown (cmsite.content.markdown)
+    markdown: str = "python-markdown"  # the Markdown engine (cmsite.content.engine), docs/markdown.md
     allow_links_outside: bool = False  # symbolic links in the site may lead outside its folder
     enabled_plugins: list[str] | None = None
     disabled_plugins: list[str] = field(default_factory=list)
@@ -242,6 +244,7 @@ def _site_config(
         posts_per_page=values["posts_per_page"],
         feed_items=values["feed_items"],
         raw_html=values["raw_html"],
+        markdown=values["markdown"],
         allow_links_outside=values["allow_links_outside"],
         enabled_plugins=None if values["enable"] is None else [str(p) for p in values["enable"]],
         disabled_plugins=[str(p) for p in values["disable"]],

@@ -4,9 +4,9 @@ Plugins implement these with `@cmsite.hookimpl`. Built-in features are plugins t
 (`cmsite/default_plugins/`), registered `trylast`, so any plugin runs before them and can
 add to or replace what they do. docs/plugins.md documents each hook with an example.
 
-Hooks that collect (`cmsite_markdown_extensions`, `cmsite_pages`, `cmsite_files`,
-`cmsite_head_tags`, `cmsite_static_dirs`, `cmsite_template_dirs`) gather one list from every
-plugin; none is `firstresult`. A plugin's hook may accept fewer arguments than the spec lists.
+Hooks that collect (`cmsite_markdown_engines`, `cmsite_markdown_extensions`, `cmsite_pages`,
+`cmsite_files`, `cmsite_head_tags`, `cmsite_static_dirs`, `cmsite_template_dirs`) gather one
+list from every plugin; none is `firstresult`. A plugin's hook may accept fewer arguments than the spec lists.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from cmsite.calendar.model import Month
     from cmsite.config import SettingsSection
+    from cmsite.content.engine import MarkdownEngine
     from cmsite.content.item import Item
     from cmsite.content.markdown import MarkdownSource, Rendered
     from cmsite.errors import ContentError
@@ -67,10 +68,21 @@ def cmsite_build_started(site: Site) -> None:
 
 
 @hookspec
+def cmsite_markdown_engines() -> list[type[MarkdownEngine]]:
+    """Return the Markdown engines this plugin provides (subclasses of
+    `cmsite.content.engine.MarkdownEngine`), which `[build] markdown` chooses by `name`.
+
+    Called once per site, when its engine is first needed. An engine name that another
+    plugin already registered is an error naming both plugins.
+    """
+
+
+@hookspec
 def cmsite_markdown_extensions(site: Site) -> list[str | markdown.Extension]:
     """Return Python-Markdown extensions (names or instances) to render every item with.
 
-    Called once per site, when its Markdown renderer is first needed.
+    Called once per site, when its Markdown engine is first needed, if that is Python-Markdown
+    (the default); other engines do not take them.
     """
 
 

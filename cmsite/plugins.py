@@ -44,6 +44,7 @@ from cmsite.social.network import PublishError
 ENTRY_POINT_GROUP = "cmsite"
 HOOK_ERRORS = "cmsite:hook-errors"  # the name of cmsite's own wrapper plugin (see _HookErrors)
 DEFAULT_PLUGINS = (
+    "markdown_engines",
     "markdown_extensions",
     "entries",
     "collections",

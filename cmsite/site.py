@@ -20,10 +20,11 @@ from cmsite import __version__
 from cmsite.collections import collect, content_folders, read_collections
 from cmsite.config import CONFIG_NAME, CORE_SECTIONS, SiteConfig, load_config, read_section
 from cmsite.content.cache import ITEM_FORMAT, ContentCache
+from cmsite.content.engine import MarkdownEngine, chosen
+from cmsite.content.engine import clash as engine_clash
 from cmsite.content.item import Item
 from cmsite.content.loader import discover, files_under, may_read
 from cmsite.content.local_files import broken_links
-from cmsite.content.markdown import MarkdownRenderer
 from cmsite.content.store import ItemStore
 from cmsite.digests import digest, digest_bytes
 from cmsite.errors import ContentError, ContentErrors, display_path
@@ -97,11 +98,10 @@ class Site:
         self.collections: dict[str, list[Item]] = {}
 
     @cached_property
-    def markdown(self) -> MarkdownRenderer:
-        extensions = flatten(self.pm.hook.cmsite_markdown_extensions(site=self))
-        return MarkdownRenderer(
-            extensions, drop_html=self.config.raw_html == "drop", base_path=self.urls.base_path
-        )
+    def markdown(self) -> MarkdownEngine:
+        """The engine `[build] markdown` names, of those plugins register (cmsite/content/engine.py)."""
+        engines = unique_results(self.pm, "cmsite_markdown_engines", lambda engine: engine.name, engine_clash)
+        return chosen(engines, self.config)(self)
 
     def _plugin_settings(self) -> tuple[dict[str, dict[str, Any]], list[ContentError]]:
         """Each plugin's own cmsite.toml table, checked against what the plugin declared."""

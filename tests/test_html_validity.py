@@ -42,7 +42,8 @@ Term
 
 
 def build_sites(root):
-    """The sample site with drafts and future posts, and a French site using every Markdown feature."""
+    """The sample site with drafts and future posts, and a French site using every Markdown feature,
+    with each engine."""
     Site(REPO, drafts=True, future=True).build(root / "sample")
     french = SiteFolder(root / "fr-site", lang="fr", per_page=1)
     for day in (1, 2, 3):
@@ -55,6 +56,10 @@ def build_sites(root):
     french.write("content/pages/a-propos.md", "---\ntitle: À propos\n---\nQui écrit ici.\n")
     french.write("content/images/chart.png", "not really a png")
     french.site().build(root / "fr")
+    config = french.root / "cmsite.toml"  # the same posts with the CommonMark engine, and GFM's extensions
+    config.write_text(config.read_text() + 'markdown = "commonmark"\n')
+    french.post("2026-04-04-gfm.md", "title: GFM", "- [x] fait\n- [ ] à faire\n\n~~barré~~ www.example.org\n")
+    french.site().build(root / "fr-commonmark")
 
 
 def test_every_page_passes_the_nu_html_checker(tmp_path, vnu_command):

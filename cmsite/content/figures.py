@@ -24,14 +24,23 @@ class Figures(Extension):
 
 class _Figures(Treeprocessor):
     def run(self, root: etree.Element) -> None:
-        for paragraph in root.iter("p"):
-            if len(paragraph) != 1 or (paragraph.text or "").strip():
-                continue
-            picture = paragraph[0]
-            caption = picture.get("title", "").strip()
-            if picture.tag != "img" or not caption or (picture.tail or "").strip():
-                continue
-            del picture.attrib["title"]
-            picture.tail = None
-            paragraph.tag = "figure"
-            etree.SubElement(paragraph, "figcaption").text = caption
+        make_figures(root)
+
+
+def make_figures(root: etree.Element) -> None:
+    """Each paragraph of the tree that is one picture with a title, as a figure (an
+    ElementTree or lxml tree: the CommonMark engine's HTML pass calls it too)."""
+    for paragraph in list(root.iter("p")):
+        if len(paragraph) != 1 or (paragraph.text or "").strip():
+            continue
+        picture = paragraph[0]
+        if picture.tag != "img" or not (caption := (picture.get("title") or "").strip()):
+            continue
+        if (picture.tail or "").strip():
+            continue
+        del picture.attrib["title"]
+        picture.tail = None
+        paragraph.tag = "figure"
+        figcaption = paragraph.makeelement("figcaption", {})
+        figcaption.text = caption
+        paragraph.append(figcaption)

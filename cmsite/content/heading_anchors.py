@@ -15,6 +15,9 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 TOC_PRIORITY = 5  # Python-Markdown's "toc" tree processor, which adds the links
+PERMALINK_CLASS = "headerlink"  # the class of each heading's ¶ link
+TOC_LEVELS = (2, 4)  # the headings a table of contents lists: h2 to h4
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 class HeadingAnchors(Extension):
@@ -34,9 +37,15 @@ class _NameAnchors(Treeprocessor):
         self.settings = settings
 
     def run(self, root: etree.Element) -> None:
-        for heading in root.iter():
-            if heading.tag not in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                continue
-            for link in heading.iter("a"):
-                if link.get("class") == self.settings.link_class:
-                    link.set("aria-label", self.settings.label)
+        name_anchors(root, self.settings.link_class, self.settings.label)
+
+
+def name_anchors(root: etree.Element, link_class: str, label: str) -> None:
+    """Names every link of class `link_class` inside a heading of the tree `label` (an
+    ElementTree or lxml tree: the CommonMark engine's HTML pass calls it too)."""
+    for heading in root.iter():
+        if heading.tag not in HEADINGS:
+            continue
+        for link in heading.iter("a"):
+            if link.get("class") == link_class:
+                link.set("aria-label", label)

@@ -24,7 +24,7 @@ from difflib import SequenceMatcher, get_close_matches
 from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 from xml.etree import ElementTree as etree
 
@@ -108,19 +108,12 @@ class Document:
     links: list[LocalLink] = field(default_factory=list)
 
 
-class LocalFiles(Extension):
-    """Within `reading()`, relative addresses of pictures and file links become site URLs, and
-    every local one is listed; outside it (a text that is no file's), nothing changes."""
+class Reading:
+    """The file being rendered, within `reading()`; outside it (a text that is no file's), None."""
 
     def __init__(self, base_path: str):
-        super().__init__()
         self.base_path = base_path
         self.document: Document | None = None
-        self.lines: list[str] = []
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.preprocessors.register(_KeepLines(md, self), "local_files_lines", 100)  # the text as written
-        md.treeprocessors.register(_LocalLinks(md, self), "local_files", -2)  # after drop_script_urls (-1)
 
     @contextmanager
     def reading(self, folder: str | None, first_line: int) -> Iterator[list[LocalLink]]:
@@ -129,6 +122,49 @@ class LocalFiles(Extension):
             yield self.document.links
         finally:
             self.document = None
+
+    def relink(
+        self, elements: Iterable[Any], text: str, address_of: Callable[[str], tuple[str, str]]
+    ) -> None:
+        """List each picture and file link among `elements` (ElementTree or lxml elements) of the
+        document's `text`, and give it its site URL; `address_of(value)` is an attribute's
+        (written, address): as written in the text, and as a browser reads it."""
+        document = self.document
+        if document is None:
+            return
+        lines = _Lines(text, document.first_line)
+        for element in elements:
+            attribute = _ADDRESS.get(element.tag)
+            value = element.get(attribute) if attribute else None
+            if attribute and value is not None:
+                written, address = address_of(value)
+                new = self.listed(element.tag, address, written, lines.at(written))
+                if new is not None and new != address:
+                    element.set(attribute, new)
+
+    def listed(self, tag: str, address: str, written: str, line: Callable[[], int]) -> str | None:
+        """The address the page gets, once listed with its `line` (looked for only then); None
+        for one that is not a local file's."""
+        assert self.document is not None
+        resolved = resolve(address, self.document.folder, self.base_path, picture=tag == "img")
+        if resolved is None:
+            return None
+        self.document.links.append(LocalLink(line(), _KINDS[tag], written, resolved.url))
+        return resolved.value
+
+
+class LocalFiles(Extension, Reading):
+    """Within `reading()`, relative addresses of pictures and file links become site URLs, and
+    every local one is listed; outside it (a text that is no file's), nothing changes."""
+
+    def __init__(self, base_path: str):
+        Extension.__init__(self)
+        Reading.__init__(self, base_path)
+        self.lines: list[str] = []
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(_KeepLines(md, self), "local_files_lines", 100)  # the text as written
+        md.treeprocessors.register(_LocalLinks(md, self), "local_files", -2)  # after drop_script_urls (-1)
 
 
 class _KeepLines(Preprocessor):
@@ -155,34 +191,19 @@ class _LocalLinks(Treeprocessor):
         if document is None:
             return
         text = "\n".join(self.files.lines)
-        lines = _Lines(text, document.first_line)
         stash = self.md.htmlStash.rawHtmlBlocks
-        for element in _elements(root, stash):
-            attribute = _ADDRESS.get(element.tag)
-            value = element.get(attribute) if attribute else None
-            if attribute and value is not None:
-                written = as_written(self.md, value)
-                address = html.unescape(written)  # as a browser reads it: `b&#46;png` is `b.png`
-                new = self._listed(document, element.tag, address, written, lines.at(written))
-                if new is not None and new != address:
-                    element.set(attribute, new)
+
+        def address_of(value: str) -> tuple[str, str]:
+            written = as_written(self.md, value)
+            return written, html.unescape(written)  # as a browser reads it: `b&#46;png` is `b.png`
+
+        self.files.relink(_elements(root, stash), text, address_of)
         raw_lines = _Lines(text, document.first_line)
         for index, block in enumerate(stash):
             if isinstance(block, str) and _MAY_LINK.search(block):
-                stash[index] = self._raw(document, block, raw_lines)
+                stash[index] = self._raw(block, raw_lines)
 
-    def _listed(
-        self, document: Document, tag: str, address: str, written: str, line: Callable[[], int]
-    ) -> str | None:
-        """The address the page gets, once listed with its `line` (looked for only then); None
-        for one that is not a local file's."""
-        resolved = resolve(address, document.folder, self.files.base_path, picture=tag == "img")
-        if resolved is None:
-            return None
-        document.links.append(LocalLink(line(), _KINDS[tag], written, resolved.url))
-        return resolved.value
-
-    def _raw(self, document: Document, block: str, lines: _Lines) -> str:
+    def _raw(self, block: str, lines: _Lines) -> str:
         """Raw HTML with its `<img src>` and `<a href>` listed; a tag whose address changes is
         written again from its parsed attributes, every other byte stays."""
         changes = []
@@ -191,7 +212,7 @@ class _LocalLinks(Treeprocessor):
             address = dict(attributes).get(name)  # entities decoded by the parser
             if address is None:
                 continue
-            new = self._listed(document, tag, address, address, lines.at(text))
+            new = self.files.listed(tag, address, address, lines.at(text))
             if new is not None and new != address:
                 changed = [(key, new if key == name else value) for key, value in attributes]
                 changes.append((start, len(text), _start_tag(tag, changed, text)))

@@ -1,4 +1,6 @@
-"""Markdown → HTML with the extensions that plugins contribute, plus the table of contents.
+"""Markdown → HTML with Python-Markdown (the default engine) and the extensions that plugins
+contribute, plus the table of contents; what every engine shares: `Rendered`, `BodyError`,
+the nesting limit, the summary and the script-address check.
 
 Two things keep what a writer types from harming readers or the build, whoever wrote it:
 
@@ -12,10 +14,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as etree
 
@@ -25,9 +27,13 @@ from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
+from cmsite.content.engine import MarkdownEngine
 from cmsite.content.figures import Figures
 from cmsite.content.item import LocalLink
 from cmsite.content.local_files import LocalFiles, as_written
+
+if TYPE_CHECKING:
+    from cmsite.site import Site
 
 MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE)
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
@@ -74,31 +80,31 @@ class BodyError(ValueError):
         self.line = line
 
 
-class MarkdownRenderer:
-    """One Python-Markdown instance per site, reset between documents (creating one is slow).
+class PythonMarkdown(MarkdownEngine):
+    """The default engine: one Python-Markdown instance per site, reset between documents
+    (creating one is slow), with the extensions of every plugin's `cmsite_markdown_extensions`.
 
-    `drop_html`: the site's `raw_html = "drop"`; it comes after every plugin's extension, so
-    that none brings raw HTML back. `base_path`: the path of `[site] url`, which the URL of
-    every copied file starts with.
+    The site's `raw_html = "drop"` comes after every plugin's extension, so that none brings raw
+    HTML back. The URL of every copied file starts with the path of `[site] url`.
     """
 
-    def __init__(self, extensions: list[Any], *, drop_html: bool = False, base_path: str = ""):
-        self._files = LocalFiles(base_path)
-        own = [Figures(), self._files]
-        extensions = [*extensions, DropRawHtml(), *own] if drop_html else [*extensions, *own]
-        self._md = markdown.Markdown(extensions=extensions, output_format="html")
+    name = "python-markdown"
 
-    @contextmanager
-    def reading(self, folder: str | None, first_line: int) -> Iterator[list[LocalLink]]:
-        """Render the texts of a file whose folder in the content folder is `folder` (its
-        pictures' relative paths start there) and whose text starts at `first_line`: gives the
-        list that the pictures and file links of what is rendered within are added to."""
-        with self._files.reading(folder, first_line) as links:
-            yield links
+    def __init__(self, site: Site):
+        extensions = [
+            ext for found in site.pm.hook.cmsite_markdown_extensions(site=site) for ext in found or []
+        ]
+        self._files = LocalFiles(site.urls.base_path)
+        drop = [DropRawHtml()] if site.config.raw_html == "drop" else []
+        own = [Figures(), self._files]
+        self._md = markdown.Markdown(extensions=[*extensions, *drop, *own], output_format="html")
+
+    def reading(self, folder: str | None, first_line: int) -> AbstractContextManager[list[LocalLink]]:
+        return self._files.reading(folder, first_line)
 
     def render(self, text: str) -> Rendered:
         """HTML of `text`; raise BodyError when it is nested too deep to render."""
-        _check_nesting(text)
+        check_nesting(text)
         self._md.reset()
         try:
             output = self._md.convert(text)
@@ -111,12 +117,13 @@ class MarkdownRenderer:
         return Rendered(Markup(output), Markup(getattr(self._md, "toc", "")), _count(tokens))
 
 
-def _check_nesting(text: str) -> None:
+def check_nesting(text: str) -> None:
     """Raise BodyError at the first line inside more than MAX_NESTING lists and block quotes.
 
     Counted from each line's start, as Python-Markdown nests it: every `>`, every list marker
     and every four columns of indentation is one level. Cheap, and done before rendering:
-    the time Python-Markdown takes grows with the cube of the depth.
+    the time Python-Markdown takes grows with the cube of the depth. The CommonMark engine
+    keeps the same limit, so that a post renders with either.
     """
     for number, line in enumerate(text.split("\n"), 1):
         prefix = (_QUOTES if _RULE.match(line) else _PREFIX).match(line)
@@ -167,16 +174,23 @@ class _DropScriptUrls(Treeprocessor):
     """Links keep their text without the address; pictures become their alt text."""
 
     def run(self, root: etree.Element) -> None:
-        for parent in list(root.iter()):
-            for child in list(parent):
-                for name in list(child.attrib):
-                    if name.lower().startswith("on") or (
-                        name in _URL_ATTRIBUTES
-                        and _runs_script(as_written(self.md, child.attrib[name]), picture=child.tag == "img")
-                    ):
-                        del child.attrib[name]
-                if child.tag == "img" and "src" not in child.attrib:
-                    _put_text_instead(parent, child, child.get("alt", ""))
+        drop_script_urls(root, lambda value: as_written(self.md, value))
+
+
+def drop_script_urls(root: etree.Element, as_written: Callable[[str], str]) -> None:
+    """Remove event-handler attributes and script addresses from the tree (an ElementTree or
+    lxml one: the CommonMark engine's HTML pass calls it too); `as_written(value)`: an
+    attribute as the page will have it, entities and all."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            for name in list(child.attrib):
+                if name.lower().startswith("on") or (
+                    name in _URL_ATTRIBUTES
+                    and _runs_script(as_written(child.attrib[name]), picture=child.tag == "img")
+                ):
+                    del child.attrib[name]
+            if child.tag == "img" and "src" not in child.attrib:
+                _put_text_instead(parent, child, child.get("alt", ""))
 
 
 def _runs_script(url: str, *, picture: bool = False) -> bool:

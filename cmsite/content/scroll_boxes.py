@@ -49,10 +49,16 @@ class _BoxTables(Treeprocessor):
         self.label = label
 
     def run(self, root: etree.Element) -> None:
-        for parent in list(root.iter()):
-            for index, child in enumerate(parent):
-                if child.tag == "table":
-                    box = etree.Element("div", attributes(self.label))
-                    box.tail, child.tail = child.tail, None
-                    parent[index] = box
-                    box.append(child)
+        box_tables(root, self.label)
+
+
+def box_tables(root: etree.Element, label: str) -> None:
+    """Puts each table of the tree in a box named `label` (an ElementTree or lxml tree: the
+    CommonMark engine's HTML pass calls it too)."""
+    for parent in list(root.iter()):
+        for index, child in enumerate(list(parent)):
+            if child.tag == "table":
+                box = parent.makeelement("div", attributes(label))
+                box.tail, child.tail = child.tail, None
+                parent[index] = box
+                box.append(child)

@@ -1,24 +1,23 @@
 """Markdown files and their extensions: tables, footnotes, fenced code with Pygments, heading anchors, TOC.
 
-Tables and code blocks scroll in a box of their own, and heading anchors have a name
-(cmsite/content/scroll_boxes.py, heading_anchors.py): the words are in the site's language,
-from cmsite's catalogue (cmsite/locale/).
+Code is highlighted as cmsite/content/highlight.py says, whatever the engine. Tables and code
+blocks scroll in a box of their own, and heading anchors have a name (cmsite/content/
+scroll_boxes.py, heading_anchors.py): the words are in the site's language, from cmsite's
+catalogue (cmsite/locale/). The CommonMark engine (cmsite/content/commonmark.py) takes none of
+these Python-Markdown extensions: it does the same with its own HTML pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
-from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.toc import TocExtension
 from pygments.formatters import HtmlFormatter
 
-from cmsite.content import scroll_boxes
-from cmsite.content.heading_anchors import HeadingAnchors
+from cmsite.content import highlight, scroll_boxes
+from cmsite.content.heading_anchors import PERMALINK_CLASS, TOC_LEVELS, HeadingAnchors
+from cmsite.content.html_pass import Labels
 from cmsite.hookspecs import hookimpl
-from cmsite.messages import examples
 from cmsite.render.outputs import File
 
 PYGMENTS_CSS_URL = "/theme/pygments.css"
@@ -27,40 +26,21 @@ PYGMENTS_CSS_URL = "/theme/pygments.css"
 LIGHT_STYLE, DARK_STYLE = "xcode", "github-dark"
 
 
-class _HtmlFormatter(HtmlFormatter):  # type: ignore[type-arg]
-    """Pygments' HTML formatter with its token-class table built once per style, not once per code block.
-
-    Codehilite makes a formatter for every block, and HtmlFormatter.__init__ rebuilds that table
-    from the style each time (a third of the highlighting time). The table is only read afterwards.
-    """
-
-    _stylesheets: ClassVar[dict[tuple[Any, str], tuple[dict[Any, str], dict[str, Any]]]] = {}
-
-    def _create_stylesheet(self) -> None:
-        key = (self.style, self.classprefix)
-        if key not in self._stylesheets:
-            super()._create_stylesheet()
-            self._stylesheets[key] = (self.ttype2class, self.class2style)
-        self.ttype2class, self.class2style = self._stylesheets[key]
-
-    def wrap(self, source: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-        """The code in a box that scrolls on its own (Pygments' documented way to wrap it)."""
-        yield 0, scroll_boxes.open_tag(self.options["box_label"])
-        yield from super().wrap(source)
-        yield 0, "</div>"
-
-
 @hookimpl(trylast=True)
 def cmsite_markdown_extensions(site: Any) -> list[Any]:
-    words = examples(site.config.lang)
-    formatter = partial(_HtmlFormatter, box_label=words.gettext("Code"))
+    labels = Labels.of(site.config.lang)
     return [
         "extra",  # tables, footnotes, fenced code, attribute lists, definition lists, abbreviations
         "sane_lists",
-        CodeHiliteExtension(css_class="codehilite", guess_lang=False, pygments_formatter=formatter),
-        TocExtension(permalink=True, permalink_class="headerlink", permalink_title="", toc_depth="2-4"),
-        HeadingAnchors("headerlink", words.gettext("Link to this section")),
-        scroll_boxes.ScrollBoxes(words.gettext("Table")),
+        highlight.extension(labels.code),
+        TocExtension(
+            permalink=True,
+            permalink_class=PERMALINK_CLASS,
+            permalink_title="",
+            toc_depth="{}-{}".format(*TOC_LEVELS),
+        ),
+        HeadingAnchors(PERMALINK_CLASS, labels.anchor),
+        scroll_boxes.ScrollBoxes(labels.table),
     ]
 
 

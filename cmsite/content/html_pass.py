@@ -1,0 +1,200 @@
+"""The CommonMark engine's pass over the HTML it wrote: what the default engine's own
+Python-Markdown extensions do to its tree, done by the same functions on an lxml tree.
+
+In the default engine's order: heading ids (the toc extension's slugs, so that links to a
+section keep working when a site changes engine) with their ¶ link and its name, the table
+of contents (h2 to h4); GFM's extended autolinks, which pulldown-cmark does not make;
+figures; tables in scroll boxes; with `raw_html = "drop"`, script addresses and event
+handlers removed; last, local pictures and files listed and given their site URLs.
+
+lxml's HTML parser (libxml2) reads the HTML: a well-kept parser, already installed with
+feedgen, that gives an ElementTree-like tree those functions work on (lxml.etree's plain
+elements: lxml.html's classes would cost a Python look-up per element).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from markdown.extensions.toc import nest_toc_tokens, slugify, unique
+
+from cmsite.content import footnotes, scroll_boxes
+from cmsite.content.figures import make_figures
+from cmsite.content.heading_anchors import HEADINGS, PERMALINK_CLASS, TOC_LEVELS, name_anchors
+from cmsite.content.local_files import Reading
+from cmsite.content.markdown import drop_script_urls
+from cmsite.messages import examples
+
+_PARSER = etree.HTMLParser(huge_tree=True)  # nesting as deep as the writer's raw HTML goes
+_OPENER = "<br>"
+_FOOTNOTE_REFERENCE = "footnote-reference"  # pulldown-cmark's class for `[^1]`, left out of a slug
+_NOT_LINKED = frozenset({"a", "code", "pre", "script", "style", "textarea"})  # text never autolinked
+
+# GFM's extended autolinks (https://github.github.com/gfm/#autolinks-extension-): after the
+# start of a text, a space or one of `*_~(`, a www. or http(s):// address, or an email address.
+_AUTOLINK = re.compile(
+    r"(?:^|(?<=[\s*_~(]))"
+    r"(?:(?P<url>(?:https?://|www\.)[\w-]+(?:\.[\w-]+)+[^\s<]*)|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+))"
+)
+# An address where one may start in the page's text (after a tag too): a page without any
+# has nothing to link, and most pages have none (their links' addresses follow a quote).
+_MAY_AUTOLINK = re.compile(r"(?:^|(?<=[\s*_~(>]))(?:https?://|www\.|[\w.+-]+@)", re.MULTILINE)
+_TRAILING = "?!.,:*_~"
+_ENTITY_END = re.compile(r"&[A-Za-z0-9]+;$")
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The names of code boxes, table boxes and heading links, in the site's language."""
+
+    code: str
+    table: str
+    anchor: str
+
+    @classmethod
+    def of(cls, lang: str) -> Labels:
+        words = examples(lang)
+        return cls(words.gettext("Code"), words.gettext("Table"), words.gettext("Link to this section"))
+
+
+@dataclass
+class Pass:
+    """What one HTML pass made: the HTML, the table of contents, how many headings it lists."""
+
+    html: str
+    toc: str
+    headings: int
+
+
+def run(markup: str, text: str, labels: Labels, files: Reading, *, drop: bool) -> Pass:
+    """The pass over `markup`, the HTML of the Markdown `text` (where links' lines are found)."""
+    root = _parsed(markup)
+    tokens = _headings(root)
+    name_anchors(root, PERMALINK_CLASS, labels.anchor)
+    if _MAY_AUTOLINK.search(markup):
+        _autolink(root)
+    make_figures(root)
+    footnotes.rearrange(root)
+    scroll_boxes.box_tables(root, labels.table)
+    if drop:
+        drop_script_urls(root, lambda value: value)
+    files.relink(root.iter("img", "a"), text, lambda value: (value, value))
+    written = etree.tostring(root, encoding="unicode", method="html")
+    return Pass(written[len("<body>") : -len("</body>")], toc(tokens), _count(tokens))
+
+
+def _parsed(markup: str) -> Any:
+    """The `<body>` holding `markup`: after a `<br>` that opens it, so that what could start a
+    page's `<head>` (a comment, `<title>`, `<meta>`) stays where the writer put it."""
+    body = etree.HTML(_OPENER + markup, _PARSER).find("body")
+    opener = body[0]
+    body.text, opener.tail = opener.tail, None
+    body.remove(opener)
+    return body
+
+
+def _headings(root: Any) -> list[dict[str, Any]]:
+    """Give every heading an id (unless it has one: `{#id}`) and a ¶ link, as the toc extension
+    does; the toc tokens of the headings it lists."""
+    used = {element.get("id") for element in root.iter() if element.get("id") is not None}
+    counters: dict[str, int] = {}
+    tokens = []
+    for heading in root.iter(*HEADINGS):
+        name = "".join(_text(heading)).strip()
+        if heading.get("id") is None:
+            heading.set("id", unique(slugify(name, "-"), used, counters))
+        ident = heading.get("id")
+        if TOC_LEVELS[0] <= int(heading.tag[1]) <= TOC_LEVELS[1]:
+            tokens.append({"level": int(heading.tag[1]), "id": ident, "name": html.escape(name, quote=False)})
+        link = heading.makeelement("a", {"class": PERMALINK_CLASS, "href": "#" + ident})
+        link.text = "¶"
+        heading.append(link)
+    return nest_toc_tokens(tokens)
+
+
+def _text(element: Any) -> Iterator[str]:
+    """The text of a heading, without its footnote references and comments (as the toc extension
+    reads it)."""
+    yield element.text or ""
+    for child in element:
+        if isinstance(child.tag, str) and child.get("class") != _FOOTNOTE_REFERENCE:  # not a comment
+            yield from _text(child)
+        yield child.tail or ""
+
+
+def toc(tokens: list[dict[str, Any]]) -> str:
+    """The table of contents as the toc extension writes it, so that themes style both alike."""
+    return f'<div class="toc">\n{_list(tokens)}</div>\n'
+
+
+def _list(tokens: list[dict[str, Any]]) -> str:
+    items = "".join(
+        f'<li><a href="#{html.escape(token["id"])}">{token["name"]}</a>'
+        f"{_list(token['children']) if token['children'] else ''}</li>\n"
+        for token in tokens
+    )
+    return f"<ul>\n{items}</ul>\n"
+
+
+def _count(tokens: list[dict[str, Any]]) -> int:
+    return sum(1 + _count(token["children"]) for token in tokens)
+
+
+def _autolink(root: Any) -> None:
+    """GFM's extended autolinks in every text outside links and code."""
+    inside = {each for outer in root.iter(*_NOT_LINKED) for each in outer.iter()}
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str) or element in inside:
+            continue
+        if element.text and _AUTOLINK.search(element.text):
+            element.text, links = _linked(element, element.text)
+            for index, link in enumerate(links):
+                element.insert(index, link)
+        for child in list(element):
+            if child.tail and _AUTOLINK.search(child.tail):
+                child.tail, links = _linked(element, child.tail)
+                at = element.index(child)
+                for offset, link in enumerate(links, 1):
+                    element.insert(at + offset, link)
+
+
+def _linked(parent: Any, text: str) -> tuple[str, list[Any]]:
+    """`text` as the part before its first address, and an `<a>` for each address, the text
+    after it as its tail."""
+    head, links, start = text, [], 0
+    for found in _AUTOLINK.finditer(text):
+        url, email = found.group("url"), found.group("email")
+        shown = _trimmed(url or email)
+        if email and shown[-1] in "-_":
+            continue
+        href = ("http://" + shown if shown.startswith("www.") else shown) if url else "mailto:" + shown
+        link = parent.makeelement("a", {"href": href})
+        link.text = shown
+        if links:
+            links[-1].tail = text[start : found.start()]
+        else:
+            head = text[: found.start()]
+        links.append(link)
+        start = found.start() + len(shown)
+    if links:
+        links[-1].tail = text[start:]
+    return head, links
+
+
+def _trimmed(address: str) -> str:
+    """An address without the trailing punctuation GFM leaves out of it: `.`, `,`, `?`…, a `)`
+    that closes no `(` of it, and an entity-like `&hl;`."""
+    while address:
+        unclosed = address.endswith(")") and address.count(")") > address.count("(")
+        if address[-1] in _TRAILING or unclosed:
+            address = address[:-1]
+        elif entity := _ENTITY_END.search(address):
+            address = address[: entity.start()]
+        else:
+            break
+    return address
