@@ -6,13 +6,18 @@ and a body of about 500 words: headings, paragraphs with links to other posts an
 web, a list, a Python code block and a picture.
 
     python3 bench/corpus.py 1000 /tmp/corpus   # writes /tmp/corpus/{cmsite,pelican,hugo}/
+    python3 bench/corpus.py 10000 /tmp/corpus --future 500   # the last 500 posts dated to come
+
+With `--future N`, the last N posts are dated one a day from tomorrow, as a blog with a
+publishing schedule has them: a build leaves them out until their day comes.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import shutil
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -96,12 +101,16 @@ def body(rng: random.Random, n: int, total: int) -> str:
     return "\n".join(parts)
 
 
-def posts(count: int, seed: int = 2026) -> list[dict]:
+def posts(count: int, seed: int = 2026, future: int = 0) -> list[dict]:
+    """`count` posts; the last `future` of them dated one a day from tomorrow (the same time of day)."""
     rng = random.Random(seed)
     start = datetime(2020, 1, 1, 9, 0, tzinfo=PARIS)
+    tomorrow = datetime.now(PARIS).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
     result = []
     for n in range(count):
         date = start + timedelta(hours=n * 37 % (24 * 365 * 6), minutes=rng.randrange(60))
+        if n >= count - future:
+            date = tomorrow + timedelta(days=n - (count - future), minutes=date.minute)
         result.append(
             {
                 "n": n,
@@ -120,7 +129,7 @@ def posts(count: int, seed: int = 2026) -> list[dict]:
 def front_matter(post: dict, social: bool) -> str:
     lines = [
         "---",
-        f'title: "{post["title"]}"',
+        f"title: {json.dumps(post['title'], ensure_ascii=False)}",  # quoted and escaped: any title
         f"date: {post['date']}",
         f"slug: post-{post['n']}",
         f"tags: [{', '.join(post['tags'])}]",
@@ -129,7 +138,7 @@ def front_matter(post: dict, social: bool) -> str:
         "image: /images/chart.png",
     ]
     if post["summary"]:
-        lines.append(f'summary: "{post["summary"]}"')
+        lines.append(f"summary: {json.dumps(post['summary'], ensure_ascii=False)}")
     if social:
         lines += [
             "social:",
@@ -216,9 +225,13 @@ def write_hugo(root: Path, all_posts: list[dict]) -> None:
     )
 
 
-def generate(count: int, target: Path) -> dict[str, Path]:
+def generate(count: int, target: Path, future: int = 0) -> dict[str, Path]:
     """Write the corpus for every tool under `target`; returns tool → site folder."""
-    all_posts = posts(count)
+    return write(posts(count, future=future), target)
+
+
+def write(all_posts: list[dict], target: Path) -> dict[str, Path]:
+    """Write `all_posts` (generated, or a folder's: bench/folder.py) for every tool under `target`."""
     sites = {}
     for tool, writer in (("cmsite", write_cmsite), ("pelican", write_pelican), ("hugo", write_hugo)):
         root = target / tool
@@ -231,4 +244,11 @@ def generate(count: int, target: Path) -> dict[str, Path]:
 
 
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("count", type=int)
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--future", type=int, default=0, help="how many of the last posts are dated to come")
+    args = parser.parse_args()
+    generate(args.count, args.target, args.future)

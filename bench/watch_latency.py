@@ -9,7 +9,9 @@ bench/run.py builds): `cmsite serve`, `hugo server` (renders to memory) and
 fresh token to one post and polls that post's URL every 5 ms until the served page
 contains the token; the time from the write to that answer is one sample. It reports the
 median (and the slowest) of the edits, and the ratio to cmsite's median. "sample" is
-this repository's own content/ (cmsite only).
+this repository's own content/ (cmsite only). cmsite serves the last output while its first
+build runs: the first edit comes 2 s after it says that build is done. `--future N` dates the
+last N posts of the generated blog one a day from tomorrow.
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_command(tool: str, root: Path, port: int) -> list[str]:
+def server_command(tool: str, root: Path, port: int, cmsite: Path | None = None) -> list[str]:
+    """`cmsite`: another installation's command (bench/cli_rebuild.py runs the checkout's own)."""
     bin_dir = BENCH_VENV / "bin"
     return {
-        "cmsite": [str(bin_dir / "cmsite"), "--site", str(root), "serve", "--port", str(port)],
+        "cmsite": [str(cmsite or bin_dir / "cmsite"), "--site", str(root), "serve", "--port", str(port)],
         "hugo": [hugo_binary(), "server", "--port", str(port), "--bind", "127.0.0.1", "--logLevel", "error"],
         "pelican": [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output",
                     "--autoreload", "--listen", "--port", str(port), "--bind", "127.0.0.1", "-q"],
@@ -73,14 +76,23 @@ def wait_until(url: str, check: object, timeout: float) -> float:
     raise TimeoutError(f"{url} did not change within {timeout:.0f} s")
 
 
-def latencies(tool: str, root: Path, post: Path, url_path: str, edits: int) -> tuple[list[float], int]:
+def latencies(
+    tool: str, root: Path, post: Path, url_path: str, edits: int, cmsite: Path | None = None
+) -> tuple[list[float], int]:
     port = free_port()
     url = f"http://127.0.0.1:{port}{url_path}"
-    process = subprocess.Popen(
-        server_command(tool, root, port), cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = root.parent / f"{root.name}-{tool}-{port}.log"
+    with log.open("w") as said:
+        process = subprocess.Popen(
+            server_command(tool, root, port, cmsite), cwd=root, stdout=said, stderr=subprocess.STDOUT
+        )
     try:
-        wait_until(url, lambda body: True, timeout=1800)  # the first, full build
+        wait_until(url, lambda body: True, timeout=1800)
+        # cmsite serves the last output while its first build runs: a save then would wait for
+        # that build, which is no save's latency. It says "Watching …" once the build is done.
+        deadline = time.perf_counter() + 1800
+        while tool == "cmsite" and "Watching" not in log.read_text() and time.perf_counter() < deadline:
+            time.sleep(0.05)
         time.sleep(2)  # let the watcher settle
         samples, missed = [], 0
         for _ in range(edits):
@@ -104,7 +116,7 @@ def latencies(tool: str, root: Path, post: Path, url_path: str, edits: int) -> t
             process.kill()
 
 
-def sites_for(size: str, work: Path) -> dict[str, tuple[Path, Path, str]]:
+def sites_for(size: str, work: Path, future: int = 0) -> dict[str, tuple[Path, Path, str]]:
     """tool → (site folder, the post to edit, its URL path)."""
     if size == "sample":
         root = work / "sample"
@@ -112,7 +124,7 @@ def sites_for(size: str, work: Path) -> dict[str, tuple[Path, Path, str]]:
         shutil.copy(REPO / "cmsite.toml", root / "cmsite.toml")
         post = root / "content/posts/2026-05-04-one-post-many-networks.md"
         return {"cmsite": (root, post, "/posts/one-post-many-networks/")}
-    roots = corpus.generate(int(size), work / size)
+    roots = corpus.generate(int(size), work / size, future)
     posts = {
         "cmsite": "content/posts/post-7.md",
         "pelican": "content/post-7.md",
@@ -127,6 +139,7 @@ def main() -> None:
     )
     parser.add_argument("--sizes", nargs="+", default=["sample", "1000", "10000"])
     parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--future", type=int, default=0, help="how many of the last posts are dated to come")
     parser.add_argument("--tools", nargs="+", default=["cmsite", "hugo", "pelican"])
     parser.add_argument(
         "--peer-edits", type=int, help="fewer edits for the peers (Pelican rebuilds everything)"
@@ -136,7 +149,7 @@ def main() -> None:
     results: dict[str, dict[str, tuple[list[float], int]]] = {}
     work = Path(tempfile.mkdtemp(prefix="cmsite-latency-"))
     for size in args.sizes:
-        for tool, (root, post, url_path) in sites_for(size, work).items():
+        for tool, (root, post, url_path) in sites_for(size, work, args.future).items():
             if tool in args.tools:
                 edits = args.edits if tool == "cmsite" else (args.peer_edits or args.edits)
                 print(f"{size}: {tool}, {edits} edits…", file=sys.stderr, flush=True)

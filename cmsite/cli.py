@@ -7,8 +7,10 @@ import json
 import os
 import shlex
 import sys
+import time
 from collections.abc import Iterator
 from datetime import tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ import click
 from cmsite import __version__
 from cmsite.errors import ContentError, ContentErrors, PluginError
 from cmsite.messages import agree, count
+
+_IMPORTED = time.perf_counter()  # where `_command_seconds` counts from, without /proc
 
 
 class Progress:
@@ -100,6 +104,16 @@ class PluginCommands(click.Group):
         if command is None and errors:  # maybe a plugin's: which plugins may load is unknown
             _fail(errors, what="plugin commands are not available until cmsite.toml is fixed")
         return command
+
+
+def _command_seconds() -> float:
+    """Seconds since this process started (Linux's /proc says when), else since this module was imported."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat, open("/proc/uptime", encoding="ascii") as up:
+            started = int(stat.read().rpartition(")")[2].split()[19])  # field 22: start time, in clock ticks
+            return float(up.read().split()[0]) - started / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _IMPORTED
 
 
 def _warn(warnings: list[ContentError]) -> None:
@@ -190,21 +204,21 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
     progress.close()
     site.forget_builds()  # before the social plans are synced: the memory is better used there
     _warn(report.warnings)
+    if site.networks:
+        _sync(site, after=report)
     write = report.write
     out = report.output
     shown = out.relative_to(Path.cwd()) if out.is_absolute() and out.is_relative_to(Path.cwd()) else out
+    seconds = _command_seconds()  # the whole command's, the sync's included: what the writer waited
     if report.nothing_changed:
-        click.echo(f"Nothing changed since the last build ({report.seconds:.2f} s) → {shown}/")
+        click.echo(f"Nothing changed since the last build ({seconds:.2f} s) → {shown}/")
     else:
         click.echo(
             f"Built {count(report.pages, 'page', 'pages')}, {count(report.feeds, 'feed', 'feeds')}, "
-            f"{count(report.static, 'static file', 'static files')} in {report.seconds:.2f} s → {shown}/ "
+            f"{count(report.static, 'static file', 'static files')} in {seconds:.2f} s → {shown}/ "
             f"({count(report.rendered, 'page', 'pages')} rendered; {count(len(write.written), 'file', 'files')} "
             f"written, {write.unchanged} unchanged, {len(write.removed)} removed)"
         )
-    if site.networks:
-        # A skipped build loaded nothing: the sync loads the content.
-        _sync(site, loaded=not report.nothing_changed)
     click.echo(  # last, as the README says
         f"Look at it: python3 -m http.server --bind 127.0.0.1 --directory {shlex.quote(str(shown))} 8000"
         "  →  http://127.0.0.1:8000/ "
@@ -802,19 +816,26 @@ def _planning_errors(*, as_json: bool, what: str) -> Iterator[None]:
         _plugin_failure(exc)
 
 
-def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, loaded: bool = False) -> Any:
+def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, after: Any = None) -> Any:
     """Bring the queue in step with the plans, and say what changed; the store and the report.
 
-    The plans are made one at a time as the sync takes them in (after loading the content,
-    unless `loaded`)."""
-    from cmsite.queue.sync import sync_site
-    from cmsite.social.planner import each_planned_post
+    The plans are made one at a time as the sync takes them in, after loading the content.
+    `after` a build (its report): only the plans of the files changed since the last sync, with
+    the content that build loaded (a build that skipped loaded none: it is loaded if needed)."""
+    from cmsite.queue.changes import sync_changes
+    from cmsite.queue.service import queue_address
 
-    store = _queue(site, as_json=as_json)
+    store = None if after is not None else _queue(site, as_json=as_json)  # after a build: if needed
     with _planning_errors(as_json=as_json, what="the queue was not changed"):
-        if not loaded:
+        if store is None:
+            opener = partial(_queue, site, as_json=as_json)
+            report = sync_changes(site, opener, queue_address(site), loaded=after.loaded, inputs=after.inputs)
+        else:
+            from cmsite.queue.sync import sync_site
+            from cmsite.social.planner import each_planned_post
+
             site.load()
-        report = sync_site(site, store, each_planned_post(site))
+            report = sync_site(site, store, each_planned_post(site))
     broken = report.broken
     if broken and not quiet and not as_json:
         click.secho(

@@ -286,6 +286,11 @@ class Site:
         changed = [Path(path).resolve() for path in changed]
         return builder.quick_rebuild(changed) or builder.build(changed=changed)
 
+    def ready_for_saves(self, output: Path | None = None) -> None:
+        """Watch mode, after a first build that had nothing to do: read the last build back and
+        compile the templates now, so that the first save takes no longer than the next ones."""
+        self._builder(output).ready_for_saves()
+
     def forget_builds(self) -> None:
         """Drop what each builder keeps for the next `rebuild` (the last plan, its templates and
         fingerprints): a one-shot command has no next rebuild, and on a large site that is tens of MiB."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import cmsite
+from cmsite.content.store import ItemStore
 from cmsite.errors import ContentErrors
 from cmsite.hookspecs import hookimpl
 from cmsite.render.writer import MARKER
@@ -101,13 +102,28 @@ EDITS = [
 ]
 
 
-def test_cli_builds_after_every_edit_match_a_clean_build(site_folder, tmp_path):
+# Edits that leave the post where it is listed: a command rebuilds them as watch mode does, from
+# the graph the last build saved, without reading every item back.
+QUICK = {"edit a body", "edit a title", "edit authors"}
+
+
+def test_cli_builds_after_every_edit_match_a_clean_build(site_folder, tmp_path, monkeypatch):
     write_posts(site_folder)
     site_folder.build()
+    loads = []
+    load = ItemStore.load
+    monkeypatch.setattr(
+        ItemStore, "load", lambda store, site, files: loads.append(files) or load(store, site, files)
+    )
+    quick = set()
     for _name, edit in EDITS:
+        loads.clear()
         edit(site_folder)
         site_folder.build()  # a new Site each time, like a command run
+        if not loads:
+            quick.add(_name)
         assert_same_as_clean_build(site_folder, tmp_path, site_folder.output, _name)
+    assert quick == QUICK
 
 
 def test_in_process_rebuilds_after_every_edit_match_a_clean_build(site_folder, tmp_path):
@@ -335,3 +351,24 @@ def test_content_and_static_files_are_found_in_path_order_and_hidden_folders_ski
         "a-b/x.txt",
         "a.txt",
     ]
+
+
+def test_a_command_never_takes_the_quick_path_from_a_graph_older_than_the_last_build(
+    site_folder, tmp_path, monkeypatch
+):
+    write_posts(site_folder)
+    site_folder.build()
+    graph = next((site_folder.root / ".cmsite").glob("graph-*.pickle"))
+    older = graph.read_bytes()
+    site_folder.post("2026-04-13-post-3.md", "title: Post 3\ntags: [brand-new]\ncategory: C1", "B.\n")
+    site_folder.build()  # a new tag page: the graph on disk is this build's
+    graph.write_bytes(older)  # as if this build could not save its own
+    loads = []
+    load = ItemStore.load
+    monkeypatch.setattr(
+        ItemStore, "load", lambda store, site, files: loads.append(files) or load(store, site, files)
+    )
+    site_folder.post("2026-04-13-post-3.md", "title: Post 3\ntags: [brand-new]\ncategory: C1", "Edited.\n")
+    site_folder.build()
+    assert loads  # the full build, not a quick one from the older graph
+    assert_same_as_clean_build(site_folder, tmp_path, site_folder.output)

@@ -207,3 +207,26 @@ def test_the_store_clock_is_in_utc_and_moves(empty_store):
     before = empty_store.now()
     assert before.utcoffset() == timedelta(0)
     assert empty_store.now() >= before
+
+
+def test_the_entries_of_some_files_are_read_alone(store):
+    with store.transaction() as db:
+        store.insert(db, Entry("e2", "content/b.md", "mastodon", "default", NOW, ["Hi"]))
+        store.insert(db, Entry("e3", "content/c.md", "mastodon", "default", NOW, ["Hey"]))
+    assert sorted(entry.id for entry in store.of_sources(["content/a.md", "content/c.md"])) == ["e1", "e3"]
+    assert store.of_sources([]) == []
+
+
+def test_a_publication_touches_the_file_builds_watch_and_a_sync_does_not(tmp_path):
+    store = QueueStore(tmp_path / "queue.sqlite")
+    stamp = tmp_path / "queue.sqlite-published"
+    with store.transaction() as db:
+        store.insert(db, Entry("e1", "content/a.md", "mastodon", "default", NOW, ["Hello"]))
+        store.update(db, "e1", expect=Status.PENDING, texts=["Hello again"])
+    assert not stamp.exists()  # what a sync writes: the pages show nothing of it
+    with store.transaction() as db:
+        for status in (Status.CLAIMED, Status.SENDING, Status.PUBLISHED):
+            store.update(
+                db, "e1", expect=store.get("e1").status, status=status, remote_url="https://m.example/1"
+            )
+    assert stamp.exists()

@@ -33,6 +33,14 @@ class ContentCache(CacheFile):
         rows = self.read("SELECT path, mtime_ns, size FROM items WHERE key = ?", (self.key,))
         return {path: (mtime, size) for path, mtime, size in rows}
 
+    def fetch_as(self, path: str, signature: tuple[int, int]) -> bytes | None:
+        """The item of a file as it was when its size and time were `signature` (mtime_ns, size)."""
+        rows = self.read(
+            "SELECT item FROM items WHERE path = ? AND key = ? AND mtime_ns = ? AND size = ?",
+            (path, self.key, *signature),
+        )
+        return rows[0][0] if rows else None
+
     def fetch(self, path: str) -> bytes | None:
         rows = self.read("SELECT item FROM items WHERE path = ? AND key = ?", (path, self.key))
         return rows[0][0] if rows else None

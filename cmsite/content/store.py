@@ -28,6 +28,7 @@ class ItemStore:
     def __init__(self, cache: ContentCache):
         self.cache = cache
         self.memory: dict[str, tuple[int, int, Item]] = {}  # items after their hooks ran
+        self.unsaved: list[tuple[str, int, int, bytes]] = []  # items read again, for the cache (`save`)
         self.terms: dict[Term, Term] = {}  # one object per tag or category, shared by its posts
 
     def load(self, site: Site, files: list[tuple[Path, str]]) -> list[Item]:
@@ -69,6 +70,7 @@ class ItemStore:
             except ContentErrors as exc:
                 errors.extend(exc.errors)
         self.cache.put(batch)
+        self.save()  # items a quick rebuild read again, then left to this full load
         keep = {str(path) for path, _ in files}
         for gone in set(self.memory) - keep:
             del self.memory[gone]
@@ -77,6 +79,45 @@ class ItemStore:
         if errors:
             raise ContentErrors(errors)
         return [item for item in items if item is not None]
+
+    def restore(self, site: Site, path: Path, signature: tuple[int, int]) -> Item | None:
+        """The item of a file as it was when its size and time were `signature`, hooks applied,
+        from memory or the cache; None when neither has it (a quick rebuild from the command
+        line reads back only the items the outputs to render show)."""
+        key = str(path)
+        remembered = self.memory.get(key)
+        if remembered is not None and remembered[:2] == signature:
+            return remembered[2]
+        blob = self.cache.fetch_as(key, signature)
+        cached = unpickle(blob) if blob is not None else None
+        return self._hooked(site, cached, signature) if cached is not None else None
+
+    def current(self, site: Site, path: Path, kind: str) -> Item:
+        """The item of a file as it is now: from memory or the cache when unchanged, else read again."""
+        stat = os.stat(path)
+        return self.restore(site, path, (stat.st_mtime_ns, stat.st_size)) or self.reload(site, path, kind)
+
+    def reload(self, site: Site, path: Path, kind: str) -> Item:
+        """A file read again after a save, hooked (a quick rebuild), and kept for the cache until
+        `save`; raise ContentErrors when it has problems, like a full build."""
+        stat = os.stat(path)  # before reading: a save meanwhile makes the cached row stale, never wrong
+        blob = _load(site, path, kind)
+        if isinstance(blob, list):
+            raise ContentErrors(blob)
+        self.unsaved.append((str(path), stat.st_mtime_ns, stat.st_size, blob))
+        return self._hooked(site, pickle.loads(blob), (stat.st_mtime_ns, stat.st_size))
+
+    def save(self) -> None:
+        """Write the items read again to the cache: after the pages that show them, since a write
+        to the database waits for the disk (the next command reads them back from there)."""
+        if self.unsaved:
+            self.cache.put(self.unsaved)
+            self.unsaved = []
+
+    def signature(self, path: Path) -> tuple[int, int] | None:
+        """(mtime_ns, size) of the file as it was when its item in memory was read."""
+        remembered = self.memory.get(str(path))
+        return remembered[:2] if remembered is not None else None
 
     def replace(self, old: Item, new: Item) -> None:
         """Put a reloaded item in place of the one every page and list of the last plan holds

@@ -14,8 +14,7 @@ from markupsafe import Markup
 
 from cmsite.hookspecs import hookimpl
 from cmsite.messages import load_translations
-from cmsite.queue.service import published_links
-from cmsite.queue.store import queue_path
+from cmsite.queue.store import published_stamp, queue_path
 
 # Each item's links come from the queue alone: a quick rebuild may call cmsite_items_collected again.
 quick_rebuild_safe = True
@@ -49,13 +48,17 @@ def cmsite_feed_entry(entry: Any, item: Any, site: Any) -> None:
 
 @hookimpl(trylast=True)
 def cmsite_watch_paths(site: Any) -> list[Path]:
-    """A publish changes what posts show: the queue (and its write-ahead log) is an input."""
-    path = queue_path(site)
-    return [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+    """A publish changes what posts show: the file the queue touches when one is published or
+    deleted is an input (not the database, which every sync writes: a build after it would look
+    at every page again)."""
+    return [published_stamp(queue_path(site))]
 
 
 def _published(site: Any) -> dict[str, list[dict[str, str]]]:
     """Each post's copies on the networks, with each network's label ("Mastodon")."""
+    # Imported here: the service brings the sync and the publisher, which a build that skips never needs.
+    from cmsite.queue.service import published_links
+
     labels = {name: network.label for name, network in site.networks.items()}
     return {
         source: [{"network": labels.get(network, network), "url": url} for network, url in copies]

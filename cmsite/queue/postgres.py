@@ -19,7 +19,7 @@ never printed: every error about the server goes through `QueueUnreachable`, red
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
@@ -272,6 +272,13 @@ class PostgresStore:
 
     def all(self) -> list[Entry]:
         return [entry_from_row(row) for row in self._rows(f"SELECT * FROM entries ORDER BY {_BY_TIME}")]
+
+    def of_sources(self, sources: Collection[str]) -> list[Entry]:
+        """The entries planned in these files (a sync of the files that changed)."""
+        return [
+            entry_from_row(row)
+            for row in self._rows("SELECT * FROM entries WHERE source = ANY(%s)", [list(sources)])
+        ]
 
     def insert(self, db: psycopg.Connection[Any], entry: Entry) -> None:
         """Add an entry; one another sync added meanwhile (from the same plan) is left as it is."""

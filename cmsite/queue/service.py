@@ -105,6 +105,11 @@ def server_url(site: Site, environ: Mapping[str, str] | None = None) -> str | No
     return environ.get(QUEUE_URL) or queue_settings(site.config).url
 
 
+def queue_address(site: Site) -> str:
+    """Which queue the site's commands sync: the server's address, or the SQLite file's path."""
+    return server_url(site) or str(queue_path(site))
+
+
 def published_links(site: Site) -> dict[str, list[tuple[str, str]]]:
     """Where each post was published: source → [(network, URL)], by network then time. From the
     SQLite file read-only, or from the server's store; empty when there is no queue or it cannot

@@ -24,6 +24,10 @@ it is made (cmsite.report).
 
 SQLite in WAL mode is safe for several publishers on one machine, not on a network
 filesystem: its locks do not hold there.
+
+A transaction that publishes or deletes a post touches `queue.sqlite-published` once it is
+committed: pages show where posts were published, so the build takes that file as an input
+(cmsite.default_plugins.syndication), rather than the database, which every sync writes.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
@@ -391,6 +395,7 @@ class Store(Protocol):
     def get(self, entry_id: str) -> Entry | None: ...
     def lock(self, db: Any, entry_id: str) -> Entry | None: ...
     def all(self) -> list[Entry]: ...
+    def of_sources(self, sources: Collection[str]) -> list[Entry]: ...
     def insert(self, db: Any, entry: Entry) -> None: ...
     def update(
         self,
@@ -415,6 +420,11 @@ def queue_path(site: Site) -> Path:
 
     configured = queue_settings(site.config).path
     return site.root / configured if configured else site.cache_dir / "queue.sqlite"
+
+
+def published_stamp(path: Path) -> Path:
+    """The file a queue at `path` touches whenever a post is published or deleted."""
+    return path.with_name(path.name + "-published")
 
 
 def published_urls(path: Path) -> dict[str, list[tuple[str, str]]]:
@@ -489,6 +499,7 @@ class QueueStore:
         self.path = path
         self.copy = copy
         self._local = threading.local()
+        self._published = threading.local()  # a post published or deleted in this thread's transaction
         if problem := self._damage():
             if connection := getattr(self._local, "db", None):
                 connection.close()
@@ -542,12 +553,15 @@ class QueueStore:
         """BEGIN IMMEDIATE: one writer at a time, so two publishers never claim the same entry."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
+        self._published.changed = False
         try:
             yield db
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+        if self._published.changed and not self.copy:
+            published_stamp(self.path).touch()
 
     def now(self) -> datetime:
         return local_now()
@@ -565,6 +579,14 @@ class QueueStore:
             entry_from_row(row)
             for row in self.db.execute("SELECT * FROM entries ORDER BY at, network, account, id")
         ]
+
+    def of_sources(self, sources: Collection[str]) -> list[Entry]:
+        """The entries planned in these files (a sync of the files that changed)."""
+        rows = self.db.execute(
+            "SELECT * FROM entries WHERE source IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(sources)),),
+        )
+        return [entry_from_row(row) for row in rows]
 
     def insert(self, db: sqlite3.Connection, entry: Entry) -> None:
         db.execute(
@@ -592,7 +614,10 @@ class QueueStore:
         encoded = {key: _encoded(value) for key, value in values.items()}
         encoded["updated"] = now_text()
         statement, arguments = compare_and_set(entry_id, expect, owner, now, encoded, "?")
-        return db.execute(statement, [_encoded(argument) for argument in arguments]).rowcount == 1
+        done = db.execute(statement, [_encoded(argument) for argument in arguments]).rowcount == 1
+        if done and values.get("status") in (Status.PUBLISHED, Status.DELETED):
+            self._published.changed = True
+        return done
 
     def approvals(self, entry_id: str | None = None) -> list[Approval]:
         """Every approval (of one entry), oldest first."""

@@ -8,7 +8,7 @@ approvals written in the plans are recorded here, the first time the sync sees e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -115,9 +115,11 @@ def sync(
     now: datetime | None = None,
     catch_up: timedelta | None = None,
     tz: tzinfo = UTC,
+    scope: Collection[str] | None = None,
 ) -> SyncReport:
     """Apply the plans to the store in one transaction; plans with errors or not yet due are left out
-    (the report lists the latter as waiting).
+    (the report lists the latter as waiting). `scope`: the plans are those of these files only
+    (as messages show them), and only their entries are read, updated or cancelled.
 
     A plan first seen more than `catch_up` after its time (the announcements of a blog's
     old posts, the first time it is built with social defaults) is recorded as expired,
@@ -128,7 +130,8 @@ def sync(
     late = now - catch_up if catch_up is not None else None
     planned, given = _queueable(posts, report)
     with store.transaction() as db:
-        existing = {entry.id: entry for entry in store.all()}
+        entries = store.all() if scope is None else store.of_sources(scope)
+        existing = {entry.id: entry for entry in entries}
         approvals = record_plan_approvals(store, db, given, now)
         apply = _Apply(store, db, late, tz, report, approvals)
         for entry_id, wanted in planned.items():
@@ -262,11 +265,13 @@ def _not_sent_again(wanted: Entry, current: Entry, by_hand: bool) -> str:
     )
 
 
-def sync_site(site: Site, store: Store, posts: Iterable[PlannedPost]) -> SyncReport:
+def sync_site(
+    site: Site, store: Store, posts: Iterable[PlannedPost], scope: Collection[str] | None = None
+) -> SyncReport:
     """`sync` on the site's clock and in its zone, with `[queue] catch_up_hours` (24 unless set;
     false: send however late)."""
     hours = queue_settings(site.config).catch_up_hours
     catch_up = None if hours is None else timedelta(hours=hours)
-    report = sync(store, posts, now=site.now, catch_up=catch_up, tz=site.config.tz)
+    report = sync(store, posts, now=site.now, catch_up=catch_up, tz=site.config.tz, scope=scope)
     report.unapproved = [e for e in report.unapproved if needs_approval(site.config, e.network, e.account)]
     return report

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from cmsite.errors import ContentErrors
 from cmsite.queue.service import open_store, publish, redactor
-from cmsite.queue.store import ACTIVE, queue_path
+from cmsite.queue.store import ACTIVE, published_stamp, queue_path
 from cmsite.serve.session import WatchSession
 
 LONGEST_WAIT = 60.0  # look again at least this often: an entry retried later, an approval
@@ -70,7 +70,7 @@ class PublishLoop:
             colour = {"published": "green", "failed": "red", "unknown": "red"}.get(outcome.status, "yellow")
             say(str(outcome), fg=colour)
         if any(outcome.status == "published" for outcome in outcomes):
-            self.session.request_rebuild(queue_path(site))
+            self.session.request_rebuild(published_stamp(queue_path(site)))
 
     def _seconds_to_next(self) -> float:
         store = open_store(self.session.site)

@@ -24,8 +24,6 @@ from pathlib import Path
 
 import regex
 
-from cmsite.social import counting
-
 ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"[.!?…»\"”)]$")
 _BREAKS = "\t\n\v\f\r "  # where a cut may fall: no network reads it inside a link, tag or mention
@@ -119,7 +117,10 @@ class _PlainText(HTMLParser):
 
 def fingerprint() -> str:
     """What an excerpt depends on — how it is cut (this module) and how it is counted — for the
-    cache of excerpts: a change of either must not reuse old ones."""
+    cache of excerpts: a change of either must not reuse old ones. The counting rules (X's
+    among them) are imported here, by what counts: a build that syncs nothing never needs them."""
+    from cmsite.social import counting
+
     source = Path(__file__).read_bytes() + counting.fingerprint().encode()
     return hashlib.sha256(source).hexdigest()[:16]
 

@@ -9,7 +9,7 @@ plan's `text:` for its text), in the post or in cmsite.toml for `[[social.defaul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -115,14 +115,28 @@ def planned_posts(site: Site, *, drafts: bool | None = None) -> list[PlannedPost
     return sorted(each_planned_post(site, drafts=drafts), key=lambda p: (p.at, p.network, p.account, p.id))
 
 
-def each_planned_post(site: Site, *, drafts: bool | None = None) -> Iterator[PlannedPost]:
+def each_planned_post(
+    site: Site,
+    *,
+    drafts: bool | None = None,
+    only: Collection[str] | None = None,
+    items: Iterable[Item] | None = None,
+) -> Iterator[PlannedPost]:
     """The same plans one at a time, in no useful order: for the queue's sync, which on a large
-    site need not hold them all at once."""
+    site need not hold them all at once. `only`: the plans written in these files (as messages
+    show them), of `items` (those of the files among them), for a sync of the files that
+    changed; the settings give no posting slots then (cmsite.queue.changes), so no plan's time
+    depends on the others'."""
     excerpts = ExcerptCache(site.cache_dir / EXCERPTS_FILE, site.content_key, read_only=site.read_only)
     defaults = Defaults(site)
     with_drafts = site.drafts if drafts is None else drafts
-    items = [item for item in site.items if not (item.draft and not with_drafts)]
+    items = [
+        item for item in (site.items if items is None else items) if not (item.draft and not with_drafts)
+    ]
     fronts, unreadable = _standalone_files(site)
+    if only is not None:
+        fronts = [(shown, front) for shown, front in fronts if shown in only]
+        unreadable = [post for post in unreadable if post.source in only]
     slots = _slots(site, defaults, items, fronts)
     for item in items:
         yield from _item_posts(site, item, excerpts, defaults, slots)

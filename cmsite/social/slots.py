@@ -323,3 +323,19 @@ class SiteSlots:
                 key="at",
             )
         return moment
+
+
+def uses_slots(config: SiteConfig) -> bool:
+    """Whether any network or account of the settings has posting slots (`slots = [...]`)."""
+    networks = config.raw.get("networks")
+    if not isinstance(networks, dict):
+        return False
+    tables = [table for table in networks.values() if isinstance(table, dict)]
+    accounts = [
+        account
+        for table in tables
+        if isinstance(table.get("accounts"), dict)
+        for account in table["accounts"].values()
+        if isinstance(account, dict)
+    ]
+    return any("slots" in table for table in [*tables, *accounts])
