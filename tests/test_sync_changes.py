@@ -147,3 +147,24 @@ def test_watch_mode_started_on_a_built_site_rebuilds_a_save_without_reading_ever
     assert counted == {"items": 0, "planned": 1, "entries": 1}
     store = QueueStore(site_folder.root / ".cmsite/queue.sqlite")
     assert {entry.status for entry in store.all()} == {Status.PENDING}  # the other posts' entries stay
+
+
+def test_a_broken_plan_is_said_by_every_build_until_it_is_fixed(site_folder, counted):
+    """A plan with an error is not queued: a build that planned only the files changed since would
+    say it once, and the post would never go out without anyone being told again."""
+    planned_site(site_folder)
+    post = site_folder.post(
+        "2026-03-10-past-2.md", "title: Past 2\nsocial:\n  - network: toot\n    text: " + "x" * 600
+    )
+    said, source = "1 social plan has errors and is not queued", "content/posts/2026-03-10-past-2.md"
+    assert said in build(site_folder)
+    counted.update(items=0, planned=0, entries=0)
+    assert said in build(site_folder)  # nothing changed: only the broken plan's file is planned again
+    assert counted["planned"] == 1
+    post.write_text(post.read_text().replace("x" * 600, "Fixed."))
+    assert said not in build(site_folder)
+    store = QueueStore(site_folder.root / ".cmsite/queue.sqlite")
+    assert [entry.texts[0].split("\n")[0] for entry in store.all() if entry.source == source] == ["Fixed."]
+    counted.update(items=0, planned=0, entries=0)
+    assert said not in build(site_folder)
+    assert counted == {"items": 0, "planned": 0, "entries": 0}

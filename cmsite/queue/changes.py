@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from cmsite.queue.sync import SyncReport
     from cmsite.site import Site
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -46,6 +46,9 @@ class SyncMark:
     files: dict[str, tuple[int, int]]  # every content file: (mtime_ns, size), by path
     # The posts still to come at that sync: date, by file (as messages show it).
     upcoming: dict[str, datetime] = field(default_factory=dict)
+    # The files whose plans had errors, not queued: planned again by every sync until fixed, so
+    # that every build says so (a post whose plan is broken does not go out).
+    broken: set[str] = field(default_factory=set)
 
 
 class SyncScope:
@@ -74,10 +77,11 @@ class SyncScope:
             path for path in last.files.keys() | files.keys() if last.files.get(path) != files.get(path)
         }
         due = {shown for shown, date in last.upcoming.items() if date <= now}
-        return {display_path(Path(path), root) for path in differ} | due
+        return {display_path(Path(path), root) for path in differ} | due | last.broken
 
-    def save(self, items: list[Item]) -> None:
-        """Leave the mark of a sync that planned `items` (every item, or those of `sources`).
+    def save(self, items: list[Item], report: SyncReport) -> None:
+        """Leave the mark of a sync that planned `items` (every item, or those of `sources`) and
+        reported `report`.
 
         Each item's file is marked as it was when the item was read: a save since then (while
         the build ran) differs from the mark, and the next sync plans it."""
@@ -95,7 +99,9 @@ class SyncScope:
             if item.date is not None and item.date > site.now and not (item.draft and not site.drafts):
                 upcoming[item.shown] = item.date
         upcoming = {shown: date for shown, date in upcoming.items() if date > site.now}
-        write_hint(self.path, FORMAT, SyncMark(self.key, files, upcoming))
+        broken = set() if self.last is None or self.sources is None else self.last.broken - self.sources
+        broken |= {problem.path for problem in report.problems}
+        write_hint(self.path, FORMAT, SyncMark(self.key, files, upcoming, broken))
 
 
 def sync_changes(
@@ -126,7 +132,7 @@ def sync_changes(
         report = sync_site(site, store, each_planned_post(site, only=sources, items=items), sources)
     finally:
         store.close()
-    scope.save(items)
+    scope.save(items, report)
     return report
 
 
