@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cmsite.render.lock import output_lock
 from cmsite.render.state import BuildState, save_state
 from cmsite.render.writer import STAGING
 from cmsite.serve.reload import ReloadHub
@@ -129,6 +130,20 @@ def test_a_watch_session_holds_the_lock_only_while_it_builds(site):
     finally:
         session.close()
     assert "Saved while watching." in site.read("posts/p1/index.html")
+
+
+def test_the_lock_file_names_its_holder_and_a_holder_that_locks_again_leaves_it_as_it_is(tmp_path):
+    """A watch session takes the lock at every save: writing its pid again each time waited for
+    the disk (on ext4, a file emptied and written again is flushed when closed)."""
+    path = tmp_path / "build.lock"
+    path.write_text("4242424242\n")  # what a process that ended left
+    with output_lock(path, tmp_path / "output", tmp_path):
+        assert path.read_text() == f"{os.getpid()}\n"
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    with output_lock(path, tmp_path / "output", tmp_path):
+        pass
+    assert path.read_text() == f"{os.getpid()}\n"
+    assert path.stat().st_mtime_ns == 1_000_000_000
 
 
 def test_a_killed_build_leaves_no_temporary_file_in_the_output(site):

@@ -147,7 +147,36 @@ def test_a_store_from_before_snapshots_gets_their_table_and_keeps_the_rest(tmp_p
     with store.transaction() as db:
         store.add_snapshots(db, [Snapshot(NOW, "toot", "default", "e1", "likes", 1)])
     assert len(store.snapshots()) == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_store_from_before_its_indexes_gets_them_and_the_saved_files_reads_use_them(tmp_path):
+    """The reads of each save in watch mode (the published links, the saved file's entries) look
+    up an index rather than every entry."""
+    path = tmp_path / "queue.sqlite"
+    QueueStore(path).close()
+    with sqlite3.connect(path) as db:  # as SCHEMA_VERSION 3 left it
+        db.execute("DROP INDEX entries_by_status")
+        db.execute("DROP INDEX entries_of_source")
+        db.execute("PRAGMA user_version = 3")
+    store = QueueStore(path)
+    with store.transaction() as db:
+        store.insert(db, Entry("e1", "content/a.md", "toot", "default", NOW, ["Hello"]))
+    assert [e.id for e in store.of_sources(["content/a.md"])] == ["e1"]
+    store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    plans = [
+        " ".join(
+            row[-1]
+            for row in db.execute(f"EXPLAIN QUERY PLAN SELECT * FROM entries WHERE {where} = ?", ("x",))
+        )
+        for where in ("status", "source")
+    ]
+    assert plans == [
+        "SEARCH entries USING INDEX entries_by_status (status=?)",
+        "SEARCH entries USING INDEX entries_of_source (source=?)",
+    ]
 
 
 def test_an_entry_reads_back_as_it_was_written_with_what_happened_to_it(store):

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 from conftest import SiteFolder
-from watchdog.events import FileSystemEvent
+from watchdog.events import (
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+)
 
 from cmsite.serve.reload import ReloadHub
 from cmsite.serve.server import DevServer
@@ -304,6 +310,47 @@ def test_saves_closer_than_the_quiet_time_are_one_batch(tmp_path):
     clock.now = 0.3  # then quiet
     batch = batches.get(timeout=10)
     assert batch is not None and batch.paths == set(saves)
+
+
+def test_a_batch_of_complete_files_comes_after_the_short_quiet_time_and_others_wait_the_whole(tmp_path):
+    """A file closed after writing or renamed into place is complete: its batch comes once
+    `settled` has passed. A file only truncated, written to or renamed away (vim moves the
+    original aside, then writes the new one) makes the batch wait the whole quiet time."""
+    clock = TestClock()
+    watcher = ChangeWatcher([tmp_path], quiet=0.1, settled=0.01, clock=clock)
+    batches: queue.Queue[Batch | None] = queue.Queue()
+
+    def next_batch() -> None:
+        batches.put(watcher.next_batch())
+
+    def event(moment: float, *events: FileSystemEvent) -> None:
+        clock.now = moment
+        reads = clock.reads
+        for each in events:
+            watcher.on_any_event(each)
+        clock.read_after(reads)  # the watcher has seen them
+
+    post, other = tmp_path / "post.md", tmp_path / "other.md"
+    threading.Thread(target=next_batch, daemon=True).start()
+    event(0.0, FileClosedEvent(str(post)))
+    clock.now = 0.02
+    batch = batches.get(timeout=10)
+    assert batch is not None and batch.paths == {post}
+
+    threading.Thread(target=next_batch, daemon=True).start()
+    event(1.0, FileMovedEvent(str(tmp_path / "post.md.tmp"), str(post)))  # written aside, renamed over
+    clock.now = 1.02
+    batch = batches.get(timeout=10)
+    assert batch is not None and batch.paths == {post}
+
+    for first in (FileModifiedEvent(str(post)), FileMovedEvent(str(post), str(tmp_path / "post.md~"))):
+        threading.Thread(target=next_batch, daemon=True).start()
+        event(2.0, first)
+        event(2.05)  # past the short quiet time: a batch now would hold the post alone
+        event(2.06, FileCreatedEvent(str(other)), FileClosedEvent(str(post)), FileClosedEvent(str(other)))
+        clock.now = 2.2
+        batch = batches.get(timeout=10)
+        assert batch is not None and batch.paths == {post, other}
 
 
 @pytest.fixture

@@ -47,7 +47,10 @@ def output_lock(path: Path, output: Path, root: Path) -> Iterator[None]:
                     )
                 ]
             ) from None
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        holder = f"{os.getpid()}\n"
+        handle.seek(0)
+        if handle.read() != holder:  # a watch session's next rebuild finds it already: no write
+            handle.truncate(0)  # which waits for the disk on ext4 (milliseconds at each save)
+            handle.write(holder)
+            handle.flush()
         yield  # closing the file releases the lock

@@ -4,6 +4,13 @@ Editors rarely save in one step: many write a temporary file and rename it over 
 original, some save twice, a `git checkout` touches hundreds of files. The watcher
 collects every path an event names and returns them once nothing has happened for a
 short quiet time (or a longer limit has passed), so one save is one rebuild.
+
+The quiet time is what a save waits before its rebuild starts, so it is shortened when
+the events say every saved file is complete: its last event closed it after writing, or
+renamed it into place (Linux's inotify says both; where no close is reported, the quiet
+time holds). A file whose last event so far truncated it, wrote to it, created it or renamed
+it away (vim moves the original aside before writing the new one) keeps the batch waiting for
+the whole quiet time: a save is still one rebuild, of the final content.
 """
 
 from __future__ import annotations
@@ -28,8 +35,19 @@ from watchdog.observers import Observer
 CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED}
 SKIPPED_FOLDERS = {".git", ".hg", ".svn", ".cmsite", "__pycache__", "node_modules", ".venv"}
 # Editors' temporary and lock files: vim's swap files and its "4913" probe, emacs's
-# `.#name` locks and `name~` backups, LibreOffice's `.~lock`, downloads in progress.
-TEMPORARY_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", "~")
+# `.#name` locks and `name~` backups, LibreOffice's `.~lock`, JetBrains' safe writes,
+# downloads in progress.
+TEMPORARY_SUFFIXES = (
+    ".swp",
+    ".swx",
+    ".swo",
+    ".tmp",
+    ".part",
+    ".crdownload",
+    "~",
+    "___jb_tmp___",
+    "___jb_old___",
+)
 
 
 @dataclass
@@ -48,8 +66,10 @@ def is_temporary(path: Path) -> bool:
 class ChangeWatcher(FileSystemEventHandler):
     """Watches folders (recursively) and single files; `next_batch` waits for the next save.
 
-    `clock` tells the time in seconds for the quiet time, the limit and `next_batch`'s timeout:
-    a test gives a clock of its own, to say when each save happened without waiting.
+    `quiet`: the calm after the last event that ends a batch; `settled`: the same when every
+    path of the batch is complete (see the module's docstring). `clock` tells the time in
+    seconds for both, the limit and `next_batch`'s timeout: a test gives a clock of its own, to
+    say when each save happened without waiting.
     """
 
     def __init__(
@@ -58,15 +78,17 @@ class ChangeWatcher(FileSystemEventHandler):
         skipped: Iterable[Path] = (),
         *,
         quiet: float = 0.03,
+        settled: float = 0.005,
         limit: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.roots = [Path(root).resolve() for root in roots]
         self.skipped = [Path(path).resolve() for path in skipped]
-        self.quiet, self.limit, self.clock = quiet, limit, clock
+        self.quiet, self.settled, self.limit, self.clock = quiet, settled, limit, clock
         self.files = {root for root in self.roots if not root.is_dir()}  # files, and folders yet to come
         self.folders = {root for root in self.roots if root.is_dir()}
         self._batch = Batch()
+        self._incomplete: set[Path] = set()  # paths of the batch whose last event may not be their last
         self._last_event = 0.0
         self._ready = threading.Condition()
         self._observer = Observer()
@@ -92,12 +114,16 @@ class ChangeWatcher(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_CLOSED):
             return  # a file inside changed: its own event follows
-        paths = [Path(str(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
-        wanted = [path for path in paths if self.wanted(path)]
+        file = not event.is_directory
+        # Each path the event names, and whether it is complete: closed after writing, or renamed into place.
+        paths = {Path(str(event.src_path)): file and event.event_type == EVENT_TYPE_CLOSED}
+        if dest := getattr(event, "dest_path", ""):
+            paths[Path(str(dest))] = file
+        wanted = {path: complete for path, complete in paths.items() if self.wanted(path)}
         if wanted:
             with self._ready:
                 self._batch.folders |= event.is_directory
-            self.add(wanted)
+            self._saved(wanted)
 
     def wanted(self, path: Path) -> bool:
         """A path inside what is watched that is not an editor's scratch file, the output or a cache."""
@@ -111,8 +137,17 @@ class ChangeWatcher(FileSystemEventHandler):
 
     def add(self, paths: Iterable[Path]) -> None:
         """Treat these paths as saved now (for changes no file event reports)."""
+        self._saved(dict.fromkeys(paths, False))
+
+    def _saved(self, paths: dict[Path, bool]) -> None:
+        """Add paths to the batch, each with whether this event leaves it complete."""
         with self._ready:
             self._batch.paths.update(paths)
+            for path, complete in paths.items():
+                if complete:
+                    self._incomplete.discard(path)
+                else:
+                    self._incomplete.add(path)
             self._last_event = self.clock()
             self._ready.notify_all()
 
@@ -128,9 +163,9 @@ class ChangeWatcher(FileSystemEventHandler):
             first = self.clock()
             while True:
                 now = self.clock()
-                calm = self._last_event + self.quiet - now
+                calm = self._last_event + (self.quiet if self._incomplete else self.settled) - now
                 if calm <= 0 or now - first >= self.limit:
                     break
                 self._ready.wait(min(calm, self.limit - (now - first)))
-            batch, self._batch = self._batch, Batch()
+            batch, self._batch, self._incomplete = self._batch, Batch(), set()
             return batch
