@@ -45,6 +45,20 @@ def test_a_new_store_records_its_schema_version_and_an_older_one_is_migrated_onc
     assert len(ran) == 1
 
 
+def test_a_store_of_the_first_version_gets_the_indexes_of_entries_by_status_and_file(
+    postgres_url, monkeypatch
+):
+    monkeypatch.setattr(postgres, "MIGRATIONS", {1: postgres.MIGRATIONS[1]})
+    monkeypatch.setattr(postgres, "SCHEMA_VERSION", 1)
+    PostgresStore(postgres_url, password=PASSWORD).close()
+    monkeypatch.undo()
+    store = PostgresStore(postgres_url, password=PASSWORD)
+    indexes = {row["indexname"] for row in store.db.execute("SELECT indexname FROM pg_indexes")}
+    assert {"entries_by_status", "entries_of_source"} <= indexes
+    assert store.version() == postgres.SCHEMA_VERSION
+    store.close()
+
+
 def test_an_entry_another_transaction_holds_is_skipped_at_once_not_waited_for(postgres_url):
     store = PostgresStore(postgres_url, password=PASSWORD)
     add(store, "e1", "e2")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from cmsite.queue.store import (
+    ENTRIES_INDEXES,
     Approval,
     Entry,
     QueueUnreachable,
@@ -109,6 +110,7 @@ MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {
         SNAPSHOTS,
         "CREATE INDEX metric_snapshots_by_time ON metric_snapshots (taken)",
     ],
+    2: list(ENTRIES_INDEXES),  # as SQLite's: the reads each save in watch mode makes
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 # SQLite's order, byte by byte, whatever collation the server's database has
