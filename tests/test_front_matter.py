@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from markupsafe import Markup
 
+from cmsite.content.item import word_count
 from cmsite.content.loader import load_item
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -188,3 +190,18 @@ def test_reading_time_is_counted_again_when_a_plugin_rewrites_the_body(site_fold
     assert item.reading_minutes == 2  # 300 words at 220 a minute
     item.content += "<p>" + "more " * 500 + "</p>"
     assert item.reading_minutes == 4
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>One <em>two</em>\nthree</p>",
+        "a <!-- a <b>comment</b> --> b",
+        "a <!--> b --> c <i>d</i>",
+        "a <!-- left open <b>x</b> y",  # striptags stops at it: three words
+        "a <b c d",  # a tag left open: the rest stays
+        "<<b>> x &amp; y&nbsp;z &#32;w",
+    ],
+)
+def test_words_are_counted_as_striptags_reads_the_page(html):
+    assert word_count(html) == len(Markup(html).striptags().split())

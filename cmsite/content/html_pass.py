@@ -42,10 +42,15 @@ _AUTOLINK = re.compile(
     r"(?:(?P<url>(?:https?://|www\.)[\w-]+(?:\.[\w-]+)+[^\s<]*)|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+))"
 )
 # An address where one may start in the page's text (after a tag too): a page without any
-# has nothing to link, and most pages have none (their links' addresses follow a quote).
-_MAY_AUTOLINK = re.compile(r"(?:^|(?<=[\s*_~(>]))(?:https?://|www\.|[\w.+-]+@)", re.MULTILINE)
+# has nothing to link, and most pages have none (their links' addresses follow a quote). The
+# start of the page, or a character one may follow, then the address: the character as part
+# of the match, not a look-behind tried at every position (three times as long on long pages).
+_ADDRESS_START = r"(?:https?://|www\.|[\w.+-]+@)"
+_MAY_AUTOLINK = re.compile(rf"[\s*_~(>]{_ADDRESS_START}")
+_STARTS_WITH_ADDRESS = re.compile(_ADDRESS_START)
 _TRAILING = "?!.,:*_~"
 _ENTITY_END = re.compile(r"&[A-Za-z0-9]+;$")
+_IDS = etree.XPath("descendant-or-self::*/@id", smart_strings=False)  # every id of a tree, found by libxml2
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def run(markup: str, text: str, labels: Labels, files: Reading, *, drop: bool) -
     root = _parsed(markup)
     tokens = _headings(root)
     name_anchors(root, PERMALINK_CLASS, labels.anchor)
-    if _MAY_AUTOLINK.search(markup):
+    if _MAY_AUTOLINK.search(markup) or _STARTS_WITH_ADDRESS.match(markup):
         _autolink(root)
     make_figures(root)
     footnotes.rearrange(root)
@@ -101,7 +106,7 @@ def _parsed(markup: str) -> Any:
 def _headings(root: Any) -> list[dict[str, Any]]:
     """Give every heading an id (unless it has one: `{#id}`) and a ¶ link, as the toc extension
     does; the toc tokens of the headings it lists."""
-    used = {element.get("id") for element in root.iter() if element.get("id") is not None}
+    used = set(_IDS(root))
     counters: dict[str, int] = {}
     tokens = []
     for heading in root.iter(*HEADINGS):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from markupsafe import Markup
 from cmsite.errors import ContentError
 
 WORDS_PER_MINUTE = 220
+# A comment, or a tag: what markupsafe's `striptags` takes out, one match at a time.
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,13 @@ class Item:
 
 
 def word_count(html: str) -> int:
+    """The words of `html` as `Markup(html).striptags()` leaves them. Its tags are taken out by
+    one regular expression first: striptags walks them one by one in Python, a ninth of the
+    CommonMark engine's time on long release notes. Both read a page the same way unless a
+    comment is left open, which striptags reads alone."""
+    last = html.rfind("<!--")
+    if last == -1 or html.find("-->", last + 4) != -1:
+        html = _TAG.sub("", html)
     return len(Markup(html).striptags().split())
 
 

@@ -44,6 +44,9 @@ _ADDRESS = {"img": "src", "a": "href"}  # the element that shows or links a file
 _KINDS = {"img": "picture", "a": "link"}
 _MAY_LINK = re.compile(r"<(?:img|a)[\s/>]", re.IGNORECASE)  # raw HTML without one is not parsed at all
 _DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:")  # a Markdown line `[id]: address`, defining a reference
+# The start of an address that urlsplit reads as another site's or a part of the page (a
+# scheme, `#`): most addresses of a page, and release notes link hundreds, so none is split.
+_ELSEWHERE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|#")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def resolve(written: str, folder: str | None, base_path: str, *, picture: bool) 
     """A local address read from `folder` of the content folder (None: from nowhere, left as it
     is); None for another site's (`https:`, `mailto:`, `//cdn…`), a part of the page (`#notes`)
     and, for a link, a page rather than a file (`/about/`)."""
+    if _ELSEWHERE.match(written):
+        return None
     try:
         parts = urlsplit(written)
     except ValueError:

@@ -47,6 +47,9 @@ _PREFIX = re.compile(r"(?:[ \t>]|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))*")
 _QUOTES = re.compile(r"[ \t>]*")
 _RULE = re.compile(r"[ \t>]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _LEVEL = re.compile(r">|[-*+]|\d{1,9}[.)]| {4}")  # each marker, each four columns of indentation
+# The start of a line long enough to nest it more than MAX_NESTING levels deep: each level
+# takes a column at least once tabs are expanded, and no character takes more than four.
+_DEEP = re.compile(rf"^[ \t>*+\d.)-]{{{MAX_NESTING // 4 + 1},}}", re.MULTILINE)
 
 _SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "data"})
 _PICTURE_DATA = re.compile(r"image/(?:png|gif|jpeg|webp)[;,]", re.IGNORECASE)  # as Hugo allows
@@ -125,6 +128,8 @@ def check_nesting(text: str) -> None:
     the time Python-Markdown takes grows with the cube of the depth. The CommonMark engine
     keeps the same limit, so that a post renders with either.
     """
+    if not _DEEP.search(text):  # most texts: no line need be counted
+        return
     for number, line in enumerate(text.split("\n"), 1):
         prefix = (_QUOTES if _RULE.match(line) else _PREFIX).match(line)
         if prefix and len(_LEVEL.findall(prefix.group().expandtabs(4))) > MAX_NESTING:

@@ -55,6 +55,8 @@ class _BoxTables(Treeprocessor):
 def box_tables(root: etree.Element, label: str) -> None:
     """Puts each table of the tree in a box named `label` (an ElementTree or lxml tree: the
     CommonMark engine's HTML pass calls it too)."""
+    if next(root.iter("table"), None) is None:  # most documents: not a walk over every element
+        return
     for parent in list(root.iter()):
         for index, child in enumerate(list(parent)):
             if child.tag == "table":

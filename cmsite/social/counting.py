@@ -210,22 +210,26 @@ MAX_MENTION_DOMAIN_LENGTH = 253  # Extractor::MAX_DOMAIN_LENGTH
 _RUBY_STRIP = "\0\t\n\v\f\r "
 _BLANK = regex.compile(r"\p{White_Space}*")
 # What no URL or mention holds: a query takes U+3000 and the other white space beyond ASCII.
-_ASCII_SPACES = regex.compile(r"([\t-\r \x85]+)")
+_ASCII_SPACE = r"\t-\r \x85"
+# A word that may hold a URL (none lacks a `:`) or a mention: the only words Mastodon rewrites.
+_REWRITABLE_WORD = regex.compile(
+    rf"(?:^|(?<=[{_ASCII_SPACE}]))[^{_ASCII_SPACE}:@＠]*[:@＠][^{_ASCII_SPACE}]*"
+)
 
 
 def mastodon(text: str) -> int:
     """Mastodon's StatusLengthValidator: each URL Mastodon links is 23, `@name@server` is `@name`,
     the rest is grapheme clusters; `example.org` without a scheme counts its letters.
 
-    No URL or mention spans ASCII white space, so each word is rewritten alone (after a space,
-    as in the text) and remembered: the excerpt search counts the same words again and again.
+    No URL or mention spans ASCII white space, so each word that may hold one is rewritten
+    alone (after a space, as in the text) and remembered: the excerpt search counts the same
+    words again and again.
     """
     text = text.strip(_RUBY_STRIP)
     if _BLANK.fullmatch(text):  # String#blank?
         return 0
-    parts = _ASCII_SPACES.split(text)
     return graphemes(
-        "".join(part if n % 2 else _countable_word(part, after_space=n > 0) for n, part in enumerate(parts))
+        _REWRITABLE_WORD.sub(lambda word: _countable_word(word[0], after_space=word.start() > 0), text)
     )
 
 

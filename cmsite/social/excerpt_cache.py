@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+from functools import cached_property
 from pathlib import Path
 
 from cmsite.cache_file import CacheFile
@@ -56,8 +57,14 @@ class ExcerptCache:
 
     def _key(self, network: type[Network], text: str, tail: str, thread: bool) -> str:
         kind = f"{network.__module__}.{network.__qualname__}"
-        rule = (network.max_length, network.counting, excerpt_fingerprint())
+        rule = (network.max_length, network.counting, self._rules)
         return digest(self.content_key, kind, *rule, text, tail, thread)
+
+    @cached_property
+    def _rules(self) -> str:
+        """How excerpts are cut and counted, read once a run (it reads their source files), when
+        the first excerpt is asked for (it imports the counting rules)."""
+        return excerpt_fingerprint()
 
     def _found(self, key: str) -> Excerpt | None:
         blob = self.new.get(key)
