@@ -140,21 +140,7 @@ def chaos_site(request, tmp_path):
             """)
         )
         site.write("plugins/stall.py", STALL_PLUGIN)
-        for n in range(chaos.singles):
-            site.write(
-                f"content/social/2026-11-20-note-{n}.md",
-                f"---\nnetworks: [mastodon]\nat: 2026-11-20 10:00\n---\nChaos note number {n}.\n",
-            )
-        for n in range(chaos.threads):
-            site.write(
-                f"content/social/2026-11-20-thread-{n}.md",
-                f"---\nnetworks: [mastodon]\nat: 2026-11-20 11:00\nthread: true\n---\n{thread_text(n)}\n",
-            )
-        for n in range(chaos.messages):
-            site.write(
-                f"content/social/2026-11-20-message-{n}.md",
-                f"---\nnetworks: [slack]\nat: 2026-11-20 12:00\n---\nChaos message number {n}.\n",
-            )
+        write_plans(site, chaos, "Chaos")
         environ = {
             **os.environ,
             "MASTODON_ACCESS_TOKEN": TOKEN,
@@ -170,6 +156,25 @@ def _fault(rng: random.Random, storm: threading.Event, chaos: Chaos, request) ->
     if not chaos.faults or not storm.is_set() or "/statuses" not in request.path:
         return "pass"
     return "pass" if rng.random() < 0.67 else rng.choice(chaos.faults)
+
+
+def write_plans(site: TestSite, chaos: Chaos, name: str) -> None:
+    """The scenario's plans: its notes and threads to Mastodon, its messages to the webhook sink."""
+    for n in range(chaos.singles):
+        site.write(
+            f"content/social/2026-11-20-note-{n}.md",
+            f"---\nnetworks: [mastodon]\nat: 2026-11-20 10:00\n---\n{name} note number {n}.\n",
+        )
+    for n in range(chaos.threads):
+        site.write(
+            f"content/social/2026-11-20-thread-{n}.md",
+            f"---\nnetworks: [mastodon]\nat: 2026-11-20 11:00\nthread: true\n---\n{thread_text(n)}\n",
+        )
+    for n in range(chaos.messages):
+        site.write(
+            f"content/social/2026-11-20-message-{n}.md",
+            f"---\nnetworks: [slack]\nat: 2026-11-20 12:00\n---\n{name} message number {n}.\n",
+        )
 
 
 def run_publishers(site, environ, rng, chaos: Chaos, *, calm: bool = False) -> list[str]:
