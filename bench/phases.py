@@ -156,6 +156,7 @@ def main() -> None:
         for variant in args.variants:
             results[variant].append(one_build(site, variant, watch=False))
         print(f"  round {round_ + 1}/{args.runs} done", file=sys.stderr, flush=True)
+    run.empty_trash(work)
     medians = {
         variant: {
             name: (statistics.median(r[name][0] for r in runs), watched[variant][name][1]) for name in PHASES

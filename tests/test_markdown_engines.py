@@ -182,6 +182,46 @@ def test_commonmark_headings_code_and_toc_are_the_default_engines(site_folder, t
     assert ids.findall(common.content) == ids.findall(default.content) == ["plans-goals", "plans-goals_1"]
 
 
+@pytest.mark.parametrize("lang", ["python", "PYTHON", "no-such-language", "", None])
+def test_code_highlighted_once_per_language_as_codehilite_writes_it(lang, monkeypatch):
+    """The CommonMark engine's code blocks: codehilite's HTML to the byte, a known language,
+    one Pygments does not know, none; the lexer looked up once for a language, not per block."""
+    import markdown.extensions.codehilite as codehilite_module
+
+    from cmsite.content import highlight
+
+    configs = highlight.extension("Code").getConfigs()
+    code = "\n\nprint('<b>')\nx = 1  # two\n\n"
+    local = dict(configs)
+    expected = codehilite_module.CodeHilite(
+        code, lang=lang, style=local.pop("pygments_style"), **local
+    ).hilite(shebang=False)
+    looked_up = []
+    monkeypatch.setattr(
+        highlight, "get_lexer_by_name", lambda name, **options: looked_up.append(name) or get(name, **options)
+    )
+    get = codehilite_module.get_lexer_by_name
+    highlighter = highlight.Highlighter(configs)
+    assert highlighter(lang, code) == expected
+    assert highlighter(lang, code + "y = 2\n") != expected
+    assert looked_up == ([lang] if lang and lang.lower() == "python" else [lang, "text"])
+
+
+def test_commonmark_links_addresses_outside_code_and_links_only(site_folder):
+    """An address after code, after a comment, inside emphasis is linked; one in code, in a
+    code block or in a link's text is not."""
+    body = (
+        "Run `www.in-code.org` then www.after-code.org.\n\n"
+        "<!-- a note --> www.after-comment.org\n\n"
+        "*see www.in-em.org* and [www.in-link.org](https://example.org)\n\n"
+        "```\nwww.in-block.org\n```\n"
+    )
+    post, _ = render_with(site_folder, "commonmark", body)
+    linked = re.findall(r'<a href="http://(www\.[\w.-]+)">', str(post.content))
+    assert linked == ["www.after-code.org", "www.after-comment.org", "www.in-em.org"]
+    assert "<code>www.in-code.org</code>" in post.content
+
+
 def test_commonmark_summary_is_the_part_before_more(site_folder):
     post, _ = render_with(site_folder, "commonmark", "First *part*.\n\n<!--more-->\n\nThe rest.\n")
     assert post.summary == "<p>First <em>part</em>.</p>\n"

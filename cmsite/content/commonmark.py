@@ -57,8 +57,7 @@ class CommonMark(MarkdownEngine):
         self.labels = html_pass.Labels.of(site.config.lang)
         self.drop = site.config.raw_html == "drop"
         self._files = Reading(site.urls.base_path)
-        self._code = highlight.extension(self.labels.code).getConfigs()
-        self._md = parser(self._highlight)
+        self._md = parser(highlight.Highlighter(highlight.extension(self.labels.code).getConfigs()))
 
     def reading(self, folder: str | None, first_line: int) -> AbstractContextManager[list[LocalLink]]:
         return self._files.reading(folder, first_line)
@@ -72,9 +71,6 @@ class CommonMark(MarkdownEngine):
             markup = self._md.html(text)
         done = html_pass.run(markup, text, self.labels, self._files, drop=self.drop)
         return Rendered(Markup(done.html), Markup(done.toc), done.headings)
-
-    def _highlight(self, lang: str | None, code: str) -> str:
-        return highlight.highlighted(code, lang, self._code)
 
     def _without_raw_html(self, text: str) -> str:
         """`text` with each piece of raw HTML replaced by _MARK, its lines kept (errors and

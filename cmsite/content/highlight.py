@@ -12,8 +12,12 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any, ClassVar
 
+import pygments
 from markdown.extensions.codehilite import CodeHilite, CodeHiliteExtension
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from cmsite.content import scroll_boxes
 
@@ -49,8 +53,37 @@ def extension(box_label: str) -> CodeHiliteExtension:
     return CodeHiliteExtension(css_class=CSS_CLASS, guess_lang=False, pygments_formatter=formatter)
 
 
-def highlighted(code: str, lang: str | None, configs: dict[str, Any]) -> str:
-    """A fenced code block in `lang` (None: none said) as Python-Markdown's fenced code writes
-    it with codehilite's `configs` (`extension(label).getConfigs()`)."""
-    local = dict(configs)
-    return CodeHilite(code, lang=lang, style=local.pop("pygments_style"), **local).hilite(shebang=False)
+class Highlighter:
+    """Fenced code blocks as Python-Markdown's fenced code writes them with codehilite's
+    `configs` (`extension(label).getConfigs()`: Pygments, no language guessed), each
+    language's lexer looked up once.
+
+    `CodeHilite.hilite` looks its lexer up by name for every block: Pygments walks its table
+    of lexers, and for a language it does not know, the installed packages' entry points
+    too; 8% of the CommonMark engine's time on release notes full of code. A lexer keeps
+    only its options, the same for every block here, so one serves them all. The HTML is
+    codehilite's, byte for byte (tests/test_markdown_engines.py)."""
+
+    def __init__(self, configs: dict[str, Any]):
+        self.configs = configs
+        self._lexers: dict[str | None, Lexer] = {}
+
+    def __call__(self, lang: str | None, code: str) -> str:
+        """The block of `code` in `lang` (None: none said), arguments in pulldown-cmark's order."""
+        local = dict(self.configs)
+        block = CodeHilite(code, lang=lang, style=local.pop("pygments_style"), **local)
+        lexer = self._lexers.get(block.lang)
+        if lexer is None:
+            lexer = self._lexers[block.lang] = _lexer(block.lang, block.options)
+        name = block.lang or lexer.aliases[0]  # a block without a language is "text"
+        formatter = block.pygments_formatter(lang_str=f"{block.lang_prefix}{name}", **block.options)
+        return pygments.highlight(block.src.strip("\n"), lexer, formatter)
+
+
+def _lexer(lang: str | None, options: dict[str, Any]) -> Lexer:
+    """Pygments' lexer for `lang`, or its plain-text one for a language it does not know (as
+    codehilite does when it guesses no language)."""
+    try:
+        return get_lexer_by_name(lang, **options)
+    except ClassNotFound:
+        return get_lexer_by_name("text", **options)

@@ -151,21 +151,33 @@ def _count(tokens: list[dict[str, Any]]) -> int:
 
 
 def _autolink(root: Any) -> None:
-    """GFM's extended autolinks in every text outside links and code."""
-    inside = {each for outer in root.iter(*_NOT_LINKED) for each in outer.iter()}
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str) or element in inside:
-            continue
-        if element.text and _AUTOLINK.search(element.text):
-            element.text, links = _linked(element, element.text)
+    """GFM's extended autolinks in every text outside links and code: each element's text,
+    unless it is one of those, and each element's tail (which its parent holds). The walk
+    does not enter links and code: a page's highlighted code is most of its elements."""
+    walk = etree.iterwalk(root, events=("start", "comment", "pi"))
+    outside = []  # first all of them, then the links: the walk never meets a link made here
+    for _, element in walk:
+        if element.tag in _NOT_LINKED:
+            walk.skip_subtree()
+        outside.append(element)
+    for element in outside:
+        text = element.text
+        if (
+            isinstance(element.tag, str)
+            and element.tag not in _NOT_LINKED
+            and text
+            and _AUTOLINK.search(text)
+        ):
+            element.text, links = _linked(element, text)
             for index, link in enumerate(links):
                 element.insert(index, link)
-        for child in list(element):
-            if child.tail and _AUTOLINK.search(child.tail):
-                child.tail, links = _linked(element, child.tail)
-                at = element.index(child)
-                for offset, link in enumerate(links, 1):
-                    element.insert(at + offset, link)
+        tail = element.tail
+        if element is not root and tail and _AUTOLINK.search(tail):
+            parent = element.getparent()
+            element.tail, links = _linked(parent, tail)
+            at = parent.index(element)
+            for offset, link in enumerate(links, 1):
+                parent.insert(at + offset, link)
 
 
 def _linked(parent: Any, text: str) -> tuple[str, list[Any]]:
