@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from cmsite.content.item import word_count
 from cmsite.content.loader import load_item
+from cmsite.content.markdown import first_paragraph
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -130,6 +131,22 @@ def test_summary_before_the_more_marker(site_folder):
     )
     assert item.summary == "<p>Intro <strong>bold</strong>.</p>\n<p>Second.</p>"
     assert "Rest." in item.content
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (
+            "<pre><code>x</code></pre>\n<p>After <em>code</em>.</p>\n<p>Two.</p>",
+            "<p>After <em>code</em>.</p>",
+        ),
+        ('<p class="note">Styled.</p><p>Plain.</p>', "<p>Plain.</p>"),
+        ("<h2>A heading alone</h2>", ""),
+        ("<p>Never closed", ""),
+    ],
+)
+def test_the_first_paragraph_is_the_first_plain_p_to_its_end(html, expected):
+    assert first_paragraph(html) == expected
 
 
 def test_summary_defaults_to_the_first_paragraph(site_folder):

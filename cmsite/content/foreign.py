@@ -70,7 +70,7 @@ def _tags(text: str) -> Iterator[tuple[int, re.Match[str]]]:
         if opening := _FENCE.match(line):
             fence = "" if fence and line.lstrip().startswith(fence) else fence or opening.group(1)
             continue
-        if not fence:
+        if not fence and "{" in line:  # every tag starts with one
             yield from ((number, tag) for tag in _TAG.finditer(_CODE_SPAN.sub("", line)))
 
 

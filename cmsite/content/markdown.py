@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 MORE_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE)
-_FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
 
 MAX_NESTING = 100  # lists and block quotes inside one another (docs: "Raw HTML and limits")
 OMITTED = "<!-- raw HTML omitted -->"
@@ -149,8 +148,15 @@ def summarize(
     parts = MORE_MARKER.split(body, maxsplit=1)
     if len(parts) == 2:
         return render(parts[0]).html
-    match = _FIRST_PARAGRAPH.search(rendered.html)
-    return Markup(match.group(0)) if match else Markup("")
+    return first_paragraph(rendered.html)
+
+
+def first_paragraph(html: str) -> Markup:
+    """From the first `<p>` to the first `</p>` after it, or nothing (found as plain text:
+    a regular expression took as long as the summary's rendering on pages opening with code)."""
+    start = html.find("<p>")
+    end = html.find("</p>", start + 3) if start != -1 else -1
+    return Markup(html[start : end + 4]) if end != -1 else Markup("")
 
 
 class DropRawHtml(Extension):
