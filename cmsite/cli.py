@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import json
 import os
 import shlex
@@ -224,6 +226,9 @@ def build(ctx: click.Context, drafts: bool, future: bool, output: Path | None, c
         "  →  http://127.0.0.1:8000/ "
         "(or `cmsite serve`, which also rebuilds and reloads as you write)"
     )
+    # When the process ends, Python's last garbage collection would walk every object of the
+    # build only to find nothing to free (a tenth of a second at 1,000 posts).
+    atexit.register(gc.freeze)
 
 
 def _watch_options(command: Any) -> Any:
