@@ -52,6 +52,24 @@ def test_stale_files_are_removed(site_folder):
     assert not (site_folder.output / "tags/gone").exists()
 
 
+def test_the_sweep_walks_an_output_folder_only_when_it_was_there_before(site_folder, monkeypatch):
+    """A folder this build made holds only what it wrote: nothing to look for. One that was
+    there may hold files cmsite never wrote, which a full build removes."""
+    import cmsite.render.writer as writer
+
+    walked = []
+    files_under = writer._files_under
+    monkeypatch.setattr(writer, "_files_under", lambda output: walked.append(output) or files_under(output))
+    site_folder.post("2026-05-01-a.md", "title: A")
+    site_folder.build()
+    assert walked == []
+    (site_folder.output / "left.txt").write_text("not cmsite's")
+    site_folder.post("2026-05-02-b.md", "title: B")
+    site_folder.build()
+    assert walked == [site_folder.output]
+    assert not (site_folder.output / "left.txt").exists()
+
+
 def test_no_temporary_files_are_left_behind(site_folder):
     site_folder.post("2026-05-01-a.md", "title: A")
     site_folder.build()

@@ -123,6 +123,7 @@ class OutputWriter:
         self.root = root
         self.staged: list[Staged] = []
         self.kept: dict[str, OutputRecord] = {}
+        self.new_folder = not output.exists()  # then it holds nothing the sweep should look for
 
     def unchanged(self, relative: str, fingerprint: str) -> bool:
         """True (and remembered) when the file on disk was made from exactly these inputs."""
@@ -169,8 +170,9 @@ class OutputWriter:
     ) -> WriteReport:
         """Move staged files in place and drop outputs the site no longer makes.
 
-        `sweep` also removes files cmsite never wrote (a full build); a quick rebuild only
-        removes the outputs it made last time and not this time. A write the system refuses
+        `sweep` also removes files cmsite never wrote (a full build), unless the output folder
+        was made by this build; a quick rebuild only removes the outputs it made last time and
+        not this time. A write the system refuses
         raises ContentErrors naming the file.
         """
         path = self.output
@@ -195,7 +197,7 @@ class OutputWriter:
                 )
             report.unchanged += len(self.kept)
             gone = set(self.state.outputs) - keep
-            if sweep:
+            if sweep and not self.new_folder:
                 gone |= _files_under(self.output) - keep - {MARKER}
             for relative in sorted(gone):
                 path = self.output / relative
