@@ -488,6 +488,16 @@ def thread_text(network: Any, parts: int = 3) -> str:
     return " ".join(sentences)
 
 
+def staged_files(root: Path) -> list[Path]:
+    """Every file a build staged under `root` and left there: in the site's `.cmsite/staging-…`
+    folders or an output's own `.cmsite-staging` (cmsite/render/writer.py)."""
+    return [
+        path
+        for path in root.rglob("*")
+        if path.is_file() and any(part == ".cmsite-staging" or part.startswith("staging-") for part in path.parts)
+    ]
+
+
 def run_cmsite(
     site: TestSite, *args: str, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

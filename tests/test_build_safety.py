@@ -19,6 +19,7 @@ from cmsite.render.writer import STAGING
 from cmsite.serve.reload import ReloadHub
 from cmsite.serve.session import WatchSession
 from cmsite.serve.watcher import Batch
+from cmsite.testing import staged_files
 
 # A site plugin that stops a build at its PAUSE_AT-th page: it prints "paused" and waits for a
 # line on stdin. The test then knows, without guessing at times, that the build is mid-write.
@@ -99,7 +100,7 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def temporary_files(site) -> list[Path]:
-    return [p for p in site.root.rglob("*") if p.name.endswith(".tmp") or p.name == STAGING]
+    return staged_files(site.root)
 
 
 def test_a_second_build_says_which_process_is_writing_the_folder(site):
@@ -257,7 +258,7 @@ def test_a_read_only_output_folder_is_an_error_and_the_old_output_stays(site):
         in result.stderr.splitlines()
     )
     assert files(root / "output") == before  # the other folders were writable, and nothing was moved in
-    assert [p for p in root.rglob("*") if p.name.endswith(".tmp") or p.name == STAGING] == []
+    assert staged_files(root) == []
 
 
 def test_an_output_folder_on_another_filesystem_is_written_too(site):

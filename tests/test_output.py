@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from cmsite.errors import ContentErrors
 from cmsite.render.writer import MARKER
+from cmsite.testing import staged_files
 
 
 def stamp(folder):
@@ -73,7 +75,7 @@ def test_the_sweep_walks_an_output_folder_only_when_it_was_there_before(site_fol
 def test_no_temporary_files_are_left_behind(site_folder):
     site_folder.post("2026-05-01-a.md", "title: A")
     site_folder.build()
-    assert not [p for p in site_folder.output.rglob("*.tmp")]
+    assert staged_files(site_folder.root) == []
 
 
 def test_a_folder_of_someone_elses_files_is_refused(site_folder, tmp_path):
@@ -118,12 +120,28 @@ def test_static_files_are_copied_and_dotfiles_are_not(site_folder):
 
 
 def test_writes_are_atomic_renames(site_folder, monkeypatch):
-    site_folder.post("2026-05-01-a.md", "title: A")
+    """A new output folder is the staging folder renamed, once; then each changed file is
+    renamed over its target, and a folder the output lacks goes in whole."""
+    site_folder.post("2026-05-01-a.md", "title: A\ntags: [old]")
     replaced = []
     real_replace = os.replace
-    monkeypatch.setattr(os, "replace", lambda src, dst: (replaced.append(dst), real_replace(src, dst)))
+    output = site_folder.output
+
+    def replace(src, dst):
+        if Path(dst).is_relative_to(output):  # not the caches' and the state's own renames
+            replaced.append(Path(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
     site_folder.build()
-    assert any(str(p).endswith("posts/a/index.html") for p in replaced)
+    assert replaced == [site_folder.output]
+    replaced.clear()
+    site_folder.post("2026-05-01-a.md", "title: A\ntags: [old, new]", "Edited.")
+    site_folder.build()
+    assert site_folder.output / "posts/a/index.html" in replaced
+    assert site_folder.output / "tags/new" in replaced
+    new_tag = site_folder.output / "tags/new"
+    assert not [p for p in replaced if p != new_tag and p.is_relative_to(new_tag)]  # not file by file
 
 
 def test_a_clean_build_that_fails_leaves_the_last_site_whole(site_folder, tmp_path):

@@ -1,11 +1,15 @@
 """Write the output folder: only what changed, all at once at the end, and remove what no longer belongs.
 
-Changed files are first written to a staging folder ("staged"); only when every page
-rendered do they replace their targets (`commit`). A build that fails removes the staging
-folder (`remove_staging`) and leaves the previous output as it was. The staging folder is in the
-site's `.cmsite/` when that is on the output's filesystem (a rename there is atomic), so a
-deploy never ships a half-written file, even from a killed build; otherwise it is a hidden
-folder inside the output. Either way the next build removes it before anything else.
+Changed files are first written to a staging folder ("staged"), each at its own path there
+(`staging/posts/x/index.html`); only when every page rendered do they replace their targets
+(`commit`). A file whose folder the output already has is moved in alone; a folder the output
+lacks is moved in whole, with every file staged below it, so a build into a new output folder
+ends with one rename, and the workers that stage the pages make their folders while others
+render. A build that fails removes the staging folder (`remove_staging`) and leaves the
+previous output as it was. The staging folder is in the site's `.cmsite/` when that is on
+the output's filesystem (a rename there is atomic), so a deploy never ships a half-written
+file, even from a killed build; otherwise it is a hidden folder inside the output. Either
+way the next build removes it before anything else.
 
 A marker file tells cmsite the folder is its own; it never deletes files in a folder
 that lacks the marker and is not empty, so a mistyped `-o ~` cannot wipe a home folder.
@@ -20,7 +24,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +49,7 @@ class WriteReport:
 
 @dataclass
 class Staged:
-    """One output after rendering: a staged file to move in place, or None when the bytes are the same."""
+    """One output after rendering: where it is staged, or None when the target holds these bytes."""
 
     relative: str
     fingerprint: str
@@ -146,18 +149,19 @@ class OutputWriter:
         previous = self.previous(relative)
         if previous is not None and previous.content_digest == content_digest:
             return Staged(relative, fingerprint, content_digest, None)
-        temp = None
+        temp = self.staging / relative
+        made = False
         try:
-            self.staging.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.staging, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
+            temp.parent.mkdir(parents=True, exist_ok=True)
+            with temp.open("xb") as handle:  # a build stages each output once
+                made = True
                 os.fchmod(handle.fileno(), 0o644)
                 handle.write(data)
         except OSError as exc:
-            if temp is not None:
-                Path(temp).unlink(missing_ok=True)
+            if made:
+                temp.unlink(missing_ok=True)
             return Unwritable(unwritable(self.shown(self.output / relative), exc))
-        return Staged(relative, fingerprint, content_digest, temp)
+        return Staged(relative, fingerprint, content_digest, str(temp))
 
     def add(self, staged: Staged) -> None:
         self.staged.append(staged)
@@ -177,15 +181,21 @@ class OutputWriter:
         """
         path = self.output
         try:
-            self._prepare()
+            new_folders = self._prepare()
             report = WriteReport()
             outputs = dict(self.kept)
+            moved: set[str] = set()
             for staged in self.staged:
                 path = self.output / staged.relative
                 if staged.temp is not None:
-                    if path.is_dir():
-                        shutil.rmtree(path)
-                    os.replace(staged.temp, path)
+                    folder = new_folders.get(staged.relative)
+                    if folder is None:
+                        if path.is_dir():
+                            shutil.rmtree(path)
+                        os.replace(staged.temp, path)
+                    elif folder not in moved:  # with every file staged below it
+                        os.replace(self.staging / folder, self.output / folder)
+                        moved.add(folder)
                     report.written.append(staged.relative)
                     if written is not None:
                         written(path, staged.relative)
@@ -211,20 +221,49 @@ class OutputWriter:
         report.written.sort()
         return report
 
-    def _prepare(self) -> None:
-        """Make the folders the staged files go to, and check that each takes new files, before
-        any file is moved in: a folder that refuses them then leaves the old output whole."""
-        folders = {self.output} | {(self.output / s.relative).parent for s in self.staged if s.temp}
-        for folder in sorted(folders):
+    def _prepare(self) -> dict[str, str]:
+        """For each staged file under a folder the output lacks, the highest such folder ("" for
+        the output folder itself), which is moved in whole. Checks first that every folder that
+        receives a file or a folder takes new files: one that refuses them then leaves the old
+        output whole. The output's marker goes in with the rest."""
+        present: dict[Path, bool] = {}
+
+        def missing(folder: Path) -> bool:
+            if folder not in present:
+                present[folder] = folder.exists()
+            return not present[folder]
+
+        new_folders: dict[str, str] = {}
+        receiving = set()
+        for staged in self.staged:
+            if staged.temp is None:
+                continue
+            parts = staged.relative.split("/")[:-1]
+            depths = range(len(parts) + 1)
+            top = next((d for d in depths if missing(self.output.joinpath(*parts[:d]))), None)
+            if top is None:
+                receiving.add((self.output / staged.relative).parent)
+            else:
+                new_folders[staged.relative] = "/".join(parts[:top])
+                receiving.add(self.output.joinpath(*parts[:top]).parent)
+        if missing(self.output):
+            receiving.add(self.output.parent)
+        for folder in sorted(receiving):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)  # only the output's own parents are ever made here
                 if not os.access(folder, os.W_OK | os.X_OK):
                     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
             except OSError as exc:
                 raise ContentErrors([unwritable(self.shown(folder), exc)]) from None
         marker = self.output / MARKER
-        if not marker.exists():
+        if "" in new_folders.values():
+            (self.staging / MARKER).write_bytes(MARKER_TEXT)
+        elif missing(self.output):  # nothing to stage, an output folder all the same
+            self.output.mkdir()
             marker.write_bytes(MARKER_TEXT)
+        elif not marker.exists():
+            marker.write_bytes(MARKER_TEXT)
+        return new_folders
 
 
 def _files_under(output: Path) -> set[str]:
