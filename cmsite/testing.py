@@ -494,7 +494,8 @@ def staged_files(root: Path) -> list[Path]:
     return [
         path
         for path in root.rglob("*")
-        if path.is_file() and any(part == ".cmsite-staging" or part.startswith("staging-") for part in path.parts)
+        if path.is_file()
+        and any(part == ".cmsite-staging" or part.startswith("staging-") for part in path.parts)
     ]
 
 
