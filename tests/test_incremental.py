@@ -338,6 +338,24 @@ def test_a_template_edit_rerenders_only_the_pages_that_use_it(site_folder):
     assert report.rendered == len(lists) > 0
 
 
+def test_a_build_reads_only_the_templates_its_pages_use(site_folder, monkeypatch):
+    """The theme's calendar and report templates are for other commands: a build neither
+    reads nor compiles them."""
+    import jinja2
+
+    read = []
+    get_source = jinja2.FileSystemLoader.get_source
+    monkeypatch.setattr(
+        jinja2.FileSystemLoader,
+        "get_source",
+        lambda self, env, name: read.append(name) or get_source(self, env, name),
+    )
+    write_posts(site_folder, 3)
+    site_folder.build()
+    assert {"post.html", "base.html", "_macros.html", "list.html"} <= set(read)
+    assert not [name for name in read if name.startswith(("calendar/", "report/"))]
+
+
 def test_content_and_static_files_are_found_in_path_order_and_hidden_folders_skipped(tmp_path):
     from cmsite.content.loader import files_under
 

@@ -216,7 +216,7 @@ class Builder:
         progress: Callable[[int, int], None] | None,
     ) -> BuildReport:
         site = self.site
-        self._env, self._templates = env, template_digests(env)
+        self._env, self._templates = env, template_digests(env, {page.template for page in plan.pages})
         self._fingerprint_of = Fingerprinter()
         view = site.view
         self._common = self._fingerprint_of(
@@ -238,7 +238,7 @@ class Builder:
                 todo.append((file, relative, fingerprint))
         parallel = forks(len(todo))
         if parallel:
-            compile_templates(env)  # once, before workers fork: each would compile them all again
+            compile_templates(env, self._templates)  # before workers fork: each would compile them again
         self._render_jobs(todo, env, writer, progress, parallel=parallel)
         return BuildReport(
             **asdict(BuildCounts.of(plan)), rendered=sum(isinstance(output, Page) for output, _, _ in todo)
@@ -313,7 +313,7 @@ class Builder:
         if self.last is None and self.state is not None:
             self.last = self._saved_last(self.state)
             if self.last is not None:
-                compile_templates(self.last.env)
+                compile_templates(self.last.env, self.last.templates)
 
     def _quick_after_saves(
         self, staging: Path, state: BuildState, inputs: dict[str, tuple[int, int]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gettext
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,10 +119,10 @@ def _remembered(translate: Any) -> Any:
     return remembered
 
 
-def compile_templates(env: jinja2.Environment) -> None:
-    """Compile every template now; one that does not compile is reported by the pages using it."""
-    assert env.loader is not None
-    for name in env.loader.list_templates():
+def compile_templates(env: jinja2.Environment, names: Iterable[str]) -> None:
+    """Compile these templates now (the pages' and those they use: `template_digests`' keys);
+    one that does not compile is reported by the pages using it."""
+    for name in names:
         with contextlib.suppress(jinja2.TemplateError):
             env.get_template(name)
 
