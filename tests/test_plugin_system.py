@@ -379,6 +379,13 @@ def test_version_and_help_import_only_what_they_use(site_folder, monkeypatch):
     assert not any(name.startswith("cmsite.default_plugins.") for name in modules)  # they add no commands
 
 
+def test_opening_a_site_without_card_colours_leaves_pillow_alone(site_folder):
+    """The cards' colour check needs Pillow only for a colour written in cmsite.toml."""
+    code = "import sys; from cmsite.site import Site; Site(sys.argv[1]); print('PIL' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code, str(site_folder.root)], capture_output=True, text=True)
+    assert run.stdout.split() == ["False"], run.stderr
+
+
 def test_every_hook_is_implemented_somewhere_in_the_tests():
     tests = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "tests").glob("test_*.py"))
     for name in (n for n in dir(hookspecs) if n.startswith("cmsite_")):

@@ -44,12 +44,15 @@ LOGO = ("social", "images", "logo")  # the site's logo, also put on the pictures
 
 
 def _check(values: dict[str, Any]) -> list[tuple[str, str]]:
+    chosen = [key for key in COLOURS if values[key]]
+    if not chosen:
+        return []
     from cmsite.render.theme_colours import is_colour  # Pillow: only when a colour is set
 
     return [
         (key, f'{key} {shorten(values[key])} is not a colour; write one like "#4b3bc4" or "navy"')
-        for key in COLOURS
-        if values[key] and not is_colour(values[key])
+        for key in chosen
+        if not is_colour(values[key])
     ]
 
 
