@@ -127,10 +127,10 @@ def clean(tool: str, root: Path) -> None:
 
     A deletion just before a build slows that build on some filesystems, by an amount that
     changes from run to run: ext4 without a journal (this machine's) does not reuse an inode
-    freed in the last seconds, and allocating one walks past every such inode. Right after
-    a 1,000-post site's 4,000 files and folders were deleted, creating as many took twice as
-    long, kernel time that `perf` puts in ext4's `recently_deleted` and `find_inode_bit`
-    (a third of a cmsite build's samples, and Hugo's builds slowed alike). A cold build on CI
+    freed in the last seconds, and allocating one walks past every such inode: built right
+    after such a deletion, one cmsite build's kernel time went from 0.6 to 4.0 s, which
+    `perf record` puts in ext4's `recently_deleted` and `find_inode_bit` (a third of the
+    build's samples; Hugo's builds slowed alike; docs/performance.md, "Measuring"). A cold build on CI
     starts from a fresh clone, with nothing just deleted."""
     trash = root.parent / TRASH
     trash.mkdir(exist_ok=True)
