@@ -126,7 +126,6 @@ class OutputWriter:
         self.root = root
         self.staged: list[Staged] = []
         self.kept: dict[str, OutputRecord] = {}
-        self.new_folder = not output.exists()  # then it holds nothing the sweep should look for
 
     def unchanged(self, relative: str, fingerprint: str) -> bool:
         """True (and remembered) when the file on disk was made from exactly these inputs."""
@@ -207,7 +206,7 @@ class OutputWriter:
                 )
             report.unchanged += len(self.kept)
             gone = set(self.state.outputs) - keep
-            if sweep and not self.new_folder:
+            if sweep and "" not in new_folders.values():  # a folder this build made holds only its files
                 gone |= _files_under(self.output) - keep - {MARKER}
             for relative in sorted(gone):
                 path = self.output / relative
@@ -255,14 +254,13 @@ class OutputWriter:
                     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
             except OSError as exc:
                 raise ContentErrors([unwritable(self.shown(folder), exc)]) from None
-        marker = self.output / MARKER
         if "" in new_folders.values():
-            (self.staging / MARKER).write_bytes(MARKER_TEXT)
-        elif missing(self.output):  # nothing to stage, an output folder all the same
-            self.output.mkdir()
-            marker.write_bytes(MARKER_TEXT)
-        elif not marker.exists():
-            marker.write_bytes(MARKER_TEXT)
+            marked = self.staging
+        else:
+            self.output.mkdir(exist_ok=True)  # nothing staged: an output folder all the same
+            marked = self.output
+        if not (marked / MARKER).exists():
+            (marked / MARKER).write_bytes(MARKER_TEXT)
         return new_folders
 
 
