@@ -32,8 +32,9 @@ Scenarios: cold (no output, no cache), warm (run again, nothing changed), one po
 edited, one template edited. Hugo has no incremental mode on the command line: every
 Hugo run is a full build. cmsite's in-process rebuild (`Site.rebuild`, what watch mode
 uses) is measured too, as "cmsite (watch)". With `--baseline DIR`, another checkout of
-cmsite takes its turn in every round too, as "baseline": before and after a change, measured
-on the same machine in the same minutes.
+cmsite takes its turn in every round too, as "baseline" (and "baseline-commonmark" when
+cmsite-commonmark is measured): before and after a change, measured on the same machine in
+the same minutes.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ TOOLS = ("cmsite", "cmsite-commonmark", "pelican", "hugo")
 VARIANTS = {  # a copy of the cmsite site, with these lines added to its [build] table
     "baseline": "",
     "cmsite-commonmark": 'markdown = "commonmark"\n',
+    "baseline-commonmark": 'markdown = "commonmark"\n',
 }
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -107,7 +109,7 @@ def hugo_binary() -> str:
 def command(tool: str, site: Path) -> list[str]:
     """How `tool` builds the site in `site` (Pelican and Hugo run in the site's folder)."""
     if kind(tool) == "cmsite":
-        cmsite = (BASELINE_VENV if tool == "baseline" else BENCH_VENV) / "bin/cmsite"
+        cmsite = (BASELINE_VENV if tool.startswith("baseline") else BENCH_VENV) / "bin/cmsite"
         return [str(cmsite), "--site", str(site), "build"]
     if tool == "pelican":
         return [str(BENCH_VENV / "bin/pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
@@ -361,7 +363,8 @@ def main() -> None:
         "| posts | scenario | tool | seconds (fastest–slowest) | ratio | CPU s | peak MiB |",
         "|---:|---|---|---:|---:|---:|---:|",
     ]
-    tools = ["cmsite", *(["baseline"] if args.baseline else []), *args.tools]
+    baselines = ["baseline", *(["baseline-commonmark"] if "cmsite-commonmark" in args.tools else [])]
+    tools = ["cmsite", *(baselines if args.baseline else []), *args.tools]
     if args.folder:
         posts = folder.posts(args.folder)
         if len(posts) < 8:  # "edit post" edits the eighth, post-7.md

@@ -218,6 +218,8 @@ def test_reading_time_is_counted_again_when_a_plugin_rewrites_the_body(site_fold
         "a <!-- left open <b>x</b> y",  # striptags stops at it: three words
         "a <b c d",  # a tag left open: the rest stays
         "<<b>> x &amp; y&nbsp;z &#32;w",
+        "<p>x &lt;b&gt; &amp;amp; y&#x2003;z &notanentity; &</p>\n<p>w</p>",
+        "<p>Plain words,\n\tno entity.</p>",
     ],
 )
 def test_words_are_counted_as_striptags_reads_the_page(html):

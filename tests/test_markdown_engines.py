@@ -273,3 +273,51 @@ def test_commonmark_leaves_raw_html_where_the_writer_put_it(site_folder):
         site_folder, "commonmark", "<!-- draft note -->\n<title>Not the page's</title>\n\nText.\n"
     )
     assert post.content == "<!-- draft note -->\n<title>Not the page's</title>\n<p>Text.</p>\n"
+
+
+CODE_PLACES = [
+    "Text.\n\n```python\nprint('<b>') # \"x\" & y\n```\n\nAfter.\n",
+    "- one\n\n  ```js\n  let a = 1;\n  ```\n- two\n",
+    "> quoted\n>\n> ```\n> plain www.example.org\n> ```\n",
+    "Note[^1].\n\n[^1]: With code:\n\n    ```sh\n    ls -l\n    ```\n",
+    "<p>An open paragraph\n\n```c\nint x;\n```\n\n<details>\n\n```\nin details\n```\n\n</details>\n",
+    "## Code below\n\n    indented code\n\n```text\nlast\n```",
+]
+
+
+@pytest.mark.parametrize("body", CODE_PLACES)
+def test_code_blocks_come_out_as_if_the_html_pass_had_read_them(body, site_folder):
+    """The HTML pass reads the page with each code block left out (an empty `<div>` in its
+    place) and the blocks go back afterwards: the page is the one the pass writes when it
+    reads the highlighted code too, wherever the block is."""
+    from cmsite.content import commonmark, highlight, html_pass
+
+    post, site = render_with(site_folder, "commonmark", body)
+    engine = commonmark.CommonMark(site)
+    whole = commonmark.parser(highlight.Highlighter(highlight.extension(engine.labels.code).getConfigs()))
+    with engine._files.reading("posts", 1):
+        expected = html_pass.run(whole.html(body), body, engine.labels, engine._files, drop=False)
+    assert post.content == expected.html
+    assert post.content.count('class="codehilite"') == body.count("```") // 2 + ("    indented" in body)
+
+
+def test_the_html_pass_does_not_read_highlighted_code(site_folder, monkeypatch):
+    from cmsite.content import html_pass
+
+    read = []
+    run = html_pass.run
+    monkeypatch.setattr(
+        html_pass, "run", lambda markup, *args, **kwargs: read.append(markup) or run(markup, *args, **kwargs)
+    )
+    post, _ = render_with(site_folder, "commonmark", CODE_PLACES[0])
+    assert '<span class="nb">print</span>' in post.content
+    assert read and not any("codehilite" in markup or "<span" in markup for markup in read)
+
+
+def test_a_writer_cannot_pass_html_off_as_a_code_block(site_folder):
+    """Raw HTML shaped like the pass's stand-in for a code block is the writer's: kept as written."""
+    body = '<div data-code="0-0"></div>\n\n```\ncode\n```\n\n<div data-code="x-1"></div>\n'
+    post, _ = render_with(site_folder, "commonmark", body)
+    assert post.content.count('<div data-code="0-0"></div>') == 1
+    assert post.content.count('<div data-code="x-1"></div>') == 1
+    assert post.content.count('class="codehilite"') == 1

@@ -4,7 +4,11 @@ extensions, as Hugo, Jekyll, Zola and GitHub read Markdown.
 pulldown-cmark (through pyromark) renders the text with tables, footnotes, strikethrough,
 task lists and heading attributes (`# Title {#id}`); fenced code goes to Pygments through the
 default engine's codehilite settings (cmsite/content/highlight.py); then one HTML pass
-(cmsite/content/html_pass.py) does what the default engine's own extensions do. On the
+(cmsite/content/html_pass.py) does what the default engine's own extensions do. The pass
+reads the page with each code block left out, an empty `<div>` standing for it, and the
+highlighted blocks go back into the HTML it writes: nothing in the pass changes code, and
+Pygments' many `<span>`s were most of what lxml parsed and wrote again (a tenth of the
+engine's time on release notes). On the
 1,000-post corpus pulldown-cmark alone took 0.007 s, cmark-gfm 0.051 s and Python-Markdown
 2.77 s (bench/markdown_engines.py): hence pulldown-cmark.
 
@@ -16,6 +20,7 @@ as Hugo and cmark do: the lines of an HTML block go with it.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
@@ -42,6 +47,11 @@ OPTIONS = (
 _RAW = ("Html", "InlineHtml")  # pulldown-cmark's events for raw HTML: a block's line, an inline tag
 _MARK = "\ue000"  # stands for a piece of raw HTML taken out (a private-use character: plain text)
 _MARKS = re.compile(f"{_MARK}(?:\\s*{_MARK})*")
+# Stands for the code block numbered N: the same element as a highlighted block's outer one,
+# so the parser nests what follows alike; a number no text can guess, so that no raw HTML a
+# writer puts in a post is taken for one.
+_CODE_KEY = secrets.token_hex(8)
+_CODE_BLOCK = re.compile(f'<div data-code="{_CODE_KEY}-(\\d+)"></div>')
 
 
 def parser(highlight: Callable[[str | None, str], str | None] | None = None) -> pyromark.Markdown:
@@ -57,7 +67,8 @@ class CommonMark(MarkdownEngine):
         self.labels = html_pass.Labels.of(site.config.lang)
         self.drop = site.config.raw_html == "drop"
         self._files = Reading(site.urls.base_path)
-        self._md = parser(highlight.Highlighter(highlight.extension(self.labels.code).getConfigs()))
+        self._code = _CodeBlocks(highlight.Highlighter(highlight.extension(self.labels.code).getConfigs()))
+        self._md = parser(self._code)
 
     def reading(self, folder: str | None, first_line: int) -> AbstractContextManager[list[LocalLink]]:
         return self._files.reading(folder, first_line)
@@ -65,12 +76,15 @@ class CommonMark(MarkdownEngine):
     def render(self, text: str) -> Rendered:
         """HTML of `text`; raise BodyError when it is nested deeper than the default engine allows."""
         check_nesting(text)
+        self._code.blocks.clear()
         if self.drop:
             markup = _MARKS.sub(OMITTED, self._md.html(self._without_raw_html(text)))
         else:
             markup = self._md.html(text)
         done = html_pass.run(markup, text, self.labels, self._files, drop=self.drop)
-        return Rendered(Markup(done.html), Markup(done.toc), done.headings)
+        blocks = self._code.blocks
+        written = _CODE_BLOCK.sub(lambda found: blocks[int(found[1])], done.html) if blocks else done.html
+        return Rendered(Markup(written), Markup(done.toc), done.headings)
 
     def _without_raw_html(self, text: str) -> str:
         """`text` with each piece of raw HTML replaced by _MARK, its lines kept (errors and
@@ -90,3 +104,17 @@ class CommonMark(MarkdownEngine):
                 kept = b"\n" if data[start:end].endswith(b"\n") else b""
                 data = data[:start] + _MARK.encode() + kept + data[end:]
         return data.decode()
+
+
+class _CodeBlocks:
+    """pulldown-cmark's `highlight` callback: highlights each block, keeps it, and gives the
+    parser the `<div>` that stands for it until the HTML pass is done."""
+
+    def __init__(self, highlighter: highlight.Highlighter):
+        self.highlighter = highlighter
+        self.blocks: list[str] = []
+
+    def __call__(self, lang: str | None, code: str) -> str:
+        # Without the block's last line break: pulldown-cmark writes one after what it is given.
+        self.blocks.append(self.highlighter(lang, code).removesuffix("\n"))
+        return f'<div data-code="{_CODE_KEY}-{len(self.blocks) - 1}"></div>'

@@ -44,7 +44,10 @@ class BytecodeCache(jinja2.FileSystemBytecodeCache):
 
 def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
     """Templates from the site's own `templates/` first (to override one file), then the theme's,
-    then the plugins' (`cmsite_template_dirs`): the site and the theme override a plugin's."""
+    then the plugins' (`cmsite_template_dirs`): the site and the theme override a plugin's.
+    Each full build makes its own environment, and a quick rebuild happens only when no
+    template changed: no need for Jinja to look at a template's file again each time a page
+    includes or imports it (`auto_reload`, a `stat` per look-up)."""
     folders = (site.root / "templates", theme_dir / "templates", *plugin_template_dirs(site))
     search = [p for p in folders if p.is_dir()]
     env = jinja2.Environment(
@@ -54,6 +57,7 @@ def make_environment(site: Site, theme_dir: Path) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
     )
     env.install_gettext_translations(load_translations(theme_dir, site.config.lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["gettext"] = env.globals["_"] = _remembered(env.globals["gettext"])
