@@ -16,7 +16,7 @@ from pathlib import Path
 from cmsite.cache_file import CacheFile
 from cmsite.content.item import Item
 
-ITEM_FORMAT = 8  # part of the content key: raise it when the pickled form of Item, or what the loader makes of a file, changes
+ITEM_FORMAT = 9  # part of the content key: raise it when the pickled form of Item, or what the loader makes of a file, changes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, key TEXT, mtime_ns INTEGER, size INTEGER, item BLOB);
 DROP TABLE IF EXISTS memo;  -- the summary memo of older versions (gone since issue 16): its rows were never read again
