@@ -153,31 +153,36 @@ def _count(tokens: list[dict[str, Any]]) -> int:
 def _autolink(root: Any) -> None:
     """GFM's extended autolinks in every text outside links and code: each element's text,
     unless it is one of those, and each element's tail (which its parent holds). The walk
-    does not enter links and code: a page's highlighted code is most of its elements."""
+    does not enter links and code, and looks for an address only in a text holding `http`,
+    `www.` or `@`: the regular expression is tried at every position of a text, which on
+    long release notes cost more than the walk itself."""
     walk = etree.iterwalk(root, events=("start", "comment", "pi"))
-    outside = []  # first all of them, then the links: the walk never meets a link made here
+    texts, tails = [], []  # first all of them, then the links: the walk never meets a link made here
     for _, element in walk:
-        if element.tag in _NOT_LINKED:
+        tag = element.tag
+        if tag in _NOT_LINKED:
             walk.skip_subtree()
-        outside.append(element)
-    for element in outside:
-        text = element.text
-        if (
-            isinstance(element.tag, str)
-            and element.tag not in _NOT_LINKED
-            and text
-            and _AUTOLINK.search(text)
-        ):
-            element.text, links = _linked(element, text)
-            for index, link in enumerate(links):
-                element.insert(index, link)
+        elif isinstance(tag, str):  # not a comment
+            text = element.text
+            if text and _may_link(text):
+                texts.append(element)
         tail = element.tail
-        if element is not root and tail and _AUTOLINK.search(tail):
-            parent = element.getparent()
-            element.tail, links = _linked(parent, tail)
-            at = parent.index(element)
-            for offset, link in enumerate(links, 1):
-                parent.insert(at + offset, link)
+        if tail and element is not root and _may_link(tail):
+            tails.append(element)
+    for element in texts:
+        element.text, links = _linked(element, element.text)
+        for index, link in enumerate(links):
+            element.insert(index, link)
+    for element in tails:
+        parent = element.getparent()
+        element.tail, links = _linked(parent, element.tail)
+        at = parent.index(element)
+        for offset, link in enumerate(links, 1):
+            parent.insert(at + offset, link)
+
+
+def _may_link(text: str) -> bool:
+    return ("http" in text or "www." in text or "@" in text) and _AUTOLINK.search(text) is not None
 
 
 def _linked(parent: Any, text: str) -> tuple[str, list[Any]]:
