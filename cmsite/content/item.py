@@ -116,8 +116,8 @@ class Item:
     def content(self) -> Markup:
         """The rendered body. Kept compressed (a third of its size) because every item of a
         site stays in memory for the whole build, and only its page and a few feeds show each
-        body. With LZ4: zlib's fastest level took three times as long to pack and to unpack
-        the pages of the bench's real blog, for a quarter less size (bench/packing.py)."""
+        body. With LZ4: zlib's fastest level packs the pages of the bench's real blog a quarter
+        smaller, but took three times as long to pack and to unpack them (bench/packing.py)."""
         packed = self.packed_content
         return Markup(lz4.frame.decompress(packed).decode()) if packed else Markup()
 
