@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import time
 
 from click.testing import CliRunner
 
@@ -27,6 +29,17 @@ def test_python_dash_m(tmp_path):
         [sys.executable, "-m", "cmsite", "--help"], capture_output=True, text=True, check=True
     )
     assert "build" in result.stdout and "check" in result.stdout and "new" in result.stdout
+
+
+def test_build_reports_its_own_time_when_a_shell_runs_it_in_its_own_process(site_folder):
+    """`bash -c "… && cmsite build"` runs cmsite in the shell's process (exec): the time the
+    build reports starts when cmsite does, not when the shell began what came before it."""
+    command = f"sleep 3 && exec {sys.executable} -m cmsite --site {site_folder.root} build"
+    started = time.perf_counter()
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    whole = time.perf_counter() - started
+    reported = float(re.search(r" in ([0-9.]+) s → ", result.stdout)[1])
+    assert 0 < reported < whole - 3
 
 
 def test_build_reports_errors_and_exits_non_zero(site_folder):
