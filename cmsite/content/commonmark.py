@@ -75,15 +75,13 @@ class CommonMark(MarkdownEngine):
     def render(self, text: str) -> Rendered:
         """HTML of `text`; raise BodyError when it is nested deeper than the default engine allows."""
         check_nesting(text)
-        self._code.blocks.clear()
+        self._code.start()
         if self.drop:
             markup = _MARKS.sub(OMITTED, self._md.html(self._without_raw_html(text)))
         else:
             markup = self._md.html(text)
         done = html_pass.run(markup, text, self.labels, self._files, drop=self.drop)
-        blocks = self._code.blocks
-        written = _CODE_BLOCK.sub(lambda found: blocks[int(found[1])], done.html) if blocks else done.html
-        return Rendered(Markup(written), Markup(done.toc), done.headings)
+        return Rendered(Markup(self._code.put_back(done.html)), Markup(done.toc), done.headings)
 
     def _without_raw_html(self, text: str) -> str:
         """`text` with each piece of raw HTML replaced by _MARK, its lines kept (errors and
@@ -106,12 +104,21 @@ class CommonMark(MarkdownEngine):
 
 
 class _CodeBlocks:
-    """pulldown-cmark's `highlight` callback: highlights each block, keeps it, and gives the
-    parser the `<div>` that stands for it until the HTML pass is done."""
+    """pulldown-cmark's `highlight` callback: highlights each block of a page, keeps it, and
+    gives the parser the `<div>` that stands for it until the HTML pass is done."""
 
     def __init__(self, highlighter: highlight.Highlighter):
         self.highlighter = highlighter
         self.blocks: list[str] = []
+
+    def start(self) -> None:
+        """A new page: the last page's blocks are done with."""
+        self.blocks.clear()
+
+    def put_back(self, html: str) -> str:
+        """`html` with each stand-in replaced by its highlighted block."""
+        blocks = self.blocks
+        return _CODE_BLOCK.sub(lambda found: blocks[int(found[1])], html) if blocks else html
 
     def __call__(self, lang: str | None, code: str) -> str:
         # Without the block's last line break: pulldown-cmark writes one after what it is given.
