@@ -2,8 +2,10 @@
 
     python3 bench/phases.py                              # 10,000 posts, 3 runs, every variant
     python3 bench/phases.py --posts 1000 --runs 5 --variants as-is no-gc-freeze
+    python3 bench/phases.py --folder ~/blog/content/posts --engine commonmark --variants as-is
 
-Each run is `cmsite build` of the generated corpus (bench/corpus.py) from nothing, in a process
+Each run is `cmsite build` of the generated corpus (bench/corpus.py), or of the posts of any
+folder (bench/folder.py), from nothing, in a process
 of its own. A local plugin in the corpus site notes the time at each phase's start, so each
 phase gets its seconds (the median of the runs nobody watches) and its peak memory (from one
 more run per variant, watched: the proportional set size, PSS, of the build and its workers
@@ -35,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import corpus
+import folder
 import run
 
 PHASES = ("start", "load", "plan", "render", "social")
@@ -69,7 +72,8 @@ VARIANTS = {
     "as-is": "",
     "no-compressed-bodies": """
 import types, cmsite.content.item as item
-item.zlib = types.SimpleNamespace(compress=lambda data, level: data, decompress=lambda data: data)
+assert hasattr(item, "lz4"), "cmsite no longer packs bodies with LZ4: change this variant"
+item.lz4 = types.SimpleNamespace(frame=types.SimpleNamespace(compress=lambda data: data, decompress=lambda data: data))
 """,
     "no-gc-freeze": """
 import types, cmsite.workers as workers
@@ -140,6 +144,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--posts", type=int, default=10000)
+    parser.add_argument("--folder", type=Path, help="a folder of Markdown posts instead of the generated ones")
+    parser.add_argument("--engine", choices=("default", "commonmark"), default="default")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--json", action="store_true", help="print the medians as JSON")
@@ -147,7 +153,10 @@ def main() -> None:
     run.run_inside_bench_venv(__file__)
     work = Path(tempfile.mkdtemp(prefix="cmsite-phases-"))
     run.cache_bytecode(work / "pycache")
-    site = corpus.generate(args.posts, work)["cmsite"]
+    tool = "cmsite-commonmark" if args.engine == "commonmark" else "cmsite"
+    posts = folder.posts(args.folder) if args.folder else corpus.posts(args.posts)
+    site = run.write_sites(posts, work / "site", [tool])[tool]
+    name = f"{len(posts):,} posts" + (f" of {args.folder.name}" if args.folder else "")
     (site / "plugins").mkdir(exist_ok=True)
     (site / "plugins/bench_clock.py").write_text(CLOCK_PLUGIN, encoding="utf-8")
     results: dict[str, list[dict[str, tuple[float, int]]]] = {variant: [] for variant in args.variants}
@@ -164,10 +173,10 @@ def main() -> None:
         for variant, runs in results.items()
     }
     if args.json:
-        print(json.dumps({"posts": args.posts, "runs": args.runs, "medians": medians}, indent=2))
+        print(json.dumps({"posts": len(posts), "engine": args.engine, "runs": args.runs, "medians": medians}, indent=2))
         return
     print(
-        f"{args.posts:,} posts, cold build, median seconds of {args.runs} runs / peak MiB (PSS, one watched run) of each phase"
+        f"{name}, {args.engine} engine, cold build, median seconds of {args.runs} runs / peak MiB (PSS, one watched run) of each phase"
     )
     print()
     print("| variant | " + " | ".join(PHASES) + " | total s | peak MiB |")

@@ -133,6 +133,20 @@ def test_a_post_with_a_picture_a_draft_or_a_future_post_gets_no_card(site_folder
     assert made == ["cards/posts/bare.png"]
 
 
+def test_a_blog_whose_posts_all_have_pictures_spends_nothing_on_cards(site_folder, monkeypatch):
+    """No card to draw: Pillow is not asked for the font, the theme's stylesheet not read."""
+    from cmsite.default_plugins import cards as cards_plugin
+
+    def look(site):
+        raise AssertionError("the cards' look was read with no card to draw")
+
+    monkeypatch.setattr(cards_plugin, "_look", look)
+    (site_folder.root / "content/images").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (40, 20), "red").save(site_folder.root / "content/images/photo.png")
+    site_folder.post("2026-06-01-pictured.md", "title: Pictured\nimage: /images/photo.png")
+    site_folder.build()
+    assert meta(site_folder.read("posts/pictured/index.html"), "og:image").endswith("/images/photo.png")
+
 def test_a_changed_title_changes_the_card_and_nothing_else_redraws_it(site_folder):
     post = site_folder.post("2026-06-12-edito.md", "title: First words")
     site_folder.post("2026-06-13-other.md", "title: Another post")

@@ -111,10 +111,12 @@ def cmsite_files(site: Any) -> list[File]:
     """A card for each published post without `image:`."""
     if not site.settings[SECTION]["enabled"]:
         return []
-    look = _look(site)
     # One card per page address: two posts at one address are an error of their pages already.
     posts = list({post.url: post for post in reversed(site.posts) if not post.image}.values())[::-1]
-    keys = {post.url: look.key(post, site) for post in posts}
+    # The look is read (Pillow imported, the font read and checked) only when a card is drawn:
+    # a blog whose posts all have their own pictures spends nothing on cards.
+    look = _look(site) if posts else None
+    keys = {post.url: look.key(post, site) for post in posts if look is not None}
     if not site.read_only:
         _forget_others(site.cache_dir / CACHE, set(keys.values()))
     return [
