@@ -144,7 +144,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--posts", type=int, default=10000)
-    parser.add_argument("--folder", type=Path, help="a folder of Markdown posts instead of the generated ones")
+    parser.add_argument(
+        "--folder", type=Path, help="a folder of Markdown posts instead of the generated ones"
+    )
     parser.add_argument("--engine", choices=("default", "commonmark"), default="default")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
@@ -173,7 +175,11 @@ def main() -> None:
         for variant, runs in results.items()
     }
     if args.json:
-        print(json.dumps({"posts": len(posts), "engine": args.engine, "runs": args.runs, "medians": medians}, indent=2))
+        print(
+            json.dumps(
+                {"posts": len(posts), "engine": args.engine, "runs": args.runs, "medians": medians}, indent=2
+            )
+        )
         return
     print(
         f"{name}, {args.engine} engine, cold build, median seconds of {args.runs} runs / peak MiB (PSS, one watched run) of each phase"

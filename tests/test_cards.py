@@ -147,6 +147,7 @@ def test_a_blog_whose_posts_all_have_pictures_spends_nothing_on_cards(site_folde
     site_folder.build()
     assert meta(site_folder.read("posts/pictured/index.html"), "og:image").endswith("/images/photo.png")
 
+
 def test_a_changed_title_changes_the_card_and_nothing_else_redraws_it(site_folder):
     post = site_folder.post("2026-06-12-edito.md", "title: First words")
     site_folder.post("2026-06-13-other.md", "title: Another post")

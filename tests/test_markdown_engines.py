@@ -7,6 +7,8 @@ import re
 from xml.etree.ElementTree import Element
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
 from cmsite.content.engine import MarkdownEngine
@@ -321,3 +323,31 @@ def test_a_writer_cannot_pass_html_off_as_a_code_block(site_folder):
     assert post.content.count('<div data-code="0-0"></div>') == 1
     assert post.content.count('<div data-code="x-1"></div>') == 1
     assert post.content.count('class="codehilite"') == 1
+
+
+# What `html_pass.may_autolink` must answer, as a regular expression: an address may start at
+# the start of the page or after white space or `*_~(>`.
+MAY_AUTOLINK = re.compile(r"(?:^|(?<=[\s*_~(>]))(?:https?://|www\.|[\w.+-]+@)")
+ADDRESS_PARTS = ["http", "https", "://", ":/", "www.", "ww.", "@", "_", "-", ".", "+", "a", "é", "٣"]
+ADDRESS_PARTS += [" ", "\u00a0", "\u2003", "\x1f", "\n", "*", "~", "(", ">", '"', "<a>", "/", "`"]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "", "@", "a@", "_@", "x_@b", "x_y@b", "(a@b", '"a@b', '"a_b@c', "http://", "xhttp://",
+        " https://", '"https://', ">www.", "ww.www.", "http:/", "a.b-c+d@e", "\u00a0a@b", "é@",
+    ],
+)  # fmt: skip
+def test_may_autolink_says_what_the_regular_expression_says(markup):
+    from cmsite.content.html_pass import may_autolink
+
+    assert may_autolink(markup) == bool(MAY_AUTOLINK.search(markup)), markup
+
+
+@given(st.lists(st.sampled_from(ADDRESS_PARTS) | st.text(max_size=3), max_size=12).map("".join))
+@settings(max_examples=2000, deadline=None)
+def test_may_autolink_agrees_with_the_regular_expression_on_any_text(markup):
+    from cmsite.content.html_pass import may_autolink
+
+    assert may_autolink(markup) == bool(MAY_AUTOLINK.search(markup)), markup
