@@ -47,8 +47,12 @@ _QUOTES = re.compile(r"[ \t>]*")
 _RULE = re.compile(r"[ \t>]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _LEVEL = re.compile(r">|[-*+]|\d{1,9}[.)]| {4}")  # each marker, each four columns of indentation
 # The start of a line long enough to nest it more than MAX_NESTING levels deep: each level
-# takes a column at least once tabs are expanded, and no character takes more than four.
-_DEEP = re.compile(rf"^[ \t>*+\d.)-]{{{MAX_NESTING // 4 + 1},}}", re.MULTILINE)
+# takes a column at least once tabs are expanded, and no character takes more than four. The
+# first line's, then each one after a line break: a pattern that starts with a plain character
+# is searched fast, where `^` (MULTILINE) is tried at every position of the text.
+_DEEP_START = rf"[ \t>*+\d.)-]{{{MAX_NESTING // 4 + 1},}}"
+_DEEP_FIRST = re.compile(_DEEP_START)
+_DEEP_NEXT = re.compile("\n" + _DEEP_START)
 
 _SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "data"})
 _PICTURE_DATA = re.compile(r"image/(?:png|gif|jpeg|webp)[;,]", re.IGNORECASE)  # as Hugo allows
@@ -127,7 +131,7 @@ def check_nesting(text: str) -> None:
     the time Python-Markdown takes grows with the cube of the depth. The CommonMark engine
     keeps the same limit, so that a post renders with either.
     """
-    if not _DEEP.search(text):  # most texts: no line need be counted
+    if not (_DEEP_FIRST.match(text) or _DEEP_NEXT.search(text)):  # most texts: no line need be counted
         return
     for number, line in enumerate(text.split("\n"), 1):
         prefix = (_QUOTES if _RULE.match(line) else _PREFIX).match(line)
@@ -145,7 +149,8 @@ def summarize(
     """The front matter's summary, else the part before <!--more-->, else the first paragraph."""
     if explicit is not None:
         return explicit
-    parts = MORE_MARKER.split(body, maxsplit=1)
+    # Without a comment there is no <!--more-->: the expression is not tried at every line.
+    parts = MORE_MARKER.split(body, maxsplit=1) if "<!--" in body else [body]
     if len(parts) == 2:
         return render(parts[0]).html
     return first_paragraph(rendered.html)
