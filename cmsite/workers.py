@@ -2,11 +2,13 @@
 
 Workers are forked, through `concurrent.futures`, so they start with the parent's site
 already loaded (its items, plugins and compiled templates): nothing is pickled on the way
-in, only results come back. The jobs are cut into chunks that shrink towards the end; the
-workers take them from the front, and the parent works too, taking from the back the chunks
-no worker has started (a pending future can be cancelled): on two cores that is one worker
-and the parent, which also has the workers' results to take in. Where fork is not available
-(macOS, Windows) or there are few jobs, the work runs in-process.
+in, only results come back. The jobs are cut into chunks that shrink towards the end, taken
+in order by the workers and by the parent, which works too (on two cores: one worker and the
+parent, which also has the workers' results to take in). A worker holds one chunk at a time,
+and the parent gives the next one between two of its own jobs: a chunk handed to a worker
+cannot be taken back, so one queued behind another would be a large chunk given early, left
+for the worker to finish alone while the parent waits, at the end of every phase. Where fork
+is not available (macOS, Windows) or there are few jobs, the work runs in-process.
 """
 
 from __future__ import annotations
@@ -70,14 +72,14 @@ def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
 
 
 class _Chunks:
-    """Runs of jobs that shrink towards the end: workers are given them from the front, a
-    couple each ahead, and the parent takes from the back the ones no worker was given."""
+    """Runs of jobs that shrink towards the end, each taken by the first process free: a worker
+    (one chunk at a time) or the parent, which gives workers their next chunk between its jobs."""
 
     def __init__(
         self, executor: ProcessPoolExecutor, processes: int, job: Callable[[Any], Any], inputs: Sequence[Any]
     ):
         self.executor, self.job, self.inputs = executor, job, inputs
-        self.ahead = 2 * (processes - 1)
+        self.workers = processes - 1
         self.chunks: list[range] = []
         start = 0
         while start < len(inputs):
@@ -98,11 +100,21 @@ class _Chunks:
                     del self.given[position]
                 else:
                     index = self.untaken.popleft()
-                    self.done[index] = [self.job(self.inputs[i]) for i in self.chunks[index]]
-            yield from self.done.pop(position)
+                    self.done[index] = self._run(index)
+            for result in self.done.pop(position):
+                yield result  # the caller takes it in: meanwhile a worker may have finished
+                self._give_workers()
+
+    def _run(self, index: int) -> list[Any]:
+        """A chunk run by the parent, job by job, a worker that finished its chunk given the next."""
+        results = []
+        for i in self.chunks[index]:
+            results.append(self.job(self.inputs[i]))
+            self._give_workers()
+        return results
 
     def _give_workers(self) -> None:
-        while self.untaken and sum(not f.done() for f in self.given.values()) < self.ahead:
+        while self.untaken and sum(not f.done() for f in self.given.values()) < self.workers:
             index = self.untaken.popleft()
             chunk = self.chunks[index]
             self.given[index] = self.executor.submit(_run_chunk, chunk.start, chunk.stop)
