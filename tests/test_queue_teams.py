@@ -390,3 +390,67 @@ def test_a_build_shows_the_also_on_links_the_server_holds(site_folder, team):
         "posts/news/index.html"
     )
     assert not (site_folder.root / ".cmsite" / "queue.sqlite").exists()
+
+
+def test_each_build_asks_the_server_whether_posts_were_published_or_deleted(site_folder, team):
+    """Publishers on other machines touch nothing in the site's folder: a build with no file
+    changed still shows a link the server got since the last build, and drops one taken down."""
+    site_folder.write("plugins/networks.py", BOARD)
+    site_folder.post("2026-11-20-news.md", "title: News\ndate: 2026-11-20")
+    link = '<a class="u-syndication" href="https://board.example/e1" rel="syndication">'
+    built = run_cmsite(site_folder, "build")
+    assert built.returncode == 0, built.stderr
+    assert link not in site_folder.read("posts/news/index.html")
+
+    when = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    server = PostgresStore(team, password=PASSWORD)
+    with server.transaction() as db:  # published from elsewhere
+        server.insert(db, Entry("e1", "content/posts/2026-11-20-news.md", "board", "default", when, ["News"],
+                                status=Status.PUBLISHED))  # fmt: skip
+        server.update(
+            db, "e1", expect=Status.PUBLISHED, remote_url="https://board.example/e1", published_at=when
+        )
+    built = run_cmsite(site_folder, "build")
+    assert built.returncode == 0 and "Nothing changed" not in built.stdout, built.stdout + built.stderr
+    assert link in site_folder.read("posts/news/index.html")
+    again = run_cmsite(site_folder, "build")
+    assert "Nothing changed since the last build" in again.stdout  # asked again, and nothing new
+
+    with server.transaction() as db:  # taken down from elsewhere
+        server.update(db, "e1", expect=Status.PUBLISHED, status=Status.DELETED)
+    server.close()
+    built = run_cmsite(site_folder, "build")
+    assert built.returncode == 0 and "Nothing changed" not in built.stdout, built.stdout + built.stderr
+    assert link not in site_folder.read("posts/news/index.html")
+
+
+def test_links_a_build_could_not_read_come_back_with_the_next_build_that_can(site_folder, team, monkeypatch):
+    """The server away: a build with nothing to do keeps its pages and their links; one that
+    goes on shows none, and the next build that reaches the server shows them again. (The
+    command still fails while the server is away: its sync of the social plans cannot run.)"""
+    site_folder.post("2026-11-20-news.md", "title: News\ndate: 2026-11-20")
+    when = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    server = PostgresStore(team, password=PASSWORD)
+    with server.transaction() as db:
+        server.insert(db, Entry("e1", "content/posts/2026-11-20-news.md", "board", "default", when, ["News"],
+                                status=Status.PUBLISHED))  # fmt: skip
+        server.update(
+            db, "e1", expect=Status.PUBLISHED, remote_url="https://board.example/e1", published_at=when
+        )
+    server.close()
+    link = '<a class="u-syndication" href="https://board.example/e1" rel="syndication">'
+    assert run_cmsite(site_folder, "build").returncode == 0
+    assert link in site_folder.read("posts/news/index.html")
+
+    monkeypatch.setenv("CMSITE_QUEUE_URL", "postgresql://cmsite@127.0.0.1:9/cmsite")  # nothing listens there
+    away = run_cmsite(site_folder, "build")  # nothing else to do: the pages keep their links
+    assert link in site_folder.read("posts/news/index.html"), away.stdout + away.stderr
+    site_folder.post("2026-11-21-more.md", "title: More\ndate: 2026-11-21")
+    away = run_cmsite(site_folder, "build")  # a build that cannot read them shows none
+    assert link not in site_folder.read("posts/news/index.html"), away.stdout + away.stderr
+    assert PASSWORD not in away.stdout + away.stderr
+
+    monkeypatch.setenv("CMSITE_QUEUE_URL", team)
+    back = run_cmsite(site_folder, "build")
+    assert back.returncode == 0 and "Nothing changed" not in back.stdout, back.stdout + back.stderr
+    assert link in site_folder.read("posts/news/index.html")

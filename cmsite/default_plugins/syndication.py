@@ -14,7 +14,6 @@ from markupsafe import Markup
 
 from cmsite.hookspecs import hookimpl
 from cmsite.messages import load_translations
-from cmsite.queue.store import published_stamp, queue_path
 
 # Each item's links come from the queue alone: a quick rebuild may call cmsite_items_collected again.
 quick_rebuild_safe = True
@@ -48,10 +47,12 @@ def cmsite_feed_entry(entry: Any, item: Any, site: Any) -> None:
 
 @hookimpl(trylast=True)
 def cmsite_watch_paths(site: Any) -> list[Path]:
-    """A publish changes what posts show: the file the queue touches when one is published or
-    deleted is an input (not the database, which every sync writes: a build after it would look
-    at every page again)."""
-    return [published_stamp(queue_path(site))]
+    """A publish changes what posts show: the file touched when one is published or deleted is
+    an input (not the database, which every sync writes: a build after it would look at every
+    page again). With a server's queue, the server is asked whether its published links changed."""
+    from cmsite.queue.service import published_stamp_of
+
+    return [published_stamp_of(site)]
 
 
 def _published(site: Any) -> dict[str, list[dict[str, str]]]:

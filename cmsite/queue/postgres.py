@@ -46,6 +46,11 @@ if TYPE_CHECKING:
     import psycopg
 
 SCHEMES = ("postgresql", "postgres")
+# The entries whose copy on a network pages link to ("Also on …").
+_PUBLISHED = (
+    "FROM entries WHERE status = 'published' AND remote_url IS NOT NULL AND remote_url != ''"
+    " AND published_at IS NOT NULL"
+)
 _STATUSES = ", ".join(f"'{status}'" for status in Status)
 ENTRIES = f"""
 CREATE TABLE entries (
@@ -274,6 +279,19 @@ class PostgresStore:
 
     def all(self) -> list[Entry]:
         return [entry_from_row(row) for row in self._rows(f"SELECT * FROM entries ORDER BY {_BY_TIME}")]
+
+    def published_links(self) -> list[tuple[str, str, str]]:
+        """(source, network, URL) of every post published with its address, by network then time."""
+        rows = self._rows(f"SELECT source, network, remote_url {_PUBLISHED} ORDER BY network, published_at")
+        return [(row["source"], row["network"], row["remote_url"]) for row in rows]
+
+    def published_digest(self) -> str:
+        """A digest of `published_links()`, made by the server: one row, however long the queue."""
+        links = "concat_ws(' ', source, network, remote_url, published_at)"
+        row = self._one(
+            f"SELECT md5(coalesce(string_agg({links}, E'\\n' ORDER BY id), '')) AS digest {_PUBLISHED}"
+        )
+        return str(row["digest"])
 
     def of_sources(self, sources: Collection[str]) -> list[Entry]:
         """The entries planned in these files (a sync of the files that changed)."""

@@ -7,11 +7,11 @@ text that comes from a network has been through the site's `Redactor` (the Publi
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.queue.approvals import by_entry, entry_digest, holds
@@ -30,6 +30,7 @@ from cmsite.queue.store import (
     Store,
     Via,
     damaged_queue,
+    published_stamp,
     published_urls,
     queue_path,
 )
@@ -41,8 +42,14 @@ from cmsite.social.settings import needs_approval, queue_settings
 from cmsite.social.site_url import site_url_errors
 
 if TYPE_CHECKING:
+    from cmsite.queue.postgres import PostgresStore
     from cmsite.site import Site
     from cmsite.social.planner import PlannedPost
+
+
+T = TypeVar("T")
+SERVER_STAMP = "queue-server-published"  # in the cache: the server's published links as last seen
+UNREACHABLE = "unreachable"  # in it: the last build could not read them
 
 
 class QueueError(Exception):
@@ -113,21 +120,67 @@ def queue_address(site: Site) -> str:
 def published_links(site: Site) -> dict[str, list[tuple[str, str]]]:
     """Where each post was published: source → [(network, URL)], by network then time. From the
     SQLite file read-only, or from the server's store; empty when there is no queue or it cannot
-    be read now — a build never fails for the queue's sake."""
-    if not server_url(site):
+    be read now — a build never fails for the queue's sake (and a server's links come back with
+    the next build that reaches it: see `published_stamp_of`)."""
+    url = server_url(site)
+    if not url:
         return published_urls(queue_path(site))
+    links = _ask_server(site, url, lambda store: store.published_links())
+    if links is None:
+        _note_server_links(site, UNREACHABLE)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for source, network, address in links or []:
+        found.setdefault(source, []).append((network, address))
+    return found
+
+
+def published_stamp_of(site: Site) -> Path:
+    """The file whose change tells a build that posts' copies on networks changed. Beside a
+    SQLite queue, the one its store touches on every publish or delete. A server's publishers
+    may run on other machines and touch nothing here: the file is then in the site's cache,
+    written again by this call when the server's digest of its published links differs from
+    the one it holds. When the server cannot be asked, the file stays as it is (a build with
+    nothing else to do keeps its pages and their links); a build that could not read the links
+    writes UNREACHABLE in it, so that they come back with the next build that can."""
+    url = server_url(site)
+    if not url:
+        return published_stamp(queue_path(site))
+    digest = _ask_server(site, url, lambda store: store.published_digest())
+    if digest is not None:
+        _note_server_links(site, digest)
+    return site.cache_dir / SERVER_STAMP
+
+
+def _note_server_links(site: Site, seen: str) -> None:
+    stamp = site.cache_dir / SERVER_STAMP
+    if site.read_only or _text_of(stamp) == seen:
+        return
+    try:  # a write cut short only makes the next build look again
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(seen, encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _ask_server(site: Site, url: str, question: Callable[[PostgresStore], T]) -> T | None:
+    """`question(store)` of the server's store, or None when it cannot be asked now."""
     try:
-        store = open_store(site, copy=True)
+        store = _server_store(url, secrets_environment(site.root), copy=False, where=QUEUE_URL)
     except ContentErrors:
-        return {}
+        return None
     try:
-        sent = [e for e in store.all() if e.status == Status.PUBLISHED and e.remote_url and e.published_at]
+        return question(store)
+    except QueueUnreachable:
+        return None
     finally:
         store.close()
-    found: dict[str, list[tuple[str, str]]] = {}
-    for entry in sorted(sent, key=lambda e: (e.network, e.published_at)):
-        found.setdefault(entry.source, []).append((entry.network, str(entry.remote_url)))
-    return found
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def migrated(path: Path) -> Path:
@@ -208,7 +261,7 @@ def _copy_queue(site: Site, path: Path, target: Any) -> tuple[int, int, int]:
 _HELD = frozenset({Status.CLAIMED, Status.SENDING})
 
 
-def _server_store(url: str, environ: Mapping[str, str], *, copy: bool, where: str) -> Store:
+def _server_store(url: str, environ: Mapping[str, str], *, copy: bool, where: str) -> PostgresStore:
     """The PostgreSQL store at `url`, or ContentErrors saying why not (the password never shown)."""
     from cmsite.queue.postgres import PostgresStore, is_server_url, shown_url
 
