@@ -2,6 +2,7 @@
 
     python3 bench/worker_tail.py --folder ~/blog/content/posts --engine commonmark
     python3 bench/worker_tail.py --posts 1000 --runs 5 --baseline /tmp/before
+    python3 bench/worker_tail.py --folder ~/blog/content/posts --delete --baseline /tmp/before
 
 A cold build spreads two maps of jobs over the cores (cmsite/workers.py): the content files,
 then the pages and files. Whatever one process still has to do once the others have run out of
@@ -12,12 +13,19 @@ import it, so the same wrapping works on an older checkout); for each map, the t
 from the first process's last job to the last process's last job. Medians of the runs; with
 `--baseline DIR`, another checkout (a `git worktree` of an older commit) runs in turn with this
 one, in its own venv (as bench/run.py's `--baseline`).
+
+Each build starts as bench/run.py's do, the last one's output and cache moved aside. With
+`--delete` they are deleted just before, as `rm -rf output .cmsite && cmsite build` does: on a
+filesystem that is slow to reuse the inodes it just freed (ext4 without a journal, this
+machine's: docs/performance.md, "Measuring"), writing files then slows by an amount that
+changes from moment to moment, so one process may fall behind the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,9 +59,13 @@ main()
 """
 
 
-def tails(python: Path, site: Path) -> list[float]:
+def tails(python: Path, site: Path, *, delete: bool) -> list[float]:
     """Seconds from the first process's last job to the last one's, for each map of one cold build."""
-    run.clean("cmsite", site)
+    if delete:  # as `rm -rf output .cmsite && cmsite build` does
+        for name in ("output", ".cmsite"):
+            shutil.rmtree(site / name, ignore_errors=True)
+    else:
+        run.clean("cmsite", site)
     with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
         subprocess.run(
             [str(python), "-c", TIMED_JOBS, "--site", str(site), "build"],
@@ -79,6 +91,11 @@ def main() -> None:
     parser.add_argument("--engine", choices=("default", "commonmark"), default="commonmark")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="another checkout of cmsite, run in turn with this one")
+    parser.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete the last build's output and cache just before each build, rather than move them aside",
+    )
     args = parser.parse_args()
     run.run_inside_bench_venv(__file__)
     pythons = {"this checkout": run.python()}
@@ -93,22 +110,27 @@ def main() -> None:
     measured: dict[str, list[list[float]]] = {name: [] for name in pythons}
     for round_ in range(args.runs):  # checkouts take turns: a slow minute of the machine hits both
         for name, python in pythons.items():
-            measured[name].append(tails(python, site))
+            measured[name].append(tails(python, site, delete=args.delete))
         print(f"  round {round_ + 1}/{args.runs} done", file=sys.stderr, flush=True)
     run.empty_trash(work)
     what = f"{len(posts):,} posts" + (f" of {args.folder.name}" if args.folder else "")
     print(
-        f"{what}, {args.engine} engine, cold build: the processes' wait at the end of each map, median of {args.runs} runs"
+        f"{what}, {args.engine} engine, cold build: the processes' wait at the end of each map, "
+        f"median (shortest–longest; mean) of {args.runs} runs"
     )
     print()
     print("| checkout | loading the content, s | rendering, s |")
     print("|---|---:|---:|")
     for name, runs in measured.items():
-        cells = [
-            f"{statistics.median(r[i] for r in runs):.3f}" if all(len(r) > i for r in runs) else "–"
-            for i in range(2)
-        ]
+        cells = [_spread([r[i] for r in runs if len(r) > i]) for i in range(2)]
         print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "–"
+    median, mean = statistics.median(values), statistics.mean(values)
+    return f"{median:.3f} ({min(values):.3f}–{max(values):.3f}; {mean:.3f})"
 
 
 if __name__ == "__main__":

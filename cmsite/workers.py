@@ -3,12 +3,11 @@
 Workers are forked, through `concurrent.futures`, so they start with the parent's site
 already loaded (its items, plugins and compiled templates): nothing is pickled on the way
 in, only results come back. The jobs are cut into chunks that shrink towards the end, taken
-in order by the workers and by the parent, which works too (on two cores: one worker and the
-parent, which also has the workers' results to take in). A worker holds one chunk at a time,
-and the parent gives the next one between two of its own jobs: a chunk handed to a worker
-cannot be taken back, so one queued behind another would be a large chunk given early, left
-for the worker to finish alone while the parent waits, at the end of every phase. Where fork
-is not available (macOS, Windows) or there are few jobs, the work runs in-process.
+in order by the workers (each given a couple ahead, so that none waits for the parent to
+hand it the next) and by the parent, which works too (on two cores: one worker and the
+parent, which also has the workers' results to take in). The processes finish within a few
+milliseconds of one another (bench/worker_tail.py). Where fork is not available (macOS,
+Windows) or there are few jobs, the work runs in-process.
 """
 
 from __future__ import annotations
@@ -72,14 +71,14 @@ def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
 
 
 class _Chunks:
-    """Runs of jobs that shrink towards the end, each taken by the first process free: a worker
-    (one chunk at a time) or the parent, which gives workers their next chunk between its jobs."""
+    """Runs of jobs that shrink towards the end, taken in order: workers are given a couple
+    each ahead, and the parent takes the next one no worker was given."""
 
     def __init__(
         self, executor: ProcessPoolExecutor, processes: int, job: Callable[[Any], Any], inputs: Sequence[Any]
     ):
         self.executor, self.job, self.inputs = executor, job, inputs
-        self.workers = processes - 1
+        self.ahead = 2 * (processes - 1)
         self.chunks: list[range] = []
         start = 0
         while start < len(inputs):
@@ -100,21 +99,11 @@ class _Chunks:
                     del self.given[position]
                 else:
                     index = self.untaken.popleft()
-                    self.done[index] = self._run(index)
-            for result in self.done.pop(position):
-                yield result  # the caller takes it in: meanwhile a worker may have finished
-                self._give_workers()
-
-    def _run(self, index: int) -> list[Any]:
-        """A chunk run by the parent, job by job, a worker that finished its chunk given the next."""
-        results = []
-        for i in self.chunks[index]:
-            results.append(self.job(self.inputs[i]))
-            self._give_workers()
-        return results
+                    self.done[index] = [self.job(self.inputs[i]) for i in self.chunks[index]]
+            yield from self.done.pop(position)
 
     def _give_workers(self) -> None:
-        while self.untaken and sum(not f.done() for f in self.given.values()) < self.workers:
+        while self.untaken and sum(not f.done() for f in self.given.values()) < self.ahead:
             index = self.untaken.popleft()
             chunk = self.chunks[index]
             self.given[index] = self.executor.submit(_run_chunk, chunk.start, chunk.stop)

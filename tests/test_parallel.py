@@ -32,27 +32,6 @@ def test_every_result_comes_back_in_order_and_the_work_is_shared():
     assert len({pid for _, pid in results}) == 3  # the parent and two workers each did some
 
 
-def test_a_worker_is_given_one_chunk_at_a_time(monkeypatch):
-    """A chunk handed to a worker cannot be taken back: one queued behind another is work given
-    early that the worker may be left to finish alone while the parent waits."""
-    busy_at_submit = []
-
-    class Recording(workers.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.futures = []
-
-        def submit(self, *args, **kwargs):
-            busy_at_submit.append(sum(not future.done() for future in self.futures))
-            future = super().submit(*args, **kwargs)
-            self.futures.append(future)
-            return future
-
-    monkeypatch.setattr(workers, "ProcessPoolExecutor", Recording)
-    assert list(map_jobs(slowly, JOBS)) == JOBS
-    assert len(busy_at_submit) > 2 and max(busy_at_submit) <= 1  # two workers: the other one may be busy
-
-
 def test_small_jobs_run_in_process():
     assert {pid for pid in map_jobs(lambda _: os.getpid(), JOBS[: workers.MIN_PARALLEL_JOBS - 1])} == {
         os.getpid()
