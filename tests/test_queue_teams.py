@@ -373,9 +373,8 @@ def test_the_sites_one_redaction_step_hides_the_queue_password(site_folder, monk
     assert redact(f"said {PASSWORD} and url-secret-9") == "said *** and ***"
 
 
-def test_a_build_shows_the_also_on_links_the_server_holds(site_folder, team):
-    site_folder.write("plugins/networks.py", BOARD)
-    site_folder.post("2026-11-20-news.md", "title: News\ndate: 2026-11-20")
+def published_on_the_server(team: str) -> PostgresStore:
+    """The server's store, holding entry e1: the news post published on the board."""
     when = datetime(2026, 11, 20, 12, tzinfo=UTC)
     server = PostgresStore(team, password=PASSWORD)
     with server.transaction() as db:
@@ -384,7 +383,13 @@ def test_a_build_shows_the_also_on_links_the_server_holds(site_folder, team):
         server.update(
             db, "e1", expect=Status.PUBLISHED, remote_url="https://board.example/e1", published_at=when
         )
-    server.close()
+    return server
+
+
+def test_a_build_shows_the_also_on_links_the_server_holds(site_folder, team):
+    site_folder.write("plugins/networks.py", BOARD)
+    site_folder.post("2026-11-20-news.md", "title: News\ndate: 2026-11-20")
+    published_on_the_server(team).close()
     site_folder.build()
     assert '<a class="u-syndication" href="https://board.example/e1" rel="syndication">' in site_folder.read(
         "posts/news/index.html"
@@ -402,14 +407,7 @@ def test_each_build_asks_the_server_whether_posts_were_published_or_deleted(site
     assert built.returncode == 0, built.stderr
     assert link not in site_folder.read("posts/news/index.html")
 
-    when = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    server = PostgresStore(team, password=PASSWORD)
-    with server.transaction() as db:  # published from elsewhere
-        server.insert(db, Entry("e1", "content/posts/2026-11-20-news.md", "board", "default", when, ["News"],
-                                status=Status.PUBLISHED))  # fmt: skip
-        server.update(
-            db, "e1", expect=Status.PUBLISHED, remote_url="https://board.example/e1", published_at=when
-        )
+    server = published_on_the_server(team)  # from elsewhere
     built = run_cmsite(site_folder, "build")
     assert built.returncode == 0 and "Nothing changed" not in built.stdout, built.stdout + built.stderr
     assert link in site_folder.read("posts/news/index.html")
@@ -429,15 +427,7 @@ def test_links_a_build_could_not_read_come_back_with_the_next_build_that_can(sit
     goes on shows none, and the next build that reaches the server shows them again. (The
     command still fails while the server is away: its sync of the social plans cannot run.)"""
     site_folder.post("2026-11-20-news.md", "title: News\ndate: 2026-11-20")
-    when = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    server = PostgresStore(team, password=PASSWORD)
-    with server.transaction() as db:
-        server.insert(db, Entry("e1", "content/posts/2026-11-20-news.md", "board", "default", when, ["News"],
-                                status=Status.PUBLISHED))  # fmt: skip
-        server.update(
-            db, "e1", expect=Status.PUBLISHED, remote_url="https://board.example/e1", published_at=when
-        )
-    server.close()
+    published_on_the_server(team).close()
     link = '<a class="u-syndication" href="https://board.example/e1" rel="syndication">'
     assert run_cmsite(site_folder, "build").returncode == 0
     assert link in site_folder.read("posts/news/index.html")
