@@ -36,8 +36,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import corpus
-import folder
 import run
 
 PHASES = ("start", "load", "plan", "render", "social")
@@ -143,11 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--posts", type=int, default=10000)
-    parser.add_argument(
-        "--folder", type=Path, help="a folder of Markdown posts instead of the generated ones"
-    )
-    parser.add_argument("--engine", choices=("default", "commonmark"), default="default")
+    run.add_site_arguments(parser, posts=10000, engine="default")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--json", action="store_true", help="print the medians as JSON")
@@ -155,10 +149,7 @@ def main() -> None:
     run.run_inside_bench_venv(__file__)
     work = Path(tempfile.mkdtemp(prefix="cmsite-phases-"))
     run.cache_bytecode(work / "pycache")
-    tool = "cmsite-commonmark" if args.engine == "commonmark" else "cmsite"
-    posts = folder.posts(args.folder) if args.folder else corpus.posts(args.posts)
-    site = run.write_sites(posts, work / "site", [tool])[tool]
-    name = f"{len(posts):,} posts" + (f" of {args.folder.name}" if args.folder else "")
+    site, name, count = run.one_site(args, work / "site")
     (site / "plugins").mkdir(exist_ok=True)
     (site / "plugins/bench_clock.py").write_text(CLOCK_PLUGIN, encoding="utf-8")
     results: dict[str, list[dict[str, tuple[float, int]]]] = {variant: [] for variant in args.variants}
@@ -177,7 +168,8 @@ def main() -> None:
     if args.json:
         print(
             json.dumps(
-                {"posts": len(posts), "engine": args.engine, "runs": args.runs, "medians": medians}, indent=2
+                {"posts": count, "site": name, "engine": args.engine, "runs": args.runs, "medians": medians},
+                indent=2,
             )
         )
         return

@@ -258,6 +258,24 @@ def write_sites(posts: list[dict], target: Path, tools: list[str]) -> dict[str, 
     return sites
 
 
+def add_site_arguments(parser: argparse.ArgumentParser, *, posts: int, engine: str) -> None:
+    """`--posts`, `--folder` and `--engine`: which one cmsite site a bench script builds."""
+    parser.add_argument("--posts", type=int, default=posts, help="size of the generated corpus")
+    parser.add_argument(
+        "--folder", type=Path, help="a folder of Markdown posts instead of the generated ones"
+    )
+    parser.add_argument("--engine", choices=("default", "commonmark"), default=engine)
+
+
+def one_site(args: argparse.Namespace, target: Path) -> tuple[Path, str, int]:
+    """The cmsite site `add_site_arguments`' arguments ask for, written under `target`, what it
+    holds ("1,033 posts of real-blog") and how many posts."""
+    tool = "cmsite-commonmark" if args.engine == "commonmark" else "cmsite"
+    posts = folder.posts(args.folder) if args.folder else corpus.posts(args.posts)
+    what = f"{len(posts):,} posts" + (f" of {args.folder.name}" if args.folder else "")
+    return write_sites(posts, target, [tool])[tool], what, len(posts)
+
+
 def python_markdown_alone(site: Path) -> float:
     """Seconds Python-Markdown takes alone, in one process, to render the bodies of `site` with
     its settings (bench/markdown_engines.py)."""

@@ -34,8 +34,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import corpus
-import folder
 import run
 
 # Run in the build's own process, before cmsite's command line: every job's end, with its
@@ -84,11 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--posts", type=int, default=1000)
-    parser.add_argument(
-        "--folder", type=Path, help="a folder of Markdown posts instead of the generated ones"
-    )
-    parser.add_argument("--engine", choices=("default", "commonmark"), default="commonmark")
+    run.add_site_arguments(parser, posts=1000, engine="commonmark")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="another checkout of cmsite, run in turn with this one")
     parser.add_argument(
@@ -104,16 +98,13 @@ def main() -> None:
         pythons["baseline"] = run.BASELINE_VENV / "bin/python"
     work = Path(tempfile.mkdtemp(prefix="cmsite-tail-"))
     run.cache_bytecode(work / "pycache")
-    tool = "cmsite-commonmark" if args.engine == "commonmark" else "cmsite"
-    posts = folder.posts(args.folder) if args.folder else corpus.posts(args.posts)
-    site = run.write_sites(posts, work / "site", [tool])[tool]
+    site, what, _ = run.one_site(args, work / "site")
     measured: dict[str, list[list[float]]] = {name: [] for name in pythons}
     for round_ in range(args.runs):  # checkouts take turns: a slow minute of the machine hits both
         for name, python in pythons.items():
             measured[name].append(tails(python, site, delete=args.delete))
         print(f"  round {round_ + 1}/{args.runs} done", file=sys.stderr, flush=True)
     run.empty_trash(work)
-    what = f"{len(posts):,} posts" + (f" of {args.folder.name}" if args.folder else "")
     print(
         f"{what}, {args.engine} engine, cold build: the processes' wait at the end of each map, "
         f"median (shortest–longest; mean) of {args.runs} runs"

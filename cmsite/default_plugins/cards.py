@@ -116,7 +116,7 @@ def cmsite_files(site: Any) -> list[File]:
     # The look is read (Pillow imported, the font read and checked) only when a card is drawn:
     # a blog whose posts all have their own pictures spends nothing on cards.
     look = _look(site) if posts else None
-    keys = {post.url: look.key(post, site) for post in posts if look is not None}
+    keys = {post.url: look.key(post, site) for post in posts} if look is not None else {}
     if not site.read_only:
         _forget_others(site.cache_dir / CACHE, set(keys.values()))
     return [
