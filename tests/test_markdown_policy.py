@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 
 import pytest
 from markupsafe import Markup
 
+from cmsite.content import loader
 from cmsite.content.loader import MAX_FILE_BYTES
 from cmsite.content.markdown import MAX_NESTING, OMITTED, Rendered
 from cmsite.errors import ContentErrors
@@ -208,3 +210,25 @@ def test_a_post_over_the_size_limit_is_an_error_at_the_line_it_passes_it(site_fo
 
     big.write_text(header + line_of_text * ((MAX_FILE_BYTES - len(header)) // 100))
     assert run_cmsite(site_folder, "build").returncode == 0  # just under the limit: built
+
+
+@pytest.mark.parametrize("extra", [10, MAX_FILE_BYTES])
+def test_a_post_that_grows_while_it_is_read_is_read_whole_up_to_the_limit(tmp_path, monkeypatch, extra):
+    """The loader asks for as many bytes as the file held when it was measured: one written
+    to since then is read on, and still stops at the size limit."""
+    text = b"---\ntitle: Growing\n---\n" + b"x" * extra
+    post = tmp_path / "growing.md"
+    post.write_bytes(text)
+    measured = os.fstat
+
+    def measured_before_it_grew(descriptor: int) -> os.stat_result:
+        found = measured(descriptor)
+        return os.stat_result((*found[:6], 5, *found[7:]))  # st_size, as it was earlier
+
+    monkeypatch.setattr(loader.os, "fstat", measured_before_it_grew)
+    if len(text) <= MAX_FILE_BYTES:
+        assert loader.read_content(post, "growing.md") == text
+    else:
+        with pytest.raises(ContentErrors) as caught:
+            loader.read_content(post, "growing.md")
+        assert "the file passes 1 MiB here" in str(caught.value.errors[0])

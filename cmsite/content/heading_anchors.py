@@ -42,10 +42,10 @@ class _NameAnchors(Treeprocessor):
 
 def name_anchors(root: etree.Element, link_class: str, label: str) -> None:
     """Names every link of class `link_class` inside a heading of the tree `label` (an
-    ElementTree or lxml tree: the CommonMark engine's HTML pass calls it too)."""
-    for heading in root.iter():
-        if heading.tag not in HEADINGS:
-            continue
-        for link in heading.iter("a"):
-            if link.get("class") == link_class:
-                link.set("aria-label", label)
+    ElementTree or lxml tree: the CommonMark engine's HTML pass calls it too). Each kind of
+    heading is looked for by the tree itself, not by a Python loop over every element."""
+    for tag in HEADINGS:
+        for heading in root.iter(tag):
+            for link in heading.iter("a"):
+                if link.get("class") == link_class:
+                    link.set("aria-label", label)
