@@ -779,7 +779,8 @@ def _approve_month(ctx: click.Context, month: str, by: str | None, note: str, *,
 
 def _queue(site: Any, *, as_json: bool = False) -> Any:
     """The site's queue store; from here on, no library's log line shows a credential."""
-    from cmsite.queue.service import open_store, redactor
+    from cmsite.queue.location import open_store
+    from cmsite.queue.service import redactor
 
     redactor(site).guard_logging()
     with _planning_errors(as_json=as_json, what="the queue was not changed"):  # a damaged database
@@ -827,7 +828,7 @@ def _sync(site: Any, *, as_json: bool = False, quiet: bool = False, after: Any =
     `after` a build (its report): only the plans of the files changed since the last sync, with
     the content that build loaded (a build that skipped loaded none: it is loaded if needed)."""
     from cmsite.queue.changes import sync_changes
-    from cmsite.queue.service import queue_address
+    from cmsite.queue.location import queue_address
 
     store = None if after is not None else _queue(site, as_json=as_json)  # after a build: if needed
     with _planning_errors(as_json=as_json, what="the queue was not changed"):

@@ -633,7 +633,7 @@ class FakeNetwork:
 
 def queued_entry(site: TestSite) -> Any:
     """The one entry of the site's queue, as it is stored now."""
-    from cmsite.queue.service import open_store
+    from cmsite.queue.location import open_store
 
     store = open_store(site.site())
     try:
@@ -729,8 +729,8 @@ def publish_until_done(
 
     Entries that wait for a person (unknown, and the network cannot be asked) end the loop.
     """
+    from cmsite.queue.location import open_store
     from cmsite.queue.publisher import Publisher
-    from cmsite.queue.service import open_store
     from cmsite.queue.sync import sync_site
     from cmsite.social.planner import each_planned_post
 
@@ -755,7 +755,7 @@ def time_passes(site: TestSite) -> None:
     """Every retry delay and every lease in the site's queue over now, as if the time they wait
     for had passed: the test runs the next `cmsite publish` at once instead of sleeping through
     them. Call it between runs: it ends a live publisher's lease too."""
-    from cmsite.queue.service import open_store
+    from cmsite.queue.location import open_store
 
     store = open_store(site.site())
     try:

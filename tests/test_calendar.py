@@ -23,7 +23,7 @@ from cmsite.calendar.model import Month, Status, month_entries
 from cmsite.calendar.published import MIN_BITS, guess_bits, path_problem, suggested_path
 from cmsite.cli import main
 from cmsite.errors import ContentErrors
-from cmsite.queue.service import open_store
+from cmsite.queue.location import open_store
 from cmsite.queue.store import Status as Stored
 from cmsite.testing import TOY_NETWORKS
 

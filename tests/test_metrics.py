@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import SiteFolder
 
 from cmsite.cli import main
-from cmsite.queue.service import open_store
+from cmsite.queue.location import open_store
 from cmsite.queue.store import Entry, Status
 from cmsite.testing import assert_no_secrets
 

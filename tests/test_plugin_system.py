@@ -379,6 +379,17 @@ def test_version_and_help_import_only_what_they_use(site_folder, monkeypatch):
     assert not any(name.startswith("cmsite.default_plugins.") for name in modules)  # they add no commands
 
 
+def test_a_build_of_a_site_without_networks_imports_no_sync_nor_publisher(site_folder):
+    """Every build asks the queue which posts were published where (cmsite.queue.location); only
+    a site with networks syncs its social plans after it, with the sync, the planner and the
+    publisher (a twentieth of a second to import, before any page is built)."""
+    site_folder.post("2026-01-02-hello.md", 'title: "Hello"')
+    output, modules = imported_by(site_folder.root, "build")
+    assert "Built " in output
+    assert "cmsite.queue.location" in modules
+    assert {"cmsite.queue.service", "cmsite.queue.sync", "cmsite.queue.publisher"}.isdisjoint(modules)
+
+
 def test_opening_a_site_without_card_colours_leaves_pillow_alone(site_folder):
     """The cards' colour check needs Pillow only for a colour written in cmsite.toml."""
     code = "import sys; from cmsite.site import Site; Site(sys.argv[1]); print('PIL' in sys.modules)"

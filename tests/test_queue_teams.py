@@ -24,9 +24,10 @@ import pytest
 from postgres import PASSWORD, postgres_server, postgres_url
 
 from cmsite.errors import ContentErrors
+from cmsite.queue.location import open_store
 from cmsite.queue.postgres import PostgresStore
 from cmsite.queue.publisher import Publisher
-from cmsite.queue.service import QueueError, migrate, open_store, redactor
+from cmsite.queue.service import QueueError, migrate, redactor
 from cmsite.queue.store import Approval, Entry, QueueStore, Snapshot, Status, Via
 from cmsite.queue.sync import sync_site
 from cmsite.social.planner import each_planned_post

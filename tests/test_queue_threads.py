@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from cmsite.cli import main
+from cmsite.queue.location import open_store
 from cmsite.queue.publisher import LONGEST_WAIT, Publisher
-from cmsite.queue.service import open_store
 from cmsite.queue.store import Status
 from cmsite.queue.sync import sync_site
 from cmsite.social.planner import each_planned_post

@@ -22,7 +22,7 @@ from conftest import SiteFolder, nu_problems
 
 from cmsite.calendar.model import Month
 from cmsite.cli import main
-from cmsite.queue.service import open_store
+from cmsite.queue.location import open_store
 from cmsite.queue.store import CancelledBy, Entry, Snapshot, Status
 from cmsite.report import month_report
 from cmsite.report.output import report_csv

@@ -36,8 +36,8 @@ import pytest
 from conftest import REPO, nu_problems
 from test_report import Page, _series_values
 
+from cmsite.queue.location import open_store
 from cmsite.queue.metrics import Collection, collect
-from cmsite.queue.service import open_store
 from cmsite.queue.store import Entry, Status
 from cmsite.queue.sync import entry_of
 from cmsite.site import Site

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from cmsite.cli import main
 from cmsite.errors import ContentErrors
-from cmsite.queue.service import open_store, publish
+from cmsite.queue.location import open_store
+from cmsite.queue.service import publish
 from cmsite.site import Site
 from cmsite.social.site_url import placeholder
 from cmsite.testing import TOY_NETWORKS, TestSite

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from cmsite.cli import main
 from cmsite.content.store import ItemStore
 from cmsite.queue.changes import sync_changes
-from cmsite.queue.service import open_store, queue_address
+from cmsite.queue.location import open_store, queue_address
 from cmsite.queue.store import QueueStore, Status
 from cmsite.serve.session import WatchSession
 from cmsite.serve.watcher import Batch

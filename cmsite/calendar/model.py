@@ -18,8 +18,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from cmsite.queue.approvals import dated
+from cmsite.queue.location import open_store
 from cmsite.queue.outlook import WAITING, Row, queue_rows
-from cmsite.queue.service import open_store
 from cmsite.queue.store import Entry
 from cmsite.queue.store import Status as Stored
 from cmsite.queue.sync import entry_of, sync_site

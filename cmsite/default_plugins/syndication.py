@@ -50,15 +50,14 @@ def cmsite_watch_paths(site: Any) -> list[Path]:
     """A publish changes what posts show: the file touched when one is published or deleted is
     an input (not the database, which every sync writes: a build after it would look at every
     page again). With a server's queue, the server is asked whether its published links changed."""
-    from cmsite.queue.service import published_stamp_of
+    from cmsite.queue.location import published_stamp_of
 
     return [published_stamp_of(site)]
 
 
 def _published(site: Any) -> dict[str, list[dict[str, str]]]:
     """Each post's copies on the networks, with each network's label ("Mastodon")."""
-    # Imported here: the service brings the sync and the publisher, which a build that skips never needs.
-    from cmsite.queue.service import published_links
+    from cmsite.queue.location import published_links
 
     labels = {name: network.label for name, network in site.networks.items()}
     return {

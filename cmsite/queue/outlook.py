@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cmsite.queue.approvals import NOT_APPROVED, ApprovalState, approval_state, by_entry
-from cmsite.queue.service import open_store
+from cmsite.queue.location import open_store
 from cmsite.queue.store import SETTLED, Approval, CancelledBy, Entry, Status, Store, Via
 from cmsite.queue.sync import Waiting, local_time, sync_site
 from cmsite.social.settings import needs_approval

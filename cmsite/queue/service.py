@@ -7,14 +7,15 @@ text that comes from a network has been through the site's `Redactor` (the Publi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from cmsite.errors import ContentError, ContentErrors, display_path
+from cmsite.errors import ContentErrors, display_path
 from cmsite.queue.approvals import by_entry, entry_digest, holds
+from cmsite.queue.location import QUEUE_PASSWORD, QUEUE_URL, migrated, open_store, server_store
 from cmsite.queue.lock import PublishLock
 from cmsite.queue.publisher import Outcome, Publisher
 from cmsite.queue.store import (
@@ -30,34 +31,22 @@ from cmsite.queue.store import (
     Store,
     Via,
     damaged_queue,
-    published_stamp,
-    published_urls,
     queue_path,
 )
 from cmsite.queue.sync import Waiting, sync_site
 from cmsite.social.accounts import secrets_environment, unready
 from cmsite.social.network import Network, PublishError, part_key
 from cmsite.social.redact import Redactor
-from cmsite.social.settings import needs_approval, queue_settings
+from cmsite.social.settings import needs_approval
 from cmsite.social.site_url import site_url_errors
 
 if TYPE_CHECKING:
-    from cmsite.queue.postgres import PostgresStore
     from cmsite.site import Site
     from cmsite.social.planner import PlannedPost
 
 
-T = TypeVar("T")
-SERVER_STAMP = "queue-server-published"  # in the cache: the server's published links as last seen
-UNREACHABLE = "unreachable"  # in it: the last build could not read them
-
-
 class QueueError(Exception):
     """A queue command that cannot be done, with what to do instead."""
-
-
-QUEUE_URL = "CMSITE_QUEUE_URL"  # a PostgreSQL store's address, over `[queue] url`
-QUEUE_PASSWORD = "CMSITE_QUEUE_PASSWORD"  # its password (or libpq's PGPASSWORD, ~/.pgpass)
 
 
 def redactor(site: Site) -> Redactor:
@@ -86,118 +75,6 @@ def _queue_secrets(environ: Mapping[str, str]) -> list[str]:
     return [secret for secret in (environ.get(QUEUE_PASSWORD), in_url) if secret]
 
 
-def open_store(site: Site, *, copy: bool = False) -> Store:
-    """The site's store: PostgreSQL when CMSITE_QUEUE_URL (the environment or .env) or `[queue] url`
-    names a server, else SQLite at `[queue] path` or .cmsite/queue.sqlite. ContentErrors when the
-    SQLite file is damaged, or the server cannot be reached: nothing is done then.
-    `copy`: what is written is not kept (see QueueStore and PostgresStore)."""
-    environ = secrets_environment(site.root)
-    url = server_url(site, environ)
-    if url:
-        return _server_store(
-            url, environ, copy=copy, where=QUEUE_URL if environ.get(QUEUE_URL) else "cmsite.toml"
-        )
-    path = queue_path(site)
-    if not path.exists() and migrated(path).exists():  # a new empty queue would send it all again
-        raise ContentErrors([_moved_away(site, path)])
-    try:
-        return QueueStore(path, copy=copy)
-    except DamagedQueue as exc:
-        raise ContentErrors([damaged_queue(site, path, str(exc))]) from None
-
-
-def server_url(site: Site, environ: Mapping[str, str] | None = None) -> str | None:
-    """The PostgreSQL store's address when the site uses one (CMSITE_QUEUE_URL over `[queue] url`)."""
-    environ = secrets_environment(site.root) if environ is None else environ
-    return environ.get(QUEUE_URL) or queue_settings(site.config).url
-
-
-def queue_address(site: Site) -> str:
-    """Which queue the site's commands sync: the server's address, or the SQLite file's path."""
-    return server_url(site) or str(queue_path(site))
-
-
-def published_links(site: Site) -> dict[str, list[tuple[str, str]]]:
-    """Where each post was published: source → [(network, URL)], by network then time. From the
-    SQLite file read-only, or from the server's store; empty when there is no queue or it cannot
-    be read now — a build never fails for the queue's sake (and a server's links come back with
-    the next build that reaches it: see `published_stamp_of`)."""
-    url = server_url(site)
-    if not url:
-        return published_urls(queue_path(site))
-    links = _ask_server(site, url, lambda store: store.published_links())
-    if links is None:
-        _note_server_links(site, UNREACHABLE)
-    found: dict[str, list[tuple[str, str]]] = {}
-    for source, network, address in links or []:
-        found.setdefault(source, []).append((network, address))
-    return found
-
-
-def published_stamp_of(site: Site) -> Path:
-    """The file whose change tells a build that posts' copies on networks changed. Beside a
-    SQLite queue, the one its store touches on every publish or delete. A server's publishers
-    may run on other machines and touch nothing here: the file is then in the site's cache,
-    written again by this call when the server's digest of its published links differs from
-    the one it holds. When the server cannot be asked, the file stays as it is (a build with
-    nothing else to do keeps its pages and their links); a build that could not read the links
-    writes UNREACHABLE in it, so that they come back with the next build that can."""
-    url = server_url(site)
-    if not url:
-        return published_stamp(queue_path(site))
-    digest = _ask_server(site, url, lambda store: store.published_digest())
-    if digest is not None:
-        _note_server_links(site, digest)
-    return site.cache_dir / SERVER_STAMP
-
-
-def _note_server_links(site: Site, seen: str) -> None:
-    stamp = site.cache_dir / SERVER_STAMP
-    if site.read_only or _text_of(stamp) == seen:
-        return
-    try:  # a write cut short only makes the next build look again
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(seen, encoding="utf-8")
-    except OSError:
-        pass
-
-
-def _ask_server(site: Site, url: str, question: Callable[[PostgresStore], T]) -> T | None:
-    """`question(store)` of the server's store, or None when it cannot be asked now."""
-    try:
-        store = _server_store(url, secrets_environment(site.root), copy=False, where=QUEUE_URL)
-    except ContentErrors:
-        return None
-    try:
-        return question(store)
-    except QueueUnreachable:
-        return None
-    finally:
-        store.close()
-
-
-def _text_of(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def migrated(path: Path) -> Path:
-    """Where `cmsite queue migrate` keeps the SQLite queue it copied to a server."""
-    return path.with_name(path.name + ".migrated")
-
-
-def _moved_away(site: Site, path: Path) -> ContentError:
-    return ContentError(
-        display_path(path, site.root),
-        None,
-        f"the queue was moved to a PostgreSQL database by `cmsite queue migrate` (the SQLite queue is kept as "
-        f"{migrated(path).name}): set `[queue] url` in cmsite.toml, or CMSITE_QUEUE_URL, to that database "
-        "on this machine too; nothing was sent nor changed",
-    )
-
-
 @dataclass(frozen=True)
 class Migration:
     """What `cmsite queue migrate` copied, to where (the URL without its password, as cmsite.toml
@@ -221,7 +98,7 @@ def migrate(site: Site, url: str) -> Migration:
     path = queue_path(site)
     if not path.is_file():
         raise QueueError(f"no SQLite queue at {display_path(path, site.root)}: nothing to migrate")
-    target = _server_store(url, secrets_environment(site.root), copy=False, where="--to")
+    target = server_store(url, secrets_environment(site.root), copy=False, where="--to")
     lock = PublishLock.of_site(site.cache_dir)
     try:
         if not lock.acquire():
@@ -259,31 +136,6 @@ def _copy_queue(site: Site, path: Path, target: Any) -> tuple[int, int, int]:
 
 
 _HELD = frozenset({Status.CLAIMED, Status.SENDING})
-
-
-def _server_store(url: str, environ: Mapping[str, str], *, copy: bool, where: str) -> PostgresStore:
-    """The PostgreSQL store at `url`, or ContentErrors saying why not (the password never shown)."""
-    from cmsite.queue.postgres import PostgresStore, is_server_url, shown_url
-
-    password = environ.get(QUEUE_PASSWORD) or None
-    if not is_server_url(url):
-        message = (
-            "the queue's url must be a PostgreSQL address, postgresql://USER@HOST[:PORT]/DATABASE, "
-            f"not {shown_url(url)!r}"
-        )
-        raise ContentErrors([ContentError(where, None, Redactor([password or ""])(message))])
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        raise ContentErrors(
-            [ContentError(where, None, "a PostgreSQL queue needs psycopg: pip install 'cmsite[postgres]'")]
-        ) from None
-    try:
-        return PostgresStore(url, password=password, copy=copy)
-    except QueueUnreachable as exc:
-        raise ContentErrors(
-            [ContentError(where, None, f"{exc}; nothing was sent nor changed, and the next run tries again")]
-        ) from None
 
 
 @dataclass(frozen=True)

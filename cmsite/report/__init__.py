@@ -29,7 +29,7 @@ def month_data(site: Site, month: Month | None = None, data_file: Path | None = 
         if month is not None and data.month != month:
             raise DataError(f"it holds {data.month}, not {month}; leave MONTH out or give {data.month}")
         return data
-    from cmsite.queue.service import open_store
+    from cmsite.queue.location import open_store
 
     site.load()
     store = open_store(site, copy=True)

@@ -13,7 +13,8 @@ import threading
 from datetime import UTC, datetime
 
 from cmsite.errors import ContentErrors
-from cmsite.queue.service import open_store, publish, redactor
+from cmsite.queue.location import open_store
+from cmsite.queue.service import publish, redactor
 from cmsite.queue.store import ACTIVE, published_stamp, queue_path
 from cmsite.serve.session import WatchSession
 

@@ -167,7 +167,7 @@ class WatchSession:
         """Queue what the plans of the files changed since the last sync now say; tell the writer
         what will go out and when."""
         from cmsite.queue.changes import sync_changes
-        from cmsite.queue.service import open_store, queue_address
+        from cmsite.queue.location import open_store, queue_address
 
         site = self.site
         if not site.networks:

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs
 import pytest
 from cmsite_webhooks import Discord, Mattermost, Slack
 
-from cmsite.queue.service import change, open_store
+from cmsite.queue.location import open_store
+from cmsite.queue.service import change
 from cmsite.testing import (
     FakeNetwork,
     Reply,
