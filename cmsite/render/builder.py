@@ -147,7 +147,7 @@ class Builder:
         writer = OutputWriter(self.output, state, staging, site.root)
         try:
             plan = site.plan(changed)
-            report = self._render(plan, make_environment(site, site.theme_dir), writer, progress)
+            report, rendering = self._render(plan, make_environment(site, site.theme_dir), writer, progress)
             report.write = writer.commit(
                 set(plan.targets.values()), sweep=changed is None, written=self._written
             )
@@ -160,16 +160,16 @@ class Builder:
             raise
         dependents, items = _dependents(plan), {str(item.source): item for item in site.items}
         self.last = _LastBuild(
-            plan.targets, BuildCounts.of(plan), self._env, self._fingerprint_of, self._common, self._templates,
-            items.get, lambda shown: dependents.get(shown, []), complete=True,
+            plan.targets, BuildCounts.of(plan), rendering, items.get,
+            lambda shown: dependents.get(shown, []), complete=True,
         )  # fmt: skip
         state.inputs, state.next_due = inputs, site.next_due
         state.warnings = report.warnings = site.warnings
         report.inputs, report.loaded = inputs, True
         state.graph = secrets.token_hex(8)  # a graph that fails to save is never taken for this build's
         save_graph(
-            graph_file(site.cache_dir, self.output), state.graph, site, plan, dependents, self._common,
-            self._templates,
+            graph_file(site.cache_dir, self.output), state.graph, site, plan, dependents,
+            rendering.common, rendering.templates,
         )  # fmt: skip
         save_state(state_file(site.cache_dir, self.output), state)
         self.state = state
@@ -214,13 +214,14 @@ class Builder:
         env: jinja2.Environment,
         writer: OutputWriter,
         progress: Callable[[int, int], None] | None,
-    ) -> BuildReport:
-        site = self.site
-        self._env, self._templates = env, template_digests(env, {page.template for page in plan.pages})
-        self._fingerprint_of = Fingerprinter()
-        view = site.view
-        self._common = self._fingerprint_of(
-            site.build_key, view.menu, view.feeds, view.extra, view.collections
+    ) -> tuple[BuildReport, _Rendering]:
+        site, view = self.site, self.site.view
+        fingerprint_of = Fingerprinter()
+        rendering = _Rendering(
+            env,
+            template_digests(env, {page.template for page in plan.pages}),
+            fingerprint_of,
+            fingerprint_of(site.build_key, view.menu, view.feeds, view.extra, view.collections),
         )
         todo: list[tuple[Page | File, str, str | None]] = []
         for page in plan.pages:
@@ -228,7 +229,7 @@ class Builder:
             if writer.previous(relative) is None:  # nothing to compare with: the worker fingerprints it
                 todo.append((page, relative, None))
                 continue
-            fingerprint = self._page_fingerprint(page)
+            fingerprint = rendering.page(page)
             if not writer.unchanged(relative, fingerprint):
                 todo.append((page, relative, fingerprint))
         for file in plan.files:
@@ -238,31 +239,24 @@ class Builder:
                 todo.append((file, relative, fingerprint))
         parallel = forks(len(todo))
         if parallel:
-            compile_templates(env, self._templates)  # before workers fork: each would compile them again
-        self._render_jobs(todo, env, writer, progress, parallel=parallel)
-        return BuildReport(
+            compile_templates(env, rendering.templates)  # before workers fork: each would compile them again
+        self._render_jobs(todo, rendering, writer, progress, parallel=parallel)
+        report = BuildReport(
             **asdict(BuildCounts.of(plan)), rendered=sum(isinstance(output, Page) for output, _, _ in todo)
         )
-
-    def _page_fingerprint(self, page: Page) -> str:
-        template = self._templates.get(page.template, page.template)
-        pictures = self._env.globals["pictures"].of_items(_items_in(page.item, page.context))
-        return self._fingerprint_of(
-            self._common, template, page.url, page.kind, page.title, page.lang, page.item, page.context,
-            [(picture.url, picture.stamp) for picture in pictures],
-        )  # fmt: skip
+        return report, rendering
 
     def _render_jobs(
         self,
         todo: list[tuple[Page | File, str, str | None]],
-        env: jinja2.Environment,
+        rendering: _Rendering,
         writer: OutputWriter,
         progress: Callable[[int, int], None] | None,
         *,
         parallel: bool,
     ) -> None:
         """Render pages and make files, staging each; raise ContentErrors with every failure."""
-        site = self.site
+        site, env = self.site, rendering.env
 
         def render_one(job: tuple[Page | File, str, str | None]) -> Staged | Unwritable | ContentError:
             output, relative, fingerprint = job
@@ -270,7 +264,7 @@ class Builder:
                 content: bytes | Path | ContentError = output.content()
             else:
                 content = render_page(env, output, page_context(site, output), site.root)
-                fingerprint = fingerprint or self._page_fingerprint(output)
+                fingerprint = fingerprint or rendering.page(output)
             if isinstance(content, ContentError):
                 return content
             assert fingerprint is not None
@@ -313,7 +307,7 @@ class Builder:
         if self.last is None and self.state is not None:
             self.last = self._saved_last(self.state)
             if self.last is not None:
-                compile_templates(self.last.env, self.last.templates)
+                compile_templates(self.last.rendering.env, self.last.rendering.templates)
 
     def _quick_after_saves(
         self, staging: Path, state: BuildState, inputs: dict[str, tuple[int, int]]
@@ -341,12 +335,10 @@ class Builder:
             return None
         site.view, site.feeds = view, view.feeds  # what the templates see, as the last build made it
         env = make_environment(site, site.theme_dir)  # the templates are the last build's: no input changed
-        self._env, self._templates, self._fingerprint_of = env, graph.templates, Fingerprinter()
-        self._common = graph.common
+        rendering = _Rendering(env, graph.templates, Fingerprinter(), graph.common)
         return _LastBuild(
-            graph.targets, graph.counts, env, self._fingerprint_of, graph.common, self._templates,
-            restored.item, restored.shown_in, complete=False,
-        )  # fmt: skip
+            graph.targets, graph.counts, rendering, restored.item, restored.shown_in, complete=False
+        )
 
     def _quick_updates(self, changed: list[Path]) -> list[tuple[Item, Item, list[Page | File]]] | None:
         """Each saved item, old and new, with the outputs that show it; None when a full build is needed.
@@ -413,7 +405,7 @@ class Builder:
         report = BuildReport(**asdict(last.counts), output=self.output, loaded=last.complete, quick=True)
         report.rendered = sum(isinstance(output, Page) for output, _, _ in todo)
         try:
-            self._render_jobs(todo, last.env, writer, None, parallel=False)
+            self._render_jobs(todo, last.rendering, writer, None, parallel=False)
             report.write = writer.commit(set(last.targets.values()), sweep=False, written=self._written)
         except ContentErrors as exc:
             self.last = None  # the new items are in memory, their pages not on disk: a full build next
@@ -442,12 +434,12 @@ class Builder:
             item = page.item if isinstance(page, Page) else None
             if isinstance(page, Page) and item is not None and any(item is old for old in olds):
                 page.title, page.lang, page.lastmod = item.title, item.lang, item.last_modified
-        last.fingerprint_of.forget()
+        last.rendering.fingerprint_of.forget()
         todo: list[tuple[Page | File, str, str | None]] = []
         for output in affected.values():
             relative = last.targets[output.url]
             if isinstance(output, Page):
-                todo.append((output, relative, self._page_fingerprint(output)))
+                todo.append((output, relative, last.rendering.page(output)))
             else:
                 digests = [new.digest for _, new, _ in updates]
                 todo.append((output, relative, digest(_file_fingerprint(output), digests)))
@@ -514,16 +506,34 @@ def _file_fingerprint(file: File) -> str:
 
 
 @dataclass
+class _Rendering:
+    """What a build renders pages with, and what says a page must be rendered again: the
+    templates and their digests, and what every page's fingerprint starts with (the site's
+    settings, menu, feeds…). A quick rebuild renders with the last full build's."""
+
+    env: jinja2.Environment
+    templates: dict[str, str]  # template name → digest of it and of what it includes or extends
+    fingerprint_of: Fingerprinter
+    common: str
+
+    def page(self, page: Page) -> str:
+        """The page's fingerprint: what it is made from, its pictures' files included."""
+        template = self.templates.get(page.template, page.template)
+        pictures = self.env.globals["pictures"].of_items(_items_in(page.item, page.context))
+        return self.fingerprint_of(
+            self.common, template, page.url, page.kind, page.title, page.lang, page.item, page.context,
+            [(picture.url, picture.stamp) for picture in pictures],
+        )  # fmt: skip
+
+
+@dataclass
 class _LastBuild:
     """What a quick rebuild needs of the last full build: in memory after a build in this process,
     or read back from the graph that build saved (cmsite/render/graph.py)."""
 
     targets: dict[str, str]  # URL → file, of every output
     counts: BuildCounts
-    env: jinja2.Environment
-    fingerprint_of: Fingerprinter
-    common: str
-    templates: dict[str, str]
+    rendering: _Rendering
     item: Callable[[str], Item | None]  # a content file's item, as the last build showed it
     shown_in: Callable[[str], list[Page | File] | None]  # the outputs showing a file (None: cannot tell)
     complete: bool  # every item is in memory; read back from the graph, only those asked for are
