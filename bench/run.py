@@ -79,14 +79,23 @@ def python() -> Path:
 
 
 def setup_baseline(checkout: Path) -> None:
-    """A venv of its own for another checkout of cmsite (an older commit), run side by side."""
+    """A venv of its own for another checkout of cmsite (an older commit), run side by side, with
+    the bench venv's versions of every library both use: Pelican holds Pygments back, and a
+    baseline with a newer Pygments highlighted code differently, in another time."""
     if not (BASELINE_VENV / "bin/python").exists():
         venv.create(BASELINE_VENV, with_pip=True)
-    subprocess.run(
-        [BASELINE_VENV / "bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", str(checkout)],
-        check=True,
-    )  # fmt: skip
+    frozen = subprocess.run(
+        [python(), "-m", "pip", "freeze", "--exclude-editable", "--disable-pip-version-check"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as constraints:
+        constraints.write(frozen)
+        constraints.flush()
+        subprocess.run(
+            [BASELINE_VENV / "bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-e", str(checkout), "-c", constraints.name],
+            check=True,
+        )  # fmt: skip
 
 
 def setup() -> None:
