@@ -24,6 +24,7 @@ import pytest
 from postgres import PASSWORD, postgres_server, postgres_url
 
 from cmsite.errors import ContentErrors
+from cmsite.queue import location
 from cmsite.queue.location import open_store
 from cmsite.queue.postgres import PostgresStore
 from cmsite.queue.publisher import Publisher
@@ -423,25 +424,49 @@ def test_each_build_asks_the_server_whether_posts_were_published_or_deleted(site
     assert link not in site_folder.read("posts/news/index.html")
 
 
-def test_links_a_build_could_not_read_come_back_with_the_next_build_that_can(site_folder, team, monkeypatch):
-    """The server away: a build with nothing to do keeps its pages and their links; one that
-    goes on shows none, and the next build that reaches the server shows them again. (The
-    command still fails while the server is away: its sync of the social plans cannot run.)"""
+def test_while_the_server_is_away_pages_keep_the_links_the_last_build_saw(site_folder, team, monkeypatch):
+    """The server away, a build with nothing to do keeps its pages, and one that goes on (a post
+    written) still shows the links the last build that reached the server saw: they were
+    published, and stay so. (The command still fails while the server is away: its sync of the
+    social plans cannot run.) Back, the server says what changed meanwhile."""
     site_folder.post("2026-11-20-news.md", "title: News\ndate: 2026-11-20")
-    published_on_the_server(team).close()
+    server = published_on_the_server(team)
     link = '<a class="u-syndication" href="https://board.example/e1" rel="syndication">'
     assert run_cmsite(site_folder, "build").returncode == 0
     assert link in site_folder.read("posts/news/index.html")
 
     monkeypatch.setenv("CMSITE_QUEUE_URL", "postgresql://cmsite@127.0.0.1:9/cmsite")  # nothing listens there
-    away = run_cmsite(site_folder, "build")  # nothing else to do: the pages keep their links
+    away = run_cmsite(site_folder, "build")  # nothing else to do: the pages stay as they are
     assert link in site_folder.read("posts/news/index.html"), away.stdout + away.stderr
     site_folder.post("2026-11-21-more.md", "title: More\ndate: 2026-11-21")
-    away = run_cmsite(site_folder, "build")  # a build that cannot read them shows none
-    assert link not in site_folder.read("posts/news/index.html"), away.stdout + away.stderr
+    away = run_cmsite(site_folder, "build")  # it goes on: the news page is written again
+    assert "More" in site_folder.read("posts/news/index.html"), away.stdout + away.stderr  # its next post
+    assert link in site_folder.read("posts/news/index.html")
     assert PASSWORD not in away.stdout + away.stderr
 
+    with server.transaction() as db:  # taken down while this machine could not ask
+        server.update(db, "e1", expect=Status.PUBLISHED, status=Status.DELETED)
+    server.close()
     monkeypatch.setenv("CMSITE_QUEUE_URL", team)
     back = run_cmsite(site_folder, "build")
     assert back.returncode == 0 and "Nothing changed" not in back.stdout, back.stdout + back.stderr
-    assert link in site_folder.read("posts/news/index.html")
+    assert link not in site_folder.read("posts/news/index.html")
+
+
+def test_a_build_asks_the_server_once(site_folder, team, monkeypatch):
+    """Whether posts were published since, and where: one question, whose answer the pages use.
+    A server that never answers makes each question wait for the connection's time-out."""
+    site_folder.post("2026-11-20-news.md", "title: News\ndate: 2026-11-20")
+    published_on_the_server(team).close()
+    opened = []
+    real = location.server_store
+    monkeypatch.setattr(
+        location,
+        "server_store",
+        lambda url, *args, **kwargs: opened.append(url) or real(url, *args, **kwargs),
+    )
+    site_folder.build()
+    assert len(opened) == 1
+    assert '<a class="u-syndication" href="https://board.example/e1"' in site_folder.read(
+        "posts/news/index.html"
+    )

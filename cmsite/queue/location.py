@@ -6,6 +6,8 @@ which a build of a site without networks never imports.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -33,8 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 QUEUE_URL = "CMSITE_QUEUE_URL"  # a PostgreSQL store's address, over `[queue] url`
 QUEUE_PASSWORD = "CMSITE_QUEUE_PASSWORD"  # its password (or libpq's PGPASSWORD, ~/.pgpass)
-SERVER_STAMP = "queue-server-published"  # in the cache: the server's published links as last seen
-UNREACHABLE = "unreachable"  # in it: the last build could not read them
+SERVER_STAMP = "queue-server-published"  # in the cache: the server's published links, as last seen
 
 
 def open_store(site: Site, *, copy: bool = False) -> Store:
@@ -70,45 +71,51 @@ def queue_address(site: Site) -> str:
 
 def published_links(site: Site) -> dict[str, list[tuple[str, str]]]:
     """Where each post was published: source → [(network, URL)], by network then time. From the
-    SQLite file read-only, or from the server's store; empty when there is no queue or it cannot
-    be read now — a build never fails for the queue's sake (and a server's links come back with
-    the next build that reaches it: see `published_stamp_of`)."""
+    SQLite file read-only, or, for a server's queue, as this build's `published_stamp_of` found
+    them (or the last build that reached the server); empty when there is no queue or it cannot
+    be read — a build never fails for the queue's sake."""
     url = server_url(site)
     if not url:
         return published_urls(queue_path(site))
-    links = _ask_server(site, url, lambda store: store.published_links())
-    if links is None:
-        _note_server_links(site, UNREACHABLE)
-    found: dict[str, list[tuple[str, str]]] = {}
-    for source, network, address in links or []:
-        found.setdefault(source, []).append((network, address))
-    return found
+    try:
+        seen = json.loads((site.cache_dir / SERVER_STAMP).read_text(encoding="utf-8"))
+        return {source: [(network, address) for network, address in links] for source, links in seen.items()}
+    except (OSError, ValueError, TypeError, AttributeError):  # none yet, or an older cmsite's
+        return {}
 
 
 def published_stamp_of(site: Site) -> Path:
     """The file whose change tells a build that posts' copies on networks changed. Beside a
     SQLite queue, the one its store touches on every publish or delete. A server's publishers
-    may run on other machines and touch nothing here: the file is then in the site's cache,
-    written again by this call when the server's digest of its published links differs from
-    the one it holds. When the server cannot be asked, the file stays as it is (a build with
-    nothing else to do keeps its pages and their links); a build that could not read the links
-    writes UNREACHABLE in it, so that they come back with the next build that can."""
+    may run on other machines and touch nothing here: the file is then in the site's cache and
+    holds the server's published links, asked for once per build by this call and written again
+    when they differ from the ones it holds. While the server cannot be asked, the file stays
+    as it is, and the pages keep the links the last build that reached it saw."""
     url = server_url(site)
     if not url:
         return published_stamp(queue_path(site))
-    digest = _ask_server(site, url, lambda store: store.published_digest())
-    if digest is not None:
-        _note_server_links(site, digest)
-    return site.cache_dir / SERVER_STAMP
-
-
-def _note_server_links(site: Site, seen: str) -> None:
+    links = _ask_server(site, url, lambda store: store.published_links())
     stamp = site.cache_dir / SERVER_STAMP
-    if site.read_only or _text_of(stamp) == seen:
-        return
-    try:  # a write cut short only makes the next build look again
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(seen, encoding="utf-8")
+    if links is not None and not site.read_only:
+        found: dict[str, list[tuple[str, str]]] = {}
+        for source, network, address in links:
+            found.setdefault(source, []).append((network, address))
+        _write_if_changed(stamp, json.dumps(found, ensure_ascii=False, indent=0))
+    return stamp
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """`text` in `path`, whole or not at all (a write that fails leaves the last one)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".new")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
     except OSError:
         pass
 
@@ -125,13 +132,6 @@ def _ask_server(site: Site, url: str, question: Callable[[PostgresStore], T]) ->
         return None
     finally:
         store.close()
-
-
-def _text_of(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def migrated(path: Path) -> Path:

@@ -285,14 +285,6 @@ class PostgresStore:
         rows = self._rows(f"SELECT source, network, remote_url {_PUBLISHED} ORDER BY network, published_at")
         return [(row["source"], row["network"], row["remote_url"]) for row in rows]
 
-    def published_digest(self) -> str:
-        """A digest of `published_links()`, made by the server: one row, however long the queue."""
-        links = "concat_ws(' ', source, network, remote_url, published_at)"
-        row = self._one(
-            f"SELECT md5(coalesce(string_agg({links}, E'\\n' ORDER BY id), '')) AS digest {_PUBLISHED}"
-        )
-        return str(row["digest"])
-
     def of_sources(self, sources: Collection[str]) -> list[Entry]:
         """The entries planned in these files (a sync of the files that changed)."""
         return [
