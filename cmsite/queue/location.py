@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from cmsite.errors import ContentError, ContentErrors, display_path
 from cmsite.queue.store import (
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from cmsite.site import Site
 
 
-T = TypeVar("T")
 QUEUE_URL = "CMSITE_QUEUE_URL"  # a PostgreSQL store's address, over `[queue] url`
 QUEUE_PASSWORD = "CMSITE_QUEUE_PASSWORD"  # its password (or libpq's PGPASSWORD, ~/.pgpass)
 SERVER_STAMP = "queue-server-published"  # in the cache: the server's published links, as last seen
@@ -95,9 +94,10 @@ def published_stamp_of(site: Site) -> Path:
     url = server_url(site)
     if not url:
         return published_stamp(queue_path(site))
-    links = _ask_server(site, url, lambda store: store.published_links())
     stamp = site.cache_dir / SERVER_STAMP
-    if links is not None and not site.read_only:
+    # A command that writes nothing (`cmsite check`) would not keep the answer: it reads the file.
+    links = None if site.read_only else _server_links(site, url)
+    if links is not None:
         found: dict[str, list[tuple[str, str]]] = {}
         for source, network, address in links:
             found.setdefault(source, []).append((network, address))
@@ -124,14 +124,14 @@ def _write_if_changed(path: Path, text: str) -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def _ask_server(site: Site, url: str, question: Callable[[PostgresStore], T]) -> T | None:
-    """`question(store)` of the server's store, or None when it cannot be asked now."""
+def _server_links(site: Site, url: str) -> list[tuple[str, str, str]] | None:
+    """The server's published links, or None when it cannot be asked now."""
     try:
         store = server_store(url, secrets_environment(site.root), copy=False, where=QUEUE_URL)
     except ContentErrors:
         return None
     try:
-        return question(store)
+        return store.published_links()
     except QueueUnreachable:
         return None
     finally:
