@@ -2,12 +2,15 @@
 
 Workers are forked, through `concurrent.futures`, so they start with the parent's site
 already loaded (its items, plugins and compiled templates): nothing is pickled on the way
-in, only results come back. The jobs are cut into chunks that shrink towards the end, taken
-in order by the workers (each given a couple ahead, so that none waits for the parent to
-hand it the next) and by the parent, which works too (on two cores: one worker and the
-parent, which also has the workers' results to take in). The processes finish within a few
-milliseconds of one another (bench/worker_tail.py). Where fork is not available (macOS,
-Windows) or there are few jobs, the work runs in-process.
+in, only results come back. The parent works too (on two cores: one worker and the parent,
+which also takes in the workers' results). Each process takes its next run of jobs from a
+count they share, in shared memory, when it is about to start it: a share of what is left, so
+runs shrink towards the end and the processes finish within milliseconds of one another
+(bench/worker_tail.py). A worker is handed tickets, "take the next run", a couple ahead so
+that it never waits for the parent; runs handed out ahead waited behind a slow one while
+the parent, done with its own, waited for them (a third of a second at the end of each of the
+real blog's two maps). Where fork is not available (macOS, Windows) or there are few jobs, the
+work runs in-process.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -47,7 +50,7 @@ def forks(jobs: int) -> bool:
 def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
     """`job(x)` for every input, in order; on forked workers too when it pays off.
 
-    Closing the iterator early (an error) waits for the chunks workers have started, so no
+    Closing the iterator early (an error) waits for the runs workers have started, so no
     worker is still writing when the caller cleans up.
     """
     if not forks(len(inputs)):
@@ -58,58 +61,88 @@ def map_jobs(job: Callable[[T], R], inputs: Sequence[T]) -> Iterator[R]:
     # write to (and so copy) every memory page of the parent's objects it looks at.
     gc.freeze()
     context = multiprocessing.get_context("fork")
+    shared = _Shared(job, inputs, context.Value("q", 0), processes)
     executor = ProcessPoolExecutor(
-        processes - 1, mp_context=context, initializer=_receive, initargs=(job, inputs)
+        processes - 1, mp_context=context, initializer=_receive, initargs=(shared,)
     )
     try:
-        yield from _Chunks(executor, processes, job, inputs).results()
+        yield from _Runs(executor, shared).results()
     except BrokenProcessPool:
         raise WorkerFailed("a build worker stopped before sending its results") from None
     finally:
+        shared.take_all()  # a worker that starts a ticket now finds nothing left to do
         executor.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
 
 
-class _Chunks:
-    """Runs of jobs that shrink towards the end, taken in order: workers are given a couple
-    each ahead, and the parent takes the next one no worker was given."""
+@dataclass(frozen=True)
+class _Shared:
+    """What the parent and its forked workers share: the job, its inputs, and in shared memory
+    the first job no process has taken yet."""
 
-    def __init__(
-        self, executor: ProcessPoolExecutor, processes: int, job: Callable[[Any], Any], inputs: Sequence[Any]
-    ):
-        self.executor, self.job, self.inputs = executor, job, inputs
-        self.ahead = 2 * (processes - 1)
-        self.chunks: list[range] = []
-        start = 0
-        while start < len(inputs):
-            stop = min(len(inputs), start + max(1, (len(inputs) - start) // (2 * processes)))
-            self.chunks.append(range(start, stop))
-            start = stop
-        self.untaken = deque(range(len(self.chunks)))
-        self.given: dict[int, Future[list[Any]]] = {}
-        self.done: dict[int, list[Any]] = {}
+    job: Callable[[Any], Any]
+    inputs: Sequence[Any]
+    taken: Any  # multiprocessing.Value
+    processes: int
+
+    def take(self) -> range:
+        """The next run of jobs, for the process about to start it: a share of what is left,
+        so that runs shrink towards the end and the processes finish close together; empty
+        when every job is taken."""
+        with self.taken.get_lock():
+            start = self.taken.value
+            stop = min(len(self.inputs), start + max(1, (len(self.inputs) - start) // (2 * self.processes)))
+            self.taken.value = stop
+        return range(start, stop)
+
+    def run(self, jobs: range) -> list[Any]:
+        return [self.job(self.inputs[index]) for index in jobs]
+
+    def left(self) -> bool:
+        return self.taken.value < len(self.inputs)
+
+    def take_all(self) -> None:
+        with self.taken.get_lock():
+            self.taken.value = len(self.inputs)
+
+
+class _Runs:
+    """The parent's side: tickets that keep each worker busy, its own runs, and the results in order.
+
+    A ticket says "take the next run", not which: a ticket that waits in a worker's queue
+    behind a slow run holds back no job from a process that has nothing left to do.
+    """
+
+    def __init__(self, executor: ProcessPoolExecutor, shared: _Shared):
+        self.executor, self.shared = executor, shared
+        self.ahead = 2 * (shared.processes - 1)  # per worker, a ticket running and one waiting
+        self.tickets: set[Future[tuple[int, int, list[Any]]]] = set()
+        self.done: dict[int, tuple[int, list[Any]]] = {}  # a run's first job → its end, its results
 
     def results(self) -> Iterator[Any]:
-        for position in range(len(self.chunks)):
-            while position not in self.done:
-                self._give_workers()
-                given = self.given.get(position)
-                if given is not None and (given.done() or not self.untaken):
-                    self.done[position] = _result(given)  # waits when the parent has nothing left to take
-                    del self.given[position]
-                else:
-                    index = self.untaken.popleft()
-                    self.done[index] = [self.job(self.inputs[i]) for i in self.chunks[index]]
-            yield from self.done.pop(position)
+        position, shared = 0, self.shared
+        while position < len(shared.inputs):
+            self._take_in()
+            if position in self.done:
+                position, results = self.done.pop(position)
+                yield from results
+            elif run := shared.take():
+                self.done[run.start] = (run.stop, shared.run(run))
+            else:  # every job is taken: the last ones are with the workers
+                wait(self.tickets, return_when=FIRST_COMPLETED)
 
-    def _give_workers(self) -> None:
-        while self.untaken and sum(not f.done() for f in self.given.values()) < self.ahead:
-            index = self.untaken.popleft()
-            chunk = self.chunks[index]
-            self.given[index] = self.executor.submit(_run_chunk, chunk.start, chunk.stop)
+    def _take_in(self) -> None:
+        """Keep the runs the workers finished, and give each worker tickets while jobs are left."""
+        for ticket in [ticket for ticket in self.tickets if ticket.done()]:
+            self.tickets.discard(ticket)
+            start, stop, results = _result(ticket)
+            if stop > start:
+                self.done[start] = (stop, results)
+        while len(self.tickets) < self.ahead and self.shared.left():
+            self.tickets.add(self.executor.submit(_run_ticket))
 
 
-def _result(future: Future[list[R]]) -> list[R]:
+def _result(future: Future[T]) -> T:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -119,16 +152,17 @@ def _result(future: Future[list[R]]) -> list[R]:
         raise WorkerFailed(str(remote) if remote is not None else repr(exc)) from exc
 
 
-_job: Callable[[Any], Any] | None = None
-_inputs: Sequence[Any] = ()
+_shared: _Shared | None = None
 
 
-def _receive(job: Callable[[Any], Any], inputs: Sequence[Any]) -> None:
-    """In a new worker: the job and its inputs, inherited through the fork rather than pickled."""
-    global _job, _inputs
-    _job, _inputs = job, inputs
+def _receive(shared: _Shared) -> None:
+    """In a new worker: what it shares with the parent, inherited through the fork rather than pickled."""
+    global _shared
+    _shared = shared
 
 
-def _run_chunk(start: int, stop: int) -> list[Any]:
-    assert _job is not None
-    return [_job(_inputs[index]) for index in range(start, stop)]
+def _run_ticket() -> tuple[int, int, list[Any]]:
+    """In a worker: the next run's first job and end, and its results."""
+    assert _shared is not None
+    run = _shared.take()
+    return run.start, run.stop, _shared.run(run)

@@ -32,6 +32,34 @@ def test_every_result_comes_back_in_order_and_the_work_is_shared():
     assert len({pid for _, pid in results}) == 3  # the parent and two workers each did some
 
 
+def test_a_worker_held_up_holds_back_only_the_run_it_started(monkeypatch):
+    """No job waits in a worker's queue behind a slow one while another process has nothing to
+    do: each run of jobs is taken by the process about to start it. Here the worker's first job
+    is held up until the parent has done two thirds of the jobs, which it can only do if the
+    worker holds no more than the run it is in (runs are at most a quarter of the jobs on two
+    processes); with runs handed out ahead, the parent would wait for the worker for ever."""
+    monkeypatch.setenv("CMSITE_WORKERS", "2")
+    parent = os.getpid()
+    context = multiprocessing.get_context("fork")
+    done_by_parent, changed = context.Value("q", 0), context.Condition()
+    held_up = context.Event()
+
+    def job(n: int) -> int:
+        if os.getpid() == parent:
+            with changed:
+                done_by_parent.value += 1
+                changed.notify_all()
+        elif not held_up.is_set():
+            held_up.set()
+            with changed:  # a generous bound, reached only when the parent cannot go on
+                if not changed.wait_for(lambda: done_by_parent.value >= 2 * len(JOBS) // 3, timeout=60):
+                    raise RuntimeError(f"the parent stopped after {done_by_parent.value} jobs")
+        return slowly(n)
+
+    assert list(map_jobs(job, JOBS)) == JOBS
+    assert held_up.is_set()
+
+
 def test_small_jobs_run_in_process():
     assert {pid for pid in map_jobs(lambda _: os.getpid(), JOBS[: workers.MIN_PARALLEL_JOBS - 1])} == {
         os.getpid()
