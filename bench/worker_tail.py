@@ -65,8 +65,10 @@ def tails(python: Path, site: Path, *, delete: bool) -> list[float]:
     else:
         run.clean("cmsite", site)
     with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
+        # Run in the site's folder: `python -c` imports first from the folder it runs in, and
+        # in this checkout's that is this cmsite, whichever venv runs it.
         subprocess.run(
-            [str(python), "-c", TIMED_JOBS, "--site", str(site), "build"],
+            [str(python), "-c", TIMED_JOBS, "--site", str(site), "build"], cwd=site,
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "TAIL_LOG": log.name},
         )  # fmt: skip
